@@ -1,0 +1,27 @@
+/**
+ * Every limit of fkvs, in one place, with its unit in its name. Wire limits come from the FKVS
+ * protocol (shared spec, sections 2.3-2.5); the rest are ours.
+ */
+
+/** Size of the u16 big-endian length prefix of every frame. */
+export const framePrefixBytes = 2;
+/** Largest frame, prefix included: the C server's 65536-byte input buffer. */
+export const maxFrameBytes = 65536;
+/** Largest accepted core_len; core_len 65535 closes the connection without a reply. */
+export const maxCoreLengthBytes = maxFrameBytes - framePrefixBytes;
+/** Largest key that fits a frame (GET: 3 + key bytes <= maxCoreLengthBytes, SET needs more). */
+export const maxKeyBytes = maxCoreLengthBytes - 3;
+/** Largest value that fits a SET frame (with an empty key). */
+export const maxValueBytes = maxCoreLengthBytes - 5;
+/** Longest seconds string accepted by EXPIRE and SET EX. */
+export const maxSecondsDigits = 31;
+/** KEYS body limit, counting a newline after every line. */
+export const maxKeysListingBytes = 65500;
+/** INFO text limit of the original (a longer text gets the ERROR frame). */
+export const maxInfoTextBytes = 767;
+/** Unsent reply bytes one connection may hold; over it the connection is closed. */
+export const maxPendingOutputBytes = 1024 * 1024;
+/** First allocation of a connection's output buffer. */
+export const initialOutputBytes = 16 * 1024;
+/** Period of the active expiry cycle. */
+export const expireCycleMs = 100;

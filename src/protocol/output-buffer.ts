@@ -1,0 +1,58 @@
+import { initialOutputBytes, maxFrameBytes, maxPendingOutputBytes } from '../limits.js';
+
+/**
+ * One connection's unsent reply bytes, in bytes[start, end). Encoders call reserve(n) and write n
+ * bytes at the offset it returns; the transport sends from start and calls consume() for what the
+ * kernel took. The buffer only grows, by doubling, up to what the pending-output limit needs.
+ */
+export class OutputBuffer {
+  bytes: Uint8Array;
+  start = 0;
+  end = 0;
+
+  constructor(initialBytes: number = initialOutputBytes) {
+    this.bytes = new Uint8Array(initialBytes);
+  }
+
+  get pendingBytes(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * Appends room for `n` bytes and returns its offset in `bytes` (which may be a new array after
+   * this call), or -1 when the pending output would exceed maxPendingOutputBytes: the caller must
+   * then close the connection, as the original does.
+   */
+  reserve(n: number): number {
+    const pending = this.end - this.start;
+    if (pending + n > maxPendingOutputBytes) return -1;
+    if (this.end + n > this.bytes.length) this.makeRoom(pending, n);
+    const offset = this.end;
+    this.end += n;
+    return offset;
+  }
+
+  /** Drops the first `n` pending bytes (sent). */
+  consume(n: number): void {
+    if (n < 0 || n > this.end - this.start) throw new RangeError(`consume(${n}) of ${this.pendingBytes}`);
+    this.start += n;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+  }
+
+  private makeRoom(pending: number, n: number): void {
+    let capacity = this.bytes.length;
+    while (capacity < pending + n) capacity *= 2;
+    if (capacity === this.bytes.length) {
+      this.bytes.copyWithin(0, this.start, this.end);
+    } else {
+      const grown = new Uint8Array(Math.min(capacity, maxPendingOutputBytes + maxFrameBytes));
+      grown.set(this.bytes.subarray(this.start, this.end));
+      this.bytes = grown;
+    }
+    this.start = 0;
+    this.end = pending;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The contract between command handlers and the data store. Keys and values are byte ranges
+ * (bytes, offset, length) taken straight from a receive buffer; the store copies them once on
+ * write and hands out locations, never copies, on read.
+ *
+ * An entry handle is a non-negative number naming a live entry. It stays valid only until the
+ * next call that writes to the store (set, delete, setDeadline, expireCycle, or a find that
+ * lazily expires a key).
+ *
+ * Deadlines are absolute Unix-epoch milliseconds (Date.now() scale); 0 means "no deadline". A key
+ * is expired when deadline <= nowMs.
+ */
+
+/** Refusals of a write; the store is unchanged after any of them. */
+export const StoreRefusal = {
+  keyTooLarge: -1,
+  valueTooLarge: -2,
+  /** The write would take the store over its memory limit (maxmemory). */
+  outOfMemory: -3,
+  /** The store already holds its maximum number of keys. */
+  tooManyKeys: -4,
+} as const;
+
+export const noDeadline = 0;
+
+export interface StoreStats {
+  keys: number;
+  keysWithDeadline: number;
+  /** Bytes of entries (headers, keys, values) in use. */
+  bytesUsed: number;
+  /** Bytes reserved from the system for entries and index (arena chunks, tables). */
+  bytesReserved: number;
+  /** Reserved bytes not holding live entry data, over bytes reserved for entries (0..1). */
+  fragmentation: number;
+}
+
+export interface KeyValueStore {
+  /** Live keys plus expired keys not yet reclaimed. */
+  readonly size: number;
+
+  /** Handle of the key, or -1. A key whose deadline has passed is deleted first (lazy expiry). */
+  find(key: Uint8Array, keyOffset: number, keyLength: number, nowMs: number): number;
+  /** Handle of the key, or -1, without the expiry check (EXPIRE and PERSIST revive, spec 3.6). */
+  findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number;
+
+  /** Where an entry's value lives: valueBytes(h)[valueOffset(h), valueOffset(h) + valueLength(h)). */
+  valueBytes(handle: number): Uint8Array;
+  valueOffset(handle: number): number;
+  valueLength(handle: number): number;
+
+  /** Stores a copy of the key and value with the given deadline (replacing any value and deadline). Returns the handle or a StoreRefusal. */
+  set(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+  ): number;
+
+  /** Removes the key; true when it was there (expired or not). */
+  delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean;
+
+  deadline(handle: number): number;
+  setDeadline(handle: number, deadlineMs: number): void;
+
+  /**
+   * Calls visit for every live key, deleting expired keys met on the way (KEYS). visit must not
+   * write to the store; returning false stops the walk.
+   */
+  forEachKey(nowMs: number, visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void;
+
+  /** One step of active expiry: reclaims expired keys with bounded work; returns how many. */
+  expireCycle(nowMs: number): number;
+
+  stats(): StoreStats;
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { maxPendingOutputBytes } from '../src/limits.js';
+import { OutputBuffer } from '../src/protocol/output-buffer.js';
+
+test('reserve grows the buffer and keeps pending bytes in order', () => {
+  const out = new OutputBuffer(8);
+  for (let i = 0; i < 100; i++) out.bytes[out.reserve(1)] = i;
+  assert.equal(out.pendingBytes, 100);
+  out.consume(40);
+  assert.deepEqual([...out.bytes.subarray(out.start, out.start + 3)], [40, 41, 42]);
+  const p = out.reserve(2000);
+  assert.equal(out.bytes[out.start], 40, 'growth keeps the unsent bytes');
+  assert.equal(p - out.start, 60);
+});
+
+test('reserve refuses past the pending-output limit and leaves the buffer as it was', () => {
+  const out = new OutputBuffer();
+  assert.notEqual(out.reserve(maxPendingOutputBytes), -1);
+  assert.equal(out.reserve(1), -1);
+  assert.equal(out.pendingBytes, maxPendingOutputBytes);
+  out.consume(10);
+  assert.notEqual(out.reserve(10), -1, 'room comes back once bytes are sent');
+});
+
+test('consume of more than is pending throws', () => {
+  const out = new OutputBuffer();
+  out.reserve(3);
+  assert.throws(() => out.consume(4), RangeError);
+});
+
+test('a fully drained buffer starts again at offset 0', () => {
+  const out = new OutputBuffer(16);
+  out.reserve(10);
+  out.consume(10);
+  assert.equal(out.reserve(4), 0);
+});
