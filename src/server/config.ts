@@ -1,0 +1,307 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { totalmem } from 'node:os';
+
+/**
+ * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
+ * drives the config-file parser, the `--<key> <value>` flags, the defaults and the help text.
+ */
+export interface IoUringSwitches {
+  deferTaskrun: boolean;
+  coopTaskrun: boolean;
+  multishotAccept: boolean;
+  multishotRecv: boolean;
+  recvBundle: boolean;
+}
+
+export interface ServerConfig {
+  /** The config file as given, or null for the embedded default. */
+  configFile: string | null;
+  port: number;
+  /** IPv4 or IPv6 literal. */
+  bind: string;
+  /** When set, the server listens on this unix socket only (as the original). */
+  unixSocket: string | null;
+  maxClients: number;
+  eventLoopMaxEvents: number;
+  /** io_uring when the kernel allows it, else epoll; false forces epoll. */
+  useIoUring: boolean;
+  /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
+  ioUring: IoUringSwitches;
+  maxMemoryBytes: number;
+  verbose: boolean;
+  showLogo: boolean;
+  daemonize: boolean;
+}
+
+export type ServerArgs =
+  | { kind: 'run'; config: ServerConfig; warnings: string[] }
+  | { kind: 'help'; text: string }
+  | { kind: 'version'; text: string };
+
+export class ConfigError extends Error {}
+
+/** Longest config-file line the original reads (fgets into 1024 bytes). */
+export const maxConfigLineBytes = 1023;
+/** Longest unix socket path: sockaddr_un.sun_path holds 108 bytes with the terminating NUL. */
+export const maxUnixSocketPathBytes = 107;
+/** Smallest maxmemory accepted. */
+export const minMaxMemoryBytes = 1024 * 1024;
+/** Default maxmemory: this share of the machine's RAM. */
+export const defaultMaxMemoryShareOfRam = 0.5;
+export const defaultPort = 5995;
+export const version = '0.1.0';
+
+type Setter = (config: ServerConfig, value: string) => string | null;
+
+interface KeySpec {
+  key: string;
+  help: string;
+  /** Applies the value; returns an error text ("expected ...") or null. */
+  set: Setter;
+}
+
+const booleanKey = (key: string, help: string, assign: (c: ServerConfig, v: boolean) => void): KeySpec => ({
+  key,
+  help: `${help} (true|false)`,
+  set: (config, value) => {
+    if (value !== 'true' && value !== 'false') return 'expected true or false';
+    assign(config, value === 'true');
+    return null;
+  },
+});
+
+const integerKey = (
+  key: string,
+  help: string,
+  min: number,
+  max: number,
+  assign: (c: ServerConfig, v: number) => void,
+): KeySpec => ({
+  key,
+  help: `${help} (${min}..${max})`,
+  set: (config, value) => {
+    const n = parseStrictInteger(value);
+    if (n === null || n < min || n > max) return `expected integer in range ${min}..${max}`;
+    assign(config, n);
+    return null;
+  },
+});
+
+const ignoredKey = (key: string, help: string): KeySpec => ({ key, help, set: () => null });
+
+const keySpecs: readonly KeySpec[] = [
+  integerKey('port', 'TCP port', 1, 65535, (c, v) => {
+    c.port = v;
+  }),
+  {
+    key: 'bind',
+    help: 'address to listen on, an IPv4 or IPv6 literal',
+    set: (config, value) => {
+      if (isIP(value) === 0) return 'expected an IPv4 or IPv6 address literal';
+      config.bind = value;
+      return null;
+    },
+  },
+  {
+    key: 'unixsocket',
+    help: 'serve on this unix socket path instead of TCP',
+    set: (config, value) => {
+      if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
+        return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
+      }
+      config.unixSocket = value;
+      return null;
+    },
+  },
+  integerKey(
+    'max-clients',
+    'connections served at once; more are accepted and closed',
+    1,
+    4294967295,
+    (c, v) => {
+      c.maxClients = v;
+    },
+  ),
+  integerKey('event-loop-max-events', 'completions handled per loop turn', 1, 2147483647, (c, v) => {
+    c.eventLoopMaxEvents = v;
+  }),
+  booleanKey('use-io-uring', 'use io_uring when the kernel allows it, else epoll', (c, v) => {
+    c.useIoUring = v;
+  }),
+  booleanKey('io-uring-defer-taskrun', 'try IORING_SETUP_SINGLE_ISSUER|DEFER_TASKRUN', (c, v) => {
+    c.ioUring.deferTaskrun = v;
+  }),
+  booleanKey('io-uring-coop-taskrun', 'try IORING_SETUP_COOP_TASKRUN|TASKRUN_FLAG', (c, v) => {
+    c.ioUring.coopTaskrun = v;
+  }),
+  booleanKey('io-uring-multishot-accept', 'use multishot accept', (c, v) => {
+    c.ioUring.multishotAccept = v;
+  }),
+  booleanKey('io-uring-multishot-recv', 'use multishot recv with a provided buffer ring', (c, v) => {
+    c.ioUring.multishotRecv = v;
+  }),
+  booleanKey('io-uring-recv-bundle', 'use recv bundles (kernel 6.10+)', (c, v) => {
+    c.ioUring.recvBundle = v;
+  }),
+  {
+    key: 'maxmemory',
+    help: 'memory limit of the data set: bytes, or with a unit kb, mb, gb',
+    set: (config, value) => {
+      const bytes = parseByteSize(value);
+      if (bytes === null || bytes < minMaxMemoryBytes) {
+        return `expected a size of at least ${minMaxMemoryBytes} bytes, e.g. 512mb or 2gb`;
+      }
+      config.maxMemoryBytes = bytes;
+      return null;
+    },
+  },
+  booleanKey('verbose', 'debug output', (c, v) => {
+    c.verbose = v;
+  }),
+  booleanKey('show-logo', 'print logo.txt from the working directory at start-up', (c, v) => {
+    c.showLogo = v;
+  }),
+  booleanKey('daemonize', 'run in the background', (c, v) => {
+    c.daemonize = v;
+  }),
+  ignoredKey('log-enabled', 'accepted and ignored, as by the original'),
+  ignoredKey('logs-enabled', 'accepted and ignored (the spelling of the original server.conf)'),
+];
+
+const specByKey = new Map(keySpecs.map((spec) => [spec.key, spec]));
+
+export function defaultServerConfig(): ServerConfig {
+  return {
+    configFile: null,
+    port: defaultPort,
+    bind: '127.0.0.1',
+    unixSocket: null,
+    maxClients: 10000,
+    eventLoopMaxEvents: 100000,
+    useIoUring: true,
+    ioUring: {
+      deferTaskrun: true,
+      coopTaskrun: true,
+      multishotAccept: true,
+      multishotRecv: true,
+      recvBundle: true,
+    },
+    maxMemoryBytes: Math.floor(totalmem() * defaultMaxMemoryShareOfRam),
+    verbose: false,
+    showLogo: false,
+    daemonize: false,
+  };
+}
+
+/**
+ * `fkvs-server [config-file] [-c path] [--<key> <value> ...]`. The file is read first; flags
+ * override it whatever their order. `-c` as the last argument means ./server.conf (as the original).
+ */
+export function parseServerArgs(argv: readonly string[]): ServerArgs {
+  let configFile: string | null = null;
+  const flags: Array<[string, string]> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { kind: 'help', text: helpText() };
+    if (arg === '-v' || arg === '--version' || arg === 'version') {
+      return { kind: 'version', text: `fkvs v${version} \nrunning on ${process.platform}, ${process.arch} ` };
+    }
+    if (arg === '-c') {
+      setConfigFile(i + 1 < argv.length ? argv[++i] : 'server.conf');
+    } else if (arg.startsWith('--')) {
+      const key = arg.slice(2);
+      if (!specByKey.has(key)) throw new ConfigError(`unknown option '${arg}' (see --help)`);
+      if (i + 1 >= argv.length) throw new ConfigError(`option '${arg}' needs a value`);
+      flags.push([key, argv[++i]]);
+    } else if (arg.startsWith('-')) {
+      throw new ConfigError(`unknown option '${arg}' (see --help)`);
+    } else {
+      setConfigFile(arg);
+    }
+  }
+
+  const config = defaultServerConfig();
+  const warnings: string[] = [];
+  if (configFile !== null) {
+    config.configFile = configFile;
+    applyConfigFile(config, configFile, warnings);
+  }
+  for (const [key, value] of flags) {
+    const problem = specByKey.get(key)!.set(config, value);
+    if (problem !== null) throw new ConfigError(`option '--${key}': invalid value '${value}' (${problem})`);
+  }
+  return { kind: 'run', config, warnings };
+
+  function setConfigFile(path: string): void {
+    if (configFile !== null)
+      throw new ConfigError(`more than one config file given ('${configFile}', '${path}')`);
+    configFile = path;
+  }
+}
+
+function applyConfigFile(config: ServerConfig, path: string, warnings: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file '${path}': ${(error as Error).message}`);
+  }
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const where = `${path}:${i + 1}`;
+    const line = lines[i];
+    if (Buffer.byteLength(line) > maxConfigLineBytes) {
+      throw new ConfigError(`${where}: line longer than ${maxConfigLineBytes} bytes`);
+    }
+    if (line.startsWith('#')) continue;
+    const tokens = line.trim().split(/\s+/);
+    if (tokens.length < 2) continue;
+    const [key, value] = tokens;
+    const spec = specByKey.get(key);
+    if (spec === undefined) {
+      warnings.push(`${where}: unknown key '${key}' ignored`);
+      continue;
+    }
+    const problem = spec.set(config, value);
+    if (problem !== null)
+      throw new ConfigError(`${where}: invalid value for '${key}': '${value}' (${problem})`);
+  }
+}
+
+/** Strict decimal of spec 2.5 (optional sign, digits only); null when not one or not exact. */
+export function parseStrictInteger(text: string): number | null {
+  if (!/^[+-]?[0-9]+$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+const byteUnits: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+function parseByteSize(text: string): number | null {
+  const match = /^([0-9]+)([a-z]*)$/i.exec(text);
+  if (match === null) return null;
+  const unit = byteUnits[match[2].toLowerCase()];
+  if (unit === undefined) return null;
+  const bytes = Number(match[1]) * unit;
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+export function helpText(): string {
+  const width = Math.max(...keySpecs.map((s) => s.key.length)) + 4;
+  const options = keySpecs.map((s) => `  --${s.key.padEnd(width)}${s.help}`).join('\n');
+  return [
+    `fkvs-server v${version}: in-memory key-value server speaking the FKVS protocol`,
+    '',
+    'usage: fkvs-server [config-file] [-c path] [--<key> <value> ...]',
+    '',
+    'With no arguments it serves on 127.0.0.1:5995 with the embedded defaults. Every config-file key',
+    'is also a flag; flags override the file.',
+    '',
+    '  -c <path>        config file (alone at the end: ./server.conf)',
+    '  -h, --help       this text',
+    '  -v, --version    version',
+    options,
+    '',
+  ].join('\n');
+}
