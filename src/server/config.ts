@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { totalmem } from 'node:os';
+import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
 /**
  * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
@@ -47,8 +47,6 @@ export const maxConfigLineBytes = 1023;
 export const maxUnixSocketPathBytes = 107;
 /** Smallest maxmemory accepted. */
 export const minMaxMemoryBytes = 1024 * 1024;
-/** Default maxmemory: this share of the machine's RAM. */
-export const defaultMaxMemoryShareOfRam = 0.5;
 export const defaultPort = 5995;
 export const version = '0.1.0';
 
@@ -187,7 +185,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
       recvBundle: true,
     },
-    maxMemoryBytes: Math.floor(totalmem() * defaultMaxMemoryShareOfRam),
+    maxMemoryBytes: defaultMaxMemoryBytes(),
     verbose: false,
     showLogo: false,
     daemonize: false,

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { maxKeyBytes, maxValueBytes } from '../limits.js';
+import { Arena, classSizes, entryHeaderBytes, sizeClassOf } from './arena.js';
+import {
+  ExpiryIndex,
+  expireCycleBudgetMs,
+  expireFullSweepCycles,
+  expireMinScanSlotsPerCycle,
+  expireRepeatShare,
+} from './expiry.js';
+import { xxh32 } from './hash.js';
+import { HashTable } from './hashtable.js';
+import type { KeyValueStore, StoreStats } from './store-api.js';
+import { StoreRefusal } from './store-api.js';
+
+/** Default maxmemory: this share of the machine's RAM. */
+export const defaultMaxMemoryShareOfRam = 0.5;
+/** Default key limit: the table then needs 2^28 slots (2 GiB), the most one typed array holds here. */
+export const defaultMaxKeys = 2 ** 27;
+/** The sweep looks at the clock once per this many slots. */
+const expireClockCheckSlots = 1024;
+
+export function defaultMaxMemoryBytes(): number {
+  return Math.floor(totalmem() * defaultMaxMemoryShareOfRam);
+}
+
+export interface ArenaStoreOptions {
+  maxMemoryBytes?: number;
+  maxKeys?: number;
+  /** Per-process random by default, so clients cannot aim keys at one slot. */
+  hashSeed?: number;
+}
+
+/**
+ * The data store: entries in an arena, indexed by an open-addressing table, deadlines in a dense
+ * index sampled by the active expiry cycle. Handles are entry addresses. See docs/store.md.
+ */
+export class ArenaStore implements KeyValueStore {
+  readonly maxMemoryBytes: number;
+  readonly maxKeys: number;
+  private readonly seed: number;
+  private readonly arena: Arena;
+  private readonly table: HashTable;
+  private readonly expiry: ExpiryIndex;
+
+  constructor(options: ArenaStoreOptions = {}) {
+    this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
+    this.maxKeys = options.maxKeys ?? defaultMaxKeys;
+    this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0);
+    const mayReserve = (bytes: number) => this.bytesReserved() + bytes <= this.maxMemoryBytes;
+    this.arena = new Arena(mayReserve);
+    this.table = new HashTable(this.arena, mayReserve);
+    this.expiry = new ExpiryIndex(mayReserve);
+  }
+
+  get size(): number {
+    return this.table.count;
+  }
+
+  find(key: Uint8Array, keyOffset: number, keyLength: number, nowMs: number): number {
+    const hash = xxh32(key, keyOffset, keyLength, this.seed);
+    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    if (address === 0) return -1;
+    const slot = this.arena.expirySlot(address);
+    if (slot !== 0 && this.expiry.deadline(slot) <= nowMs) {
+      this.table.removeAddress(hash, address);
+      this.releaseEntry(address);
+      return -1;
+    }
+    return address;
+  }
+
+  findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number {
+    const address = this.table.lookup(xxh32(key, keyOffset, keyLength, this.seed), key, keyOffset, keyLength);
+    return address === 0 ? -1 : address;
+  }
+
+  valueBytes(handle: number): Uint8Array {
+    return this.arena.chunkOf(handle);
+  }
+
+  valueOffset(handle: number): number {
+    return this.arena.offsetOf(handle) + entryHeaderBytes + this.arena.keyLength(handle);
+  }
+
+  valueLength(handle: number): number {
+    return this.arena.valueLength(handle);
+  }
+
+  set(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+  ): number {
+    if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
+    if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
+    const arena = this.arena;
+    const hash = xxh32(key, keyOffset, keyLength, this.seed);
+    const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
+    let address = this.table.lookup(hash, key, keyOffset, keyLength);
+    if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
+      return StoreRefusal.outOfMemory;
+    }
+    if (address !== 0) {
+      const oldClass = sizeClassOf(entryHeaderBytes + keyLength + arena.valueLength(address));
+      if (oldClass === sizeClass) {
+        arena.writeValue(address, value, valueOffset, valueLength);
+      } else {
+        const moved = arena.allocate(sizeClass);
+        if (moved === 0) return StoreRefusal.outOfMemory;
+        const slot = arena.expirySlot(address);
+        arena.write(moved, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+        if (slot !== 0) this.expiry.setAddress(slot, moved);
+        this.table.replace(hash, address, moved);
+        arena.free(address, oldClass);
+        address = moved;
+      }
+    } else {
+      if (this.table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
+      if (!this.table.reserveOne()) return StoreRefusal.outOfMemory;
+      address = arena.allocate(sizeClass);
+      if (address === 0) return StoreRefusal.outOfMemory;
+      arena.write(address, key, keyOffset, keyLength, value, valueOffset, valueLength, 0);
+      this.table.insert(hash, address);
+    }
+    this.setDeadline(address, deadlineMs);
+    return address;
+  }
+
+  delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean {
+    const address = this.table.remove(xxh32(key, keyOffset, keyLength, this.seed), key, keyOffset, keyLength);
+    if (address === 0) return false;
+    this.releaseEntry(address);
+    return true;
+  }
+
+  deadline(handle: number): number {
+    const slot = this.arena.expirySlot(handle);
+    return slot === 0 ? 0 : this.expiry.deadline(slot);
+  }
+
+  /** Sets or clears (0) the deadline. Adding one needs a slot: callers that may add one reserve first (set does). */
+  setDeadline(handle: number, deadlineMs: number): void {
+    const slot = this.arena.expirySlot(handle);
+    if (deadlineMs === 0) {
+      if (slot !== 0) this.removeExpirySlot(handle, slot);
+    } else if (slot !== 0) {
+      this.expiry.setDeadline(slot, deadlineMs);
+    } else if (this.expiry.reserveOne()) {
+      this.arena.setExpirySlot(handle, this.expiry.add(handle, deadlineMs));
+    } else {
+      // Out of memory for the deadline index: reclaim the key now rather than let it live forever.
+      this.removeByAddress(handle);
+    }
+  }
+
+  forEachKey(nowMs: number, visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
+    const expiry = this.expiry;
+    for (let i = expiry.count - 1; i >= 0; i--) {
+      if (i < expiry.count && expiry.deadlines[i] <= nowMs) this.removeByAddress(expiry.addresses[i]);
+    }
+    const arena = this.arena;
+    this.table.forEachAddress((address) =>
+      visit(arena.chunkOf(address), arena.offsetOf(address) + entryHeaderBytes, arena.keyLength(address)),
+    );
+  }
+
+  expireCycle(nowMs: number): number {
+    const expiry = this.expiry;
+    const started = performance.now();
+    let toScan = Math.max(expireMinScanSlotsPerCycle, Math.ceil(expiry.count / expireFullSweepCycles));
+    let scanned = 0;
+    let reclaimed = 0;
+    while (expiry.count > 0 && scanned < toScan) {
+      if (expiry.cursor >= expiry.count) expiry.cursor = 0;
+      const i = expiry.cursor;
+      if (expiry.deadlines[i] <= nowMs) {
+        this.removeByAddress(expiry.addresses[i]); // the last slot moves into i: look at i again
+        reclaimed++;
+      } else {
+        expiry.cursor++;
+      }
+      scanned++;
+      if (scanned === toScan && reclaimed > scanned * expireRepeatShare) toScan += expireMinScanSlotsPerCycle;
+      if (scanned % expireClockCheckSlots === 0 && performance.now() - started > expireCycleBudgetMs) break;
+    }
+    return reclaimed;
+  }
+
+  stats(): StoreStats {
+    const arena = this.arena;
+    return {
+      keys: this.table.count,
+      keysWithDeadline: this.expiry.count,
+      bytesUsed: arena.bytesUsed,
+      bytesReserved: this.bytesReserved(),
+      fragmentation: arena.bytesReserved === 0 ? 0 : 1 - arena.bytesUsed / arena.bytesReserved,
+    };
+  }
+
+  /** Throws unless table, arena and expiry index agree (used by tests; walks everything). */
+  assertInvariants(): void {
+    const arena = this.arena;
+    this.table.assertInvariants((address) => this.hashOf(address));
+    let bytesUsed = 0;
+    let withDeadline = 0;
+    this.table.forEachAddress((address) => {
+      bytesUsed +=
+        classSizes[sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address))];
+      const slot = arena.expirySlot(address);
+      if (slot !== 0) {
+        withDeadline++;
+        if (this.expiry.addresses[slot - 1] !== address)
+          throw new Error(`entry ${address}: expiry slot ${slot} points elsewhere`);
+      }
+      return true;
+    });
+    if (bytesUsed !== arena.bytesUsed)
+      throw new Error(`arena says ${arena.bytesUsed} bytes used, entries hold ${bytesUsed}`);
+    if (withDeadline !== this.expiry.count)
+      throw new Error(`${withDeadline} entries with deadlines, index has ${this.expiry.count}`);
+  }
+
+  private bytesReserved(): number {
+    return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
+  }
+
+  private hashOf(address: number): number {
+    const arena = this.arena;
+    return xxh32(
+      arena.chunkOf(address),
+      arena.offsetOf(address) + entryHeaderBytes,
+      arena.keyLength(address),
+      this.seed,
+    );
+  }
+
+  private removeByAddress(address: number): void {
+    this.table.removeAddress(this.hashOf(address), address);
+    this.releaseEntry(address);
+  }
+
+  /** Frees an entry already gone from the table, with its deadline slot. */
+  private releaseEntry(address: number): void {
+    const arena = this.arena;
+    const slot = arena.expirySlot(address);
+    if (slot !== 0) this.removeExpirySlot(address, slot);
+    arena.free(
+      address,
+      sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address)),
+    );
+  }
+
+  private removeExpirySlot(address: number, slot: number): void {
+    const moved = this.expiry.remove(slot);
+    if (moved !== 0) this.arena.setExpirySlot(moved, slot);
+    this.arena.setExpirySlot(address, 0);
+  }
+}

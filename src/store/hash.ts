@@ -1,0 +1,65 @@
+/**
+ * XXH32 over a byte range, without copying. Hand-written rather than xxhash-wasm's h32Raw because
+ * keys are short: crossing into wasm and copying the key costs more than hashing it here
+ * (docs/store.md has the measurement). xxhash-wasm stays the oracle in the tests.
+ */
+const prime1 = 0x9e3779b1;
+const prime2 = 0x85ebca77;
+const prime3 = 0xc2b2ae3d;
+const prime4 = 0x27d4eb2f;
+const prime5 = 0x165667b1;
+
+function round(acc: number, lane: number): number {
+  acc = (acc + Math.imul(lane, prime2)) | 0;
+  acc = (acc << 13) | (acc >>> 19);
+  return Math.imul(acc, prime1);
+}
+
+function readU32(bytes: Uint8Array, i: number): number {
+  return bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+}
+
+/** XXH32 of bytes[offset, offset + length) with the given seed, as an unsigned 32-bit integer. */
+export function xxh32(bytes: Uint8Array, offset: number, length: number, seed: number): number {
+  const end = offset + length;
+  let i = offset;
+  let h: number;
+  if (length >= 16) {
+    let v1 = (seed + prime1 + prime2) | 0;
+    let v2 = (seed + prime2) | 0;
+    let v3 = seed | 0;
+    let v4 = (seed - prime1) | 0;
+    const limit = end - 16;
+    while (i <= limit) {
+      v1 = round(v1, readU32(bytes, i));
+      v2 = round(v2, readU32(bytes, i + 4));
+      v3 = round(v3, readU32(bytes, i + 8));
+      v4 = round(v4, readU32(bytes, i + 12));
+      i += 16;
+    }
+    h =
+      ((v1 << 1) | (v1 >>> 31)) +
+      ((v2 << 7) | (v2 >>> 25)) +
+      ((v3 << 12) | (v3 >>> 20)) +
+      ((v4 << 18) | (v4 >>> 14));
+  } else {
+    h = (seed + prime5) | 0;
+  }
+  h = (h + length) | 0;
+  while (i + 4 <= end) {
+    h = (h + Math.imul(readU32(bytes, i), prime3)) | 0;
+    h = Math.imul((h << 17) | (h >>> 15), prime4);
+    i += 4;
+  }
+  while (i < end) {
+    h = (h + Math.imul(bytes[i], prime5)) | 0;
+    h = Math.imul((h << 11) | (h >>> 21), prime1);
+    i++;
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, prime2);
+  h ^= h >>> 13;
+  h = Math.imul(h, prime3);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,219 @@
+import type { Arena } from './arena.js';
+
+/** Grow when an insert would take the table past this load. */
+export const maxLoadFactor = 0.75;
+/** Without memory to grow, inserts go on up to this load, then fail. */
+export const hardMaxLoadFactor = 0.9;
+/** Old-table home slots migrated per write during a resize: bounds the work of any one operation. */
+export const resizeHomesPerWrite = 16;
+export const initialTableSlots = 1024;
+export const slotBytes = 8;
+
+/**
+ * Open addressing with linear probing over one Uint32Array of (hash, entry address) pairs; address
+ * 0 marks an empty slot. Deletion shifts the following cluster back, so no tombstones build up.
+ *
+ * Incremental resize: while `old` exists, a key whose home slot in the old table is below `cursor`
+ * lives in the new table, any other key in the old one. Each write migrates the keys of the next
+ * resizeHomesPerWrite homes, so no operation pays for the whole table.
+ */
+export class HashTable {
+  private slots: Uint32Array;
+  private mask: number;
+  private old: Uint32Array | null = null;
+  private oldMask = 0;
+  private cursor = 0;
+  /** Entries in both tables. */
+  count = 0;
+
+  constructor(
+    private readonly arena: Arena,
+    private readonly mayReserve: (bytes: number) => boolean,
+    initialSlots: number = initialTableSlots,
+  ) {
+    this.slots = new Uint32Array(initialSlots * 2);
+    this.mask = initialSlots - 1;
+  }
+
+  get bytesReserved(): number {
+    return (this.slots.length + (this.old === null ? 0 : this.old.length)) * 4;
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  get resizing(): boolean {
+    return this.old !== null;
+  }
+
+  /** Address of the entry with this key, or 0. */
+  lookup(hash: number, key: Uint8Array, offset: number, length: number): number {
+    const inOld = this.inOld(hash);
+    const t = inOld ? this.old! : this.slots;
+    const i = this.probe(t, inOld ? this.oldMask : this.mask, hash, key, offset, length);
+    return i < 0 ? 0 : t[2 * i + 1];
+  }
+
+  /**
+   * Makes room for one more entry, growing (or advancing a resize) as needed; false when the
+   * table is too full and may not grow. Call before insert, and only for a key not present.
+   */
+  reserveOne(): boolean {
+    this.migrate();
+    const limit = this.capacity * maxLoadFactor;
+    if (this.count + 1 <= limit) return true;
+    if (this.old === null && this.mayReserve(this.slots.length * 2 * 4)) {
+      this.startResize();
+      return true;
+    }
+    return this.count + 1 <= this.capacity * hardMaxLoadFactor;
+  }
+
+  /** Adds a key known to be absent (after reserveOne). */
+  insert(hash: number, address: number): void {
+    if (this.inOld(hash)) insertInto(this.old!, this.oldMask, hash, address);
+    else insertInto(this.slots, this.mask, hash, address);
+    this.count++;
+  }
+
+  /** Points the slot holding `from` at `to` (an entry moved to another size class). */
+  replace(hash: number, from: number, to: number): void {
+    const inOld = this.inOld(hash);
+    const t = inOld ? this.old! : this.slots;
+    const mask = inOld ? this.oldMask : this.mask;
+    let i = hash & mask;
+    while (t[2 * i + 1] !== from) i = (i + 1) & mask;
+    t[2 * i + 1] = to;
+  }
+
+  /** Removes the key; returns its entry address, or 0 when absent. */
+  remove(hash: number, key: Uint8Array, offset: number, length: number): number {
+    this.migrate();
+    const inOld = this.inOld(hash);
+    const t = inOld ? this.old! : this.slots;
+    const mask = inOld ? this.oldMask : this.mask;
+    const i = this.probe(t, mask, hash, key, offset, length);
+    if (i < 0) return 0;
+    const address = t[2 * i + 1];
+    deleteAt(t, mask, i);
+    this.count--;
+    return address;
+  }
+
+  /** Removes the slot holding this entry address (the entry must be in the table). */
+  removeAddress(hash: number, address: number): void {
+    this.migrate();
+    const inOld = this.inOld(hash);
+    const t = inOld ? this.old! : this.slots;
+    const mask = inOld ? this.oldMask : this.mask;
+    let i = hash & mask;
+    while (t[2 * i + 1] !== address) i = (i + 1) & mask;
+    deleteAt(t, mask, i);
+    this.count--;
+  }
+
+  /** Calls visit with every entry address (the table must not change meanwhile). */
+  forEachAddress(visit: (address: number) => boolean): void {
+    for (const t of this.old === null ? [this.slots] : [this.old, this.slots]) {
+      for (let i = 1; i < t.length; i += 2) {
+        if (t[i] !== 0 && !visit(t[i])) return;
+      }
+    }
+  }
+
+  /** Throws unless every entry is reachable from its home and each table holds the right keys. */
+  assertInvariants(hashOf: (address: number) => number): void {
+    let seen = 0;
+    const check = (t: Uint32Array, mask: number, isOld: boolean) => {
+      for (let i = 0; i <= mask; i++) {
+        const address = t[2 * i + 1];
+        if (address === 0) continue;
+        seen++;
+        const hash = t[2 * i];
+        if (hashOf(address) !== hash) throw new Error(`slot ${i}: stored hash differs from the key's`);
+        if (this.old !== null && isOld !== (hash & this.oldMask) >= this.cursor) {
+          throw new Error(`slot ${i}: key in the wrong table during resize`);
+        }
+        for (let j = hash & mask; j !== i; j = (j + 1) & mask) {
+          if (t[2 * j + 1] === 0) throw new Error(`slot ${i}: unreachable from its home ${hash & mask}`);
+        }
+      }
+    };
+    check(this.slots, this.mask, false);
+    if (this.old !== null) check(this.old, this.oldMask, true);
+    if (seen !== this.count) throw new Error(`count ${this.count} but ${seen} entries`);
+  }
+
+  /** The table holding (or due to hold) a key of this hash: the old one, or the current one. */
+  private inOld(hash: number): boolean {
+    return this.old !== null && (hash & this.oldMask) >= this.cursor;
+  }
+
+  private probe(
+    t: Uint32Array,
+    mask: number,
+    hash: number,
+    key: Uint8Array,
+    offset: number,
+    length: number,
+  ): number {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const address = t[2 * i + 1];
+      if (address === 0) return -1;
+      if (t[2 * i] === hash && this.arena.keyEquals(address, key, offset, length)) return i;
+    }
+  }
+
+  private startResize(): void {
+    this.old = this.slots;
+    this.oldMask = this.mask;
+    this.cursor = 0;
+    this.slots = new Uint32Array(this.old.length * 2);
+    this.mask = this.mask * 2 + 1;
+  }
+
+  /** Moves the keys of the next few old-table homes into the new table. */
+  private migrate(): void {
+    const old = this.old;
+    if (old === null) return;
+    const oldMask = this.oldMask;
+    for (let n = 0; n < resizeHomesPerWrite && this.cursor <= oldMask; n++, this.cursor++) {
+      const home = this.cursor;
+      // The keys of `home` sit in the run of occupied slots that starts there.
+      for (let i = home; old[2 * i + 1] !== 0; ) {
+        const hash = old[2 * i];
+        if ((hash & oldMask) === home) {
+          insertInto(this.slots, this.mask, hash, old[2 * i + 1]);
+          deleteAt(old, oldMask, i); // slot i now holds the next key of the run, if any
+        } else {
+          i = (i + 1) & oldMask;
+        }
+      }
+    }
+    if (this.cursor > oldMask) this.old = null;
+  }
+}
+
+function insertInto(t: Uint32Array, mask: number, hash: number, address: number): void {
+  let i = hash & mask;
+  while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
+  t[2 * i] = hash;
+  t[2 * i + 1] = address;
+}
+
+/** Empties slot i, shifting back the keys after it that may move closer to their home. */
+function deleteAt(t: Uint32Array, mask: number, i: number): void {
+  let hole = i;
+  for (let j = (i + 1) & mask; t[2 * j + 1] !== 0; j = (j + 1) & mask) {
+    const home = t[2 * j] & mask;
+    // The key at j may fill the hole unless its home lies cyclically in (hole, j].
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      t[2 * hole] = t[2 * j];
+      t[2 * hole + 1] = t[2 * j + 1];
+      hole = j;
+    }
+  }
+  t[2 * hole] = 0;
+  t[2 * hole + 1] = 0;
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { maxKeyBytes, maxValueBytes } from '../../src/limits.js';
+import { chunkBytes } from '../../src/store/arena.js';
+import { ArenaStore } from '../../src/store/arena-store.js';
+import { StoreRefusal } from '../../src/store/store-api.js';
+
+const text = new TextEncoder();
+const bytes = (s: string) => text.encode(s);
+
+function set(store: ArenaStore, key: string, value: string | Uint8Array, deadline = 0): number {
+  const k = bytes(key);
+  const v = typeof value === 'string' ? bytes(value) : value;
+  return store.set(k, 0, k.length, v, 0, v.length, deadline);
+}
+function get(store: ArenaStore, key: string, now = 0): string | null {
+  const k = bytes(key);
+  const h = store.find(k, 0, k.length, now);
+  if (h < 0) return null;
+  const o = store.valueOffset(h);
+  return Buffer.from(store.valueBytes(h).subarray(o, o + store.valueLength(h))).toString('latin1');
+}
+
+describe('ArenaStore', () => {
+  test('set, find, overwrite in place and across size classes, delete', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    const h = set(store, 'k', 'v1');
+    assert.ok(h > 0);
+    assert.equal(set(store, 'k', 'v2'), h, 'same class: in place');
+    assert.equal(get(store, 'k'), 'v2');
+    const grown = set(store, 'k', 'x'.repeat(1000));
+    assert.notEqual(grown, h, 'moved to a larger class');
+    assert.equal(get(store, 'k'), 'x'.repeat(1000));
+    assert.equal(set(store, 'k', ''), h, 'back to the freed small entry');
+    assert.equal(get(store, 'k'), '');
+    assert.equal(store.size, 1);
+    assert.equal(store.delete(bytes('k'), 0, 1), true);
+    assert.equal(store.delete(bytes('k'), 0, 1), false);
+    assert.equal(get(store, 'k'), null);
+    store.assertInvariants();
+  });
+
+  test('keys are binary-safe and compared by bytes, including the empty key', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    const a = new Uint8Array([0, 255, 0]);
+    const b = new Uint8Array([0, 255, 1]);
+    store.set(a, 0, 3, b, 0, 3, 0);
+    store.set(b, 0, 3, a, 0, 3, 0);
+    store.set(a, 0, 0, a, 0, 1, 0);
+    assert.deepEqual([...store.valueBytes(store.find(a, 0, 3, 0)).subarray(0, 0)], []);
+    const h = store.find(b, 0, 3, 0);
+    assert.deepEqual(
+      [...store.valueBytes(h).subarray(store.valueOffset(h), store.valueOffset(h) + 3)],
+      [0, 255, 0],
+    );
+    assert.equal(store.valueLength(store.find(a, 0, 0, 0)), 1);
+    assert.equal(store.size, 3);
+  });
+
+  test('lazy expiry on find; findIncludingExpired still sees the key (revival quirk)', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    set(store, 'a', '1', 1000);
+    assert.equal(get(store, 'a', 999), '1');
+    const k = bytes('a');
+    const h = store.findIncludingExpired(k, 0, 1);
+    assert.equal(store.deadline(h), 1000);
+    assert.ok(store.findIncludingExpired(k, 0, 1) > 0, 'expired but not yet reclaimed');
+    store.setDeadline(h, 0);
+    assert.equal(get(store, 'a', 5000), '1', 'revived');
+    store.setDeadline(h, 4000);
+    assert.equal(get(store, 'a', 4000), null, 'deadline <= now is expired');
+    assert.equal(store.findIncludingExpired(k, 0, 1), -1, 'the lazy check reclaimed it');
+    store.assertInvariants();
+  });
+
+  test('plain set clears a deadline, set with a deadline replaces it', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    const h = set(store, 'a', '1', 1000);
+    assert.equal(store.deadline(h), 1000);
+    assert.equal(store.deadline(set(store, 'a', '2', 2000)), 2000);
+    assert.equal(store.deadline(set(store, 'a', '3')), 0);
+    assert.equal(store.stats().keysWithDeadline, 0);
+  });
+
+  test('the active cycle reclaims expired keys that are never read, within a few cycles', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024 });
+    for (let i = 0; i < 50_000; i++) set(store, `exp:${i}`, 'v', 1000);
+    for (let i = 0; i < 1000; i++) set(store, `live:${i}`, 'v', 10_000_000);
+    let cycles = 0;
+    while (store.size > 1000 && cycles < 50) {
+      store.expireCycle(2000);
+      cycles++;
+    }
+    assert.equal(store.size, 1000, `all reclaimed, within ${cycles} cycles of 100 ms`);
+    assert.ok(cycles <= 10, `mass expiry goes fast: ${cycles} cycles`);
+    assert.equal(store.stats().keysWithDeadline, 1000);
+    assert.equal(store.expireCycle(2000), 0);
+    for (let i = 0; i < 20; i++) set(store, `late:${i}`, 'v', 3000);
+    for (let c = 0; c < 2; c++) store.expireCycle(4000);
+    assert.equal(store.size, 1000, 'a few expired keys among many live ones are found by the sweep too');
+    store.assertInvariants();
+  });
+
+  test('forEachKey purges expired keys and lists every live one', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    for (let i = 0; i < 3000; i++) set(store, `k${i}`, 'v', i % 3 === 0 ? 50 : 0);
+    const seen: string[] = [];
+    store.forEachKey(100, (b, o, l) => {
+      seen.push(Buffer.from(b.subarray(o, o + l)).toString());
+      return true;
+    });
+    assert.equal(seen.length, 2000);
+    assert.equal(new Set(seen).size, 2000);
+    assert.ok(seen.every((k) => Number(k.slice(1)) % 3 !== 0));
+    assert.equal(store.size, 2000);
+    let visits = 0;
+    store.forEachKey(100, () => ++visits < 10);
+    assert.equal(visits, 10, 'returning false stops the walk');
+  });
+
+  test('limits refuse and leave the store unchanged', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024, maxKeys: 3 });
+    const big = new Uint8Array(maxValueBytes + 1);
+    assert.equal(store.set(big, 0, maxKeyBytes + 1, big, 0, 1, 0), StoreRefusal.keyTooLarge);
+    assert.equal(store.set(big, 0, 1, big, 0, maxValueBytes + 1, 0), StoreRefusal.valueTooLarge);
+    assert.ok(store.set(big, 0, maxKeyBytes, big, 0, maxValueBytes, 0) > 0, 'both at their limit');
+    set(store, 'b', '1');
+    set(store, 'c', '1');
+    assert.equal(set(store, 'd', '1'), StoreRefusal.tooManyKeys);
+    assert.ok(set(store, 'c', '2') > 0, 'overwrites are not new keys');
+    assert.equal(store.size, 3);
+    store.assertInvariants();
+  });
+
+  test('maxmemory: refusal once the arena may not grow, and overwrites that fit still work', () => {
+    const store = new ArenaStore({ maxMemoryBytes: chunkBytes + 256 * 1024 });
+    const value = new Uint8Array(1000);
+    let n = 0;
+    while (set(store, `key${n}`, value) > 0) n++;
+    assert.equal(set(store, `key${n}`, value), StoreRefusal.outOfMemory);
+    assert.ok(n > 3000, `${n} keys fit`);
+    assert.equal(store.size, n);
+    assert.ok(set(store, 'key0', new Uint8Array(999)) > 0, 'same class overwrite needs no memory');
+    assert.equal(set(store, 'key1', new Uint8Array(5000)), StoreRefusal.outOfMemory);
+    assert.equal(get(store, 'key1')?.length, 1000, 'refused overwrite left the value');
+    assert.ok(store.stats().bytesReserved <= store.maxMemoryBytes);
+    store.assertInvariants();
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ArenaStore } from '../../src/store/arena-store.js';
+import type { KeyValueStore } from '../../src/store/store-api.js';
+import { MapStore } from '../support/map-store.js';
+
+/** Operations per run; FKVS_MODEL_OPS=5000000 for a long run. */
+const operations = Number(process.env.FKVS_MODEL_OPS ?? 200_000);
+
+/** A small deterministic PRNG, so a failure names a seed that reproduces it. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function valueOf(store: KeyValueStore, handle: number): string {
+  const o = store.valueOffset(handle);
+  return Buffer.from(store.valueBytes(handle).subarray(o, o + store.valueLength(handle))).toString('latin1');
+}
+
+test(`ArenaStore behaves as the Map model over ${operations} random operations`, () => {
+  const seed = Number(process.env.FKVS_MODEL_SEED ?? Date.now() % 1_000_000);
+  const random = prng(seed);
+  const int = (n: number) => Math.floor(random() * n);
+  const store = new ArenaStore({ maxMemoryBytes: 1024 * 1024 * 1024, hashSeed: seed });
+  const model = new MapStore();
+  const payload = new Uint8Array(70_000).map(() => int(256));
+  let now = 1_000_000;
+  // Key spaces: a hot one (many overwrites/deletes) and a growing one (resizes).
+  const keyBytes = new Uint8Array(64);
+  const makeKey = (): number => {
+    const n = random() < 0.7 ? int(500) : int(operations);
+    const s = `k${n}`;
+    const length = n % 7 === 0 ? s.length + 20 : s.length;
+    for (let i = 0; i < length; i++) keyBytes[i] = i < s.length ? s.charCodeAt(i) : n & 0xff;
+    return length;
+  };
+  const valueLength = () => {
+    const r = random();
+    return r < 0.6 ? int(24) : r < 0.95 ? int(400) : int(66_000);
+  };
+
+  for (let op = 0; op < operations; op++) {
+    const where = `seed ${seed}, op ${op}`;
+    const k = makeKey();
+    const r = random();
+    if (r < 0.4) {
+      const v = Math.min(valueLength(), 65_529);
+      const vo = int(payload.length - v);
+      const deadline = random() < 0.2 ? now + int(5000) : 0;
+      const a = store.set(keyBytes, 0, k, payload, vo, v, deadline);
+      const b = model.set(keyBytes, 0, k, payload, vo, v, deadline);
+      assert.ok(a > 0 && b >= 0, where);
+      assert.equal(valueOf(store, a), valueOf(model, b), where);
+    } else if (r < 0.75) {
+      const a = store.find(keyBytes, 0, k, now);
+      const b = model.find(keyBytes, 0, k, now);
+      assert.equal(a < 0, b < 0, `${where}: presence`);
+      if (a >= 0) {
+        assert.equal(valueOf(store, a), valueOf(model, b), where);
+        assert.equal(store.deadline(a), model.deadline(b), where);
+      }
+    } else if (r < 0.87) {
+      // An expired key may or may not have been reclaimed yet: let both expire it lazily first.
+      store.find(keyBytes, 0, k, now);
+      model.find(keyBytes, 0, k, now);
+      assert.equal(
+        store.delete(keyBytes, 0, k) || false,
+        model.delete(keyBytes, 0, k) || false,
+        `${where}: delete`,
+      );
+    } else if (r < 0.93) {
+      // EXPIRE/PERSIST path: compare only keys the model still holds as live (the store may
+      // already have reclaimed expired ones).
+      const b = model.find(keyBytes, 0, k, now);
+      const a = store.findIncludingExpired(keyBytes, 0, k);
+      if (b >= 0) {
+        assert.ok(a >= 0, where);
+        const deadline = random() < 0.5 ? 0 : now + int(5000);
+        store.setDeadline(a, deadline);
+        model.setDeadline(b, deadline);
+      }
+    } else if (r < 0.9995) {
+      now += int(200);
+      store.expireCycle(now);
+    } else {
+      const keys = (s: KeyValueStore) => {
+        const all: string[] = [];
+        s.forEachKey(now, (bytes, o, l) => {
+          all.push(Buffer.from(bytes.subarray(o, o + l)).toString('latin1'));
+          return true;
+        });
+        return all.sort();
+      };
+      assert.deepEqual(keys(store), keys(model), `${where}: keys`);
+      assert.equal(store.size, model.size, where);
+    }
+    if (op % 20_000 === 0) store.assertInvariants();
+  }
+  store.assertInvariants();
+});
