@@ -19,7 +19,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function valueOf(store: KeyValueStore, handle: number): string {
+function valueText(store: KeyValueStore, handle: number): string {
   const o = store.valueOffset(handle);
   return Buffer.from(store.valueBytes(handle).subarray(o, o + store.valueLength(handle))).toString('latin1');
 }
@@ -57,13 +57,13 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
       const a = store.set(keyBytes, 0, k, payload, vo, v, deadline);
       const b = model.set(keyBytes, 0, k, payload, vo, v, deadline);
       assert.ok(a > 0 && b >= 0, where);
-      assert.equal(valueOf(store, a), valueOf(model, b), where);
+      assert.equal(valueText(store, a), valueText(model, b), where);
     } else if (r < 0.75) {
       const a = store.find(keyBytes, 0, k, now);
       const b = model.find(keyBytes, 0, k, now);
       assert.equal(a < 0, b < 0, `${where}: presence`);
       if (a >= 0) {
-        assert.equal(valueOf(store, a), valueOf(model, b), where);
+        assert.equal(valueText(store, a), valueText(model, b), where);
         assert.equal(store.deadline(a), model.deadline(b), where);
       }
     } else if (r < 0.87) {
