@@ -25,3 +25,7 @@ export const maxPendingOutputBytes = 1024 * 1024;
 export const initialOutputBytes = 16 * 1024;
 /** Period of the active expiry cycle. */
 export const expireCycleMs = 100;
+
+// Integers (spec 2.5)
+/** Longest decimal of an int64 with its sign: "-9223372036854775808". */
+export const maxInt64DecimalBytes = 20;

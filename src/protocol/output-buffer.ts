@@ -32,6 +32,12 @@ export class OutputBuffer {
     return offset;
   }
 
+  /** Gives back the last `n` reserved bytes (a reply that came out shorter than reserved). */
+  release(n: number): void {
+    if (n < 0 || n > this.end - this.start) throw new RangeError(`release(${n}) of ${this.pendingBytes}`);
+    this.end -= n;
+  }
+
   /** Drops the first `n` pending bytes (sent). */
   consume(n: number): void {
     if (n < 0 || n > this.end - this.start) throw new RangeError(`consume(${n}) of ${this.pendingBytes}`);

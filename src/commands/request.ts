@@ -1,0 +1,26 @@
+/** Arguments a command can take at most (SET key value seconds). */
+export const maxArguments = 3;
+
+/**
+ * One decoded request: its arguments as byte ranges of `bytes` (the receive buffer or a frame
+ * carried across reads). Reused for every request of a connection batch: nothing per request.
+ */
+export class Request {
+  bytes: Uint8Array = new Uint8Array(0);
+  readonly offsets = new Int32Array(maxArguments);
+  readonly lengths = new Int32Array(maxArguments);
+  count = 0;
+  nowMs = 0;
+
+  reset(bytes: Uint8Array, nowMs: number): void {
+    this.bytes = bytes;
+    this.count = 0;
+    this.nowMs = nowMs;
+  }
+
+  push(offset: number, length: number): void {
+    this.offsets[this.count] = offset;
+    this.lengths[this.count] = length;
+    this.count++;
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { maxPendingOutputBytes } from '../../src/limits.js';
+import { FeedResult, FrameReader, type FrameSink } from '../../src/protocol/frame-reader.js';
+import { ArenaStore } from '../../src/store/arena-store.js';
+import { hex, rep, req, Session } from '../support/fkvs.js';
+
+/** One hash seed for every store here, so KEYS lists in the same order in each session. */
+const store = () => new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024, hashSeed: 7 });
+
+/** A stream mixing every command, an empty frame, an unknown opcode and a large value. */
+function mixedStream(): Buffer {
+  return Buffer.concat([
+    req.set('a', 'hello'),
+    req.get('a'),
+    hex('00 00'),
+    req.incr('n'),
+    hex('00 02 0e 00'),
+    req.incrBy('n', '41'),
+    req.set('big', 'x'.repeat(3000), '100'),
+    req.ttl('big'),
+    req.ping(''),
+    req.del('a'),
+    req.get('a'),
+    req.decrBy('n', '2'),
+    req.persist('big'),
+    req.expire('n', '5'),
+    req.keys(),
+  ]);
+}
+
+test('frames split at every byte boundary give the same replies as one read', () => {
+  const stream = mixedStream();
+  const whole = new Session(store()).send(stream);
+  assert.ok(whole.length > 3000);
+  for (let cut = 1; cut < stream.length; cut += cut < 200 ? 1 : 37) {
+    const s = new Session(store());
+    assert.equal(s.send(stream.subarray(0, cut), stream.subarray(cut)), whole, `split at ${cut}`);
+  }
+  const bytewise = new Session(store());
+  const chunks = [...stream].map((b) => Buffer.from([b]));
+  assert.equal(bytewise.send(...chunks), whole, 'one byte per read');
+  assert.equal(bytewise.reader.carriedBytes, 0);
+});
+
+test('1000 pipelined frames in one buffer are answered in order', () => {
+  const frames: Buffer[] = [];
+  const expected: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    frames.push(req.incr('counter'));
+    expected.push(rep.value(String(i + 1)));
+  }
+  const s = new Session(store());
+  assert.equal(s.send(Buffer.concat(frames)), expected.join(' '));
+  assert.equal(s.info.commandsExecuted, 1000);
+});
+
+test('random bytes never throw, never hang, and keep the carry bounded', () => {
+  for (let round = 0; round < 300; round++) {
+    const s = new Session(store());
+    const garbage = randomBytes(1 + (round % 50) * 97);
+    let result: number = FeedResult.ok;
+    for (let at = 0; at < garbage.length && result === FeedResult.ok; at += 13) {
+      result = s.dispatcher.feed(s.reader, garbage, at, Math.min(13, garbage.length - at), s.out, s.nowMs);
+      assert.ok(s.reader.carriedBytes <= 65536);
+      s.out.consume(s.out.pendingBytes);
+    }
+    assert.ok(result === FeedResult.ok || result === FeedResult.closeFrameTooLarge);
+  }
+});
+
+test('a truncated frame waits for its end; the split prefix of core_len 65535 still closes', () => {
+  const s = new Session(store());
+  const set = req.set('k', 'v');
+  assert.equal(s.send(set.subarray(0, set.length - 1)), '');
+  assert.equal(s.reader.carriedBytes, set.length - 1);
+  assert.equal(s.send(set.subarray(set.length - 1)), rep.value('v'));
+  assert.equal(s.send(hex('ff')), '');
+  assert.equal(s.lastResult, FeedResult.ok);
+  s.send(hex('ff'));
+  assert.equal(s.lastResult, FeedResult.closeFrameTooLarge);
+});
+
+test('pending output over the limit asks to close the connection', () => {
+  const s = new Session(store());
+  s.send(req.set('v', 'x'.repeat(60_000)));
+  const gets = Buffer.concat(Array.from({ length: 20 }, () => req.get('v')));
+  s.dispatcher.feed(s.reader, gets, 0, gets.length, s.out, s.nowMs);
+  assert.ok(s.out.pendingBytes <= maxPendingOutputBytes);
+  const more = Buffer.concat([gets, gets]);
+  assert.equal(
+    s.dispatcher.feed(s.reader, more, 0, more.length, s.out, s.nowMs),
+    FeedResult.closeOutputLimit,
+  );
+});
+
+test('the reader hands the sink each frame in place, copying only the split one', () => {
+  const seen: Array<[Uint8Array, number, number]> = [];
+  const sink: FrameSink = {
+    onFrame: (bytes, at, core) => {
+      seen.push([bytes, at, core]);
+      return FeedResult.ok;
+    },
+  };
+  const reader = new FrameReader();
+  const chunk = Buffer.concat([req.ping('a'), req.ping('bb').subarray(0, 3)]);
+  reader.feed(chunk, 0, chunk.length, sink);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0][0], chunk, 'in place');
+  const rest = req.ping('bb').subarray(3);
+  reader.feed(rest, 0, rest.length, sink);
+  assert.equal(seen.length, 2);
+  assert.notEqual(seen[1][0], rest, 'completed in the carry buffer');
+  assert.equal(seen[1][2], 5);
+});
