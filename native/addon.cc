@@ -1,0 +1,242 @@
+// N-API glue only: a Transport object owns one backend, watches its fd from the Node event loop,
+// and crosses into JS once per batch of events (records in a shared Int32Array, bytes in a shared
+// receive area). JS answers with one send() call per batch.
+#include <napi.h>
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+#include "backend.h"
+
+namespace fkvs {
+namespace {
+
+// Event records per batch at most, and the receive area shared with JS.
+constexpr uint32_t kMaxBatchRecords = 4096;
+constexpr size_t kReceiveAreaBytes = 4 << 20;
+// Batches handled per wake-up before yielding to the rest of the event loop.
+constexpr int kMaxBatchesPerWake = 16;
+
+bool flag(const Napi::Object& options, const char* key, bool fallback) {
+  Napi::Value value = options.Get(key);
+  return value.IsBoolean() ? value.As<Napi::Boolean>().Value() : fallback;
+}
+
+class Transport : public Napi::ObjectWrap<Transport> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Transport",
+                       {
+                           InstanceMethod<&Transport::ListenTcp>("listenTcp"),
+                           InstanceMethod<&Transport::ListenUnix>("listenUnix"),
+                           InstanceMethod<&Transport::Send>("send"),
+                           InstanceMethod<&Transport::Close>("close"),
+                           InstanceMethod<&Transport::StopListening>("stopListening"),
+                           InstanceMethod<&Transport::Destroy>("destroy"),
+                           InstanceMethod<&Transport::Counters>("counters"),
+                           InstanceAccessor<&Transport::OpenConnections>("openConnections"),
+                       });
+  }
+
+  // new Transport(backend: 'epoll' | 'io_uring', options, onEvents(count))
+  explicit Transport(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Transport>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsString() || !info[1].IsObject() || !info[2].IsFunction()) {
+      Napi::TypeError::New(env, "Transport(backend, options, onEvents)").ThrowAsJavaScriptException();
+      return;
+    }
+    std::string kind = info[0].As<Napi::String>();
+    Napi::Object options = info[1].As<Napi::Object>();
+    Napi::Value max_clients = options.Get("maxClients");
+    Napi::Value max_pending = options.Get("maxPendingOutputBytes");
+    if (!max_clients.IsNumber() || !max_pending.IsNumber()) {
+      Napi::TypeError::New(env, "options.maxClients and options.maxPendingOutputBytes are required")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    Napi::ArrayBuffer area = Napi::ArrayBuffer::New(env, kReceiveAreaBytes);
+    Napi::Int32Array records = Napi::Int32Array::New(env, kMaxBatchRecords * kRecordInts);
+    BackendOptions o;
+    o.receive_area = static_cast<uint8_t*>(area.Data());
+    o.receive_area_bytes = area.ByteLength();
+    o.max_clients = static_cast<uint32_t>(max_clients.As<Napi::Number>().Int64Value());
+    o.max_events = kMaxBatchRecords;
+    o.max_pending_output_bytes = static_cast<size_t>(max_pending.As<Napi::Number>().Int64Value());
+    o.defer_taskrun = flag(options, "deferTaskrun", true);
+    o.coop_taskrun = flag(options, "coopTaskrun", true);
+    o.multishot_accept = flag(options, "multishotAccept", true);
+    o.multishot_recv = flag(options, "multishotRecv", true);
+    o.recv_bundle = flag(options, "recvBundle", true);
+    std::string error;
+    if (kind == "epoll") {
+      backend_.reset(new_epoll_backend(o, &error));
+    } else if (kind == "io_uring") {
+      backend_.reset(new_uring_backend(o, &error));
+    } else {
+      error = "unknown backend '" + kind + "'";
+    }
+    if (!backend_) {
+      Napi::Error::New(env, error).ThrowAsJavaScriptException();
+      return;
+    }
+    records_ = records.Data();
+    on_events_ = Napi::Persistent(info[2].As<Napi::Function>());
+    area_ref_ = Napi::Persistent(area);
+    records_ref_ = Napi::Persistent(records);
+    Napi::Object self = info.This().As<Napi::Object>();
+    self.Set("backend", Napi::String::New(env, backend_->name()));
+    self.Set("features", Napi::String::New(env, backend_->features()));
+    self.Set("receiveArea", area);
+    self.Set("records", records);
+    async_context_ = std::make_unique<Napi::AsyncContext>(env, "fkvs.transport");
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    poll_ = new uv_poll_t;
+    poll_->data = this;
+    uv_poll_init(loop, poll_, backend_->poll_fd());
+    uv_poll_start(poll_, UV_READABLE, OnReadable);
+    Ref();  // alive while polling; Destroy() releases it
+  }
+
+  ~Transport() override { Stop(); }
+
+ private:
+  static void OnReadable(uv_poll_t* handle, int status, int) {
+    if (status < 0) return;
+    static_cast<Transport*>(handle->data)->Drain();
+  }
+
+  void Drain() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (int round = 0; round < kMaxBatchesPerWake && backend_; round++) {
+      int count = backend_->collect(records_, kMaxBatchRecords);
+      if (count == 0) break;
+      backend_->counters.events += static_cast<uint64_t>(count);
+      on_events_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *async_context_);
+      if (!backend_) break;  // destroyed by the callback
+      backend_->release_batch();
+      backend_->flush();
+      if (static_cast<uint32_t>(count) < kMaxBatchRecords) break;
+    }
+  }
+
+  Napi::Value ListenTcp(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value());
+    if (!error.empty()) Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    std::string error = backend_->listen_unix(info[0].As<Napi::String>());
+    if (!error.empty()) Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+
+  // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count):
+  // queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]; sent after the batch.
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    Napi::Int32Array ids = info[0].As<Napi::Int32Array>();
+    Napi::Int32Array starts = info[1].As<Napi::Int32Array>();
+    Napi::Int32Array ends = info[2].As<Napi::Int32Array>();
+    Napi::Array buffers = info[3].As<Napi::Array>();
+    uint32_t count = info[4].As<Napi::Number>().Uint32Value();
+    if (count > ids.ElementLength() || count > starts.ElementLength() || count > ends.ElementLength()) {
+      Napi::RangeError::New(info.Env(), "send: count exceeds the arrays").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    for (uint32_t i = 0; i < count; i++) {
+      Napi::Uint8Array bytes = buffers.Get(i).As<Napi::Uint8Array>();
+      int32_t start = starts[i];
+      int32_t end = ends[i];
+      if (start < 0 || end < start || static_cast<size_t>(end) > bytes.ElementLength()) {
+        Napi::RangeError::New(info.Env(), "send: range outside its buffer").ThrowAsJavaScriptException();
+        return info.Env().Undefined();
+      }
+      backend_->queue_send(ids[i], bytes.Data() + start, static_cast<size_t>(end - start));
+    }
+    return info.Env().Undefined();
+  }
+
+  // close(id, flushFirst)
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (Alive(info)) backend_->close_connection(info[0].As<Napi::Number>().Int32Value(), info[1].ToBoolean());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value StopListening(const Napi::CallbackInfo& info) {
+    if (Alive(info)) backend_->stop_listening();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    if (backend_) {
+      Stop();
+      Unref();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value OpenConnections(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), backend_ ? backend_->open_connections() : 0);
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Object result = Napi::Object::New(info.Env());
+    if (!backend_) return result;
+    const BackendCounters& c = backend_->counters;
+    result.Set("syscalls", static_cast<double>(c.syscalls));
+    result.Set("batches", static_cast<double>(c.batches));
+    result.Set("events", static_cast<double>(c.events));
+    result.Set("sends", static_cast<double>(c.sends));
+    result.Set("accepted", static_cast<double>(c.accepted));
+    result.Set("refused", static_cast<double>(c.refused));
+    result.Set("dropped", static_cast<double>(c.dropped));
+    return result;
+  }
+
+  bool Alive(const Napi::CallbackInfo& info) {
+    if (backend_) return true;
+    Napi::Error::New(info.Env(), "transport destroyed").ThrowAsJavaScriptException();
+    return false;
+  }
+
+  void Stop() {
+    if (poll_ != nullptr) {
+      uv_poll_stop(poll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+      poll_ = nullptr;
+    }
+    backend_.reset();  // closes listeners and connections
+  }
+
+  std::unique_ptr<Backend> backend_;
+  uv_poll_t* poll_ = nullptr;
+  int32_t* records_ = nullptr;
+  Napi::FunctionReference on_events_;
+  Napi::Reference<Napi::ArrayBuffer> area_ref_;
+  Napi::Reference<Napi::Int32Array> records_ref_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+};
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("Transport", Transport::Define(env));
+  exports.Set("recordInts", Napi::Number::New(env, kRecordInts));
+#ifdef FKVS_HAVE_LIBURING
+  exports.Set("hasIoUring", Napi::Boolean::New(env, true));
+#else
+  exports.Set("hasIoUring", Napi::Boolean::New(env, false));
+#endif
+  return exports;
+}
+
+}  // namespace
+}  // namespace fkvs
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) { return fkvs::InitModule(env, exports); }
+
+NODE_API_MODULE(fkvs_native, Init)

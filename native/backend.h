@@ -1,0 +1,76 @@
+// The interface of the two network backends (epoll, io_uring), as Redis keeps ae_epoll.c and
+// ae_kqueue.c behind ae.c. A backend accepts connections, reads into a receive area shared with
+// JS, and sends what JS queued; it reports what happened as integer event records.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace fkvs {
+
+// An event record in the shared Int32Array: kind, connection id, offset in the receive area, length.
+constexpr int kRecordInts = 4;
+enum EventKind : int32_t {
+  kEventOpen = 1,    // a connection was accepted
+  kEventData = 2,    // bytes arrived: [offset, offset + length) of the receive area
+  kEventClosed = 3,  // the connection is gone; its id may be reused after this event
+  kEventRefused = 4, // a connection was accepted and closed at once: max-clients reached
+};
+
+struct BackendOptions {
+  // Where received bytes go: memory of a JS ArrayBuffer that outlives the backend.
+  uint8_t* receive_area = nullptr;
+  size_t receive_area_bytes = 0;
+  uint32_t max_clients = 128;
+  uint32_t max_events = 1024;           // records per batch
+  size_t max_pending_output_bytes = 1 << 20;
+  // io_uring switches (ignored by epoll).
+  bool defer_taskrun = true;
+  bool coop_taskrun = true;
+  bool multishot_accept = true;
+  bool multishot_recv = true;
+  bool recv_bundle = true;
+};
+
+struct BackendCounters {
+  uint64_t syscalls = 0;     // system calls made by the backend (io_uring_enter counts once)
+  uint64_t batches = 0;      // event batches handed to JS
+  uint64_t events = 0;       // event records handed to JS
+  uint64_t sends = 0;        // send operations issued
+  uint64_t accepted = 0;
+  uint64_t refused = 0;      // closed at once: max-clients reached
+  uint64_t dropped = 0;      // closed by the server: output limit, errors
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+  // Features in use, space separated ("" for epoll).
+  virtual std::string features() const = 0;
+  // The fd the event loop watches for readability.
+  virtual int poll_fd() const = 0;
+  // Returns "" on success, else the error text.
+  virtual std::string listen_tcp(const std::string& host, int port) = 0;
+  virtual std::string listen_unix(const std::string& path) = 0;
+  // Called when poll_fd() is readable: fills up to max_records records, returns how many.
+  virtual int collect(int32_t* records, int max_records) = 0;
+  // After JS handled a batch: receive space of that batch may be reused.
+  virtual void release_batch() = 0;
+  // Queues a copy of bytes for the connection; false if over the output limit (then it is closed).
+  virtual bool queue_send(int conn, const uint8_t* data, size_t length) = 0;
+  // Closes the connection, after its queued bytes are sent when flush_first.
+  virtual void close_connection(int conn, bool flush_first) = 0;
+  // Starts the sends queued since the last call.
+  virtual void flush() = 0;
+  virtual void stop_listening() = 0;
+  virtual int open_connections() const = 0;
+  BackendCounters counters;
+};
+
+// Each returns nullptr and sets *error when the backend cannot start.
+Backend* new_epoll_backend(const BackendOptions& options, std::string* error);
+Backend* new_uring_backend(const BackendOptions& options, std::string* error);
+
+}  // namespace fkvs

@@ -1,0 +1,321 @@
+// The epoll backend: level-triggered readiness, recv into the shared receive area, send from the
+// connection's queue until EAGAIN, then EPOLLOUT. Used where io_uring is unavailable or off.
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "backend.h"
+#include "connections.h"
+#include "sockets.h"
+
+namespace fkvs {
+namespace {
+
+constexpr size_t kMaxRecvBytes = 64 << 10;
+// Stop reading in a batch when less than this is left of the receive area.
+constexpr size_t kMinRecvBytes = 4 << 10;
+constexpr int kMaxEpollEvents = 1024;
+constexpr uint64_t kListenerTag = 1ull << 40;
+constexpr uint64_t kWakeTag = 1ull << 41;
+
+class EpollBackend final : public Backend {
+ public:
+  EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
+      : options_(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), table_(options.max_clients) {
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
+  ~EpollBackend() override {
+    for (size_t id = 0; id < table_.size(); id++) {
+      if (Connection* c = table_.get(static_cast<int>(id))) close(c->fd);
+    }
+    stop_listening();
+    close(wake_fd_);
+    close(epoll_fd_);
+    if (spare_fd_ >= 0) close(spare_fd_);
+  }
+
+  const char* name() const override { return "epoll"; }
+  std::string features() const override { return ""; }
+  int poll_fd() const override { return epoll_fd_; }
+  int open_connections() const override { return table_.open(); }
+
+  std::string listen_tcp(const std::string& host, int port) override {
+    std::string error;
+    add_listener(open_tcp_listener(host, port, backlog(), &error));
+    return error;
+  }
+
+  std::string listen_unix(const std::string& path) override {
+    std::string error;
+    add_listener(open_unix_listener(path, backlog(), &error));
+    return error;
+  }
+
+  void stop_listening() override {
+    for (int fd : listeners_) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      close(fd);
+    }
+    listeners_.clear();
+  }
+
+  int collect(int32_t* records, int max_records) override {
+    int count = 0;
+    size_t drained = 0;
+    for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
+      std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
+    }
+    internal_.erase(internal_.begin(), internal_.begin() + drained);
+    epoll_event events[kMaxEpollEvents];
+    int room = max_records - count;
+    int n = epoll_wait(epoll_fd_, events, room < kMaxEpollEvents ? room : kMaxEpollEvents, 0);
+    counters.syscalls++;
+    for (int i = 0; i < n && count < max_records; i++) {
+      uint64_t tag = events[i].data.u64;
+      if (tag == kWakeTag) {
+        uint64_t value;
+        ssize_t ignored = read(wake_fd_, &value, sizeof(value));
+        (void)ignored;
+      } else if (tag & kListenerTag) {
+        count += accept_all(static_cast<int>(tag & 0xffffffff), records + count * kRecordInts, max_records - count);
+      } else {
+        int id = static_cast<int>(tag);
+        Connection* c = table_.get(id);
+        if (c == nullptr) continue;
+        if (events[i].events & EPOLLOUT) try_send(id, c);
+        c = table_.get(id);
+        if (c != nullptr && !c->read_closed && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+          count += receive(id, c, records + count * kRecordInts);
+        }
+      }
+    }
+    if (!internal_.empty()) wake();
+    return count;
+  }
+
+  void release_batch() override {
+    area_used_ = 0;
+    counters.batches++;
+  }
+
+  bool queue_send(int id, const uint8_t* data, size_t length) override {
+    Connection* c = table_.get(id);
+    if (c == nullptr) return false;
+    if (c->out.pending() + length > options_.max_pending_output_bytes) {
+      counters.dropped++;
+      drop(id, c);
+      return false;
+    }
+    c->out.queued.insert(c->out.queued.end(), data, data + length);
+    list(id, c);
+    return true;
+  }
+
+  void close_connection(int id, bool flush_first) override {
+    Connection* c = table_.get(id);
+    if (c == nullptr) return;
+    if (flush_first && c->out.pending() > 0) {
+      c->closing = true;
+      list(id, c);
+    } else {
+      drop(id, c);
+    }
+  }
+
+  void flush() override {
+    for (size_t i = 0; i < to_send_.size(); i++) {
+      int id = to_send_[i];
+      Connection* c = table_.get(id);
+      if (c == nullptr) continue;
+      c->listed = false;
+      try_send(id, c);
+    }
+    to_send_.clear();
+  }
+
+ private:
+  int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  void add_listener(int fd) {
+    if (fd < 0) return;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kListenerTag | static_cast<uint32_t>(fd);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    listeners_.push_back(fd);
+  }
+
+  void wake() {
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd_, &one, sizeof(one));
+    (void)ignored;
+  }
+
+  void push_internal(int32_t kind, int32_t id) {
+    int32_t record[kRecordInts] = {kind, id, 0, 0};
+    internal_.insert(internal_.end(), record, record + kRecordInts);
+    wake();
+  }
+
+  // Accepts until EAGAIN or the batch is full; returns the records written.
+  int accept_all(int listener, int32_t* records, int room) {
+    int written = 0;
+    while (written < room) {
+      int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      counters.syscalls++;
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if ((errno == EMFILE || errno == ENFILE) && spare_fd_ >= 0) {
+          // Out of fds: free the spare, take the connection and close it, so the listener does
+          // not stay readable forever (level-triggered spin).
+          close(spare_fd_);
+          int refused = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+          if (refused >= 0) close(refused);
+          spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+          counters.refused++;
+          write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
+          continue;
+        }
+        break;
+      }
+      int id = table_.add(fd);
+      if (id < 0) {
+        close(fd);
+        counters.refused++;
+        write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
+        continue;
+      }
+      set_no_delay(fd);
+      epoll_event event{};
+      event.events = EPOLLIN | EPOLLRDHUP;
+      event.data.u64 = static_cast<uint32_t>(id);
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+      counters.accepted++;
+      write_record(records + written++ * kRecordInts, kEventOpen, id, 0, 0);
+    }
+    return written;
+  }
+
+  // One recv for the connection; returns the records written (0 or 1).
+  int receive(int id, Connection* c, int32_t* record) {
+    size_t room = options_.receive_area_bytes - area_used_;
+    if (room < kMinRecvBytes) return 0;  // level-triggered: read next batch
+    if (room > kMaxRecvBytes) room = kMaxRecvBytes;
+    ssize_t n = recv(c->fd, options_.receive_area + area_used_, room, 0);
+    counters.syscalls++;
+    if (n > 0) {
+      write_record(record, kEventData, id, static_cast<int32_t>(area_used_), static_cast<int32_t>(n));
+      area_used_ += static_cast<size_t>(n);
+      return 1;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+    // FIN (or an error): no more requests. Replies to what came before are still sent, then close.
+    c->read_closed = true;
+    c->closing = true;
+    rearm(id, c);
+    list(id, c);  // flush() closes it once JS queued its last replies and they are sent
+    return 0;
+  }
+
+  void try_send(int id, Connection* c) {
+    while (c->out.ready()) {
+      ssize_t n = send(c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+      counters.syscalls++;
+      counters.sends++;
+      if (n > 0) {
+        c->out.sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        watch(id, c, true);
+        return;
+      }
+      counters.dropped++;
+      drop(id, c);
+      return;
+    }
+    if (c->closing) {
+      drop(id, c);
+      return;
+    }
+    watch(id, c, false);
+  }
+
+  // Arms or disarms EPOLLOUT.
+  void watch(int id, Connection* c, bool writable) {
+    if (c->write_armed == writable) return;
+    c->write_armed = writable;
+    rearm(id, c);
+  }
+
+  // Registers the events the connection's state calls for: reads until FIN, writes while blocked.
+  void rearm(int id, Connection* c) {
+    epoll_event event{};
+    event.events = (c->read_closed ? 0u : uint32_t{EPOLLIN | EPOLLRDHUP}) | (c->write_armed ? uint32_t{EPOLLOUT} : 0u);
+    event.data.u64 = static_cast<uint32_t>(id);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &event);
+    counters.syscalls++;
+  }
+
+  void list(int id, Connection* c) {
+    if (c->listed) return;
+    c->listed = true;
+    to_send_.push_back(id);
+  }
+
+  void drop(int id, Connection* c) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+    close(c->fd);
+    counters.syscalls += 2;
+    table_.remove(id);
+    push_internal(kEventClosed, id);
+  }
+
+  static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {
+    record[0] = kind;
+    record[1] = id;
+    record[2] = offset;
+    record[3] = length;
+  }
+
+  BackendOptions options_;
+  int epoll_fd_;
+  int wake_fd_;
+  int spare_fd_ = -1;
+  ConnectionTable table_;
+  size_t area_used_ = 0;
+  std::vector<int> listeners_;
+  std::vector<int> to_send_;
+  std::vector<int32_t> internal_;  // records raised outside collect (closes), delivered next batch
+};
+
+}  // namespace
+
+Backend* new_epoll_backend(const BackendOptions& options, std::string* error) {
+  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) {
+    *error = std::string("epoll_create1: ") + std::strerror(errno);
+    return nullptr;
+  }
+  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    *error = std::string("eventfd: ") + std::strerror(errno);
+    close(epoll_fd);
+    return nullptr;
+  }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kWakeTag;
+  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &event);
+  return new EpollBackend(options, epoll_fd, wake_fd);
+}
+
+}  // namespace fkvs

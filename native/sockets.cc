@@ -1,0 +1,99 @@
+#include "sockets.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fkvs {
+
+static std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+int open_tcp_listener(const std::string& host, int port, int backlog, std::string* error) {
+  sockaddr_storage address{};
+  socklen_t length;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    length = sizeof(*v4);
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    length = sizeof(*v6);
+  } else {
+    *error = "bind address '" + host + "' is not an IPv4 or IPv6 literal";
+    return -1;
+  }
+  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = errno_text("socket");
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) < 0) {
+    *error = errno_text("bind " + host + ":" + std::to_string(port));
+    close(fd);
+    return -1;
+  }
+  if (listen(fd, backlog) < 0) {
+    *error = errno_text("listen");
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int open_unix_listener(const std::string& path, int backlog, std::string* error) {
+  sockaddr_un address{};
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
+    *error = "unix socket path must be 1 to " + std::to_string(sizeof(address.sun_path) - 1) + " bytes";
+    return -1;
+  }
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    std::string folder = path.substr(0, slash);
+    if (mkdir(folder.c_str(), 0755) < 0 && errno != EEXIST) {
+      *error = errno_text("mkdir " + folder);
+      return -1;
+    }
+  }
+  struct stat existing {};
+  if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) unlink(path.c_str());
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = errno_text("socket");
+    return -1;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) {
+    *error = errno_text("bind " + path);
+    close(fd);
+    return -1;
+  }
+  chmod(path.c_str(), 0770);
+  if (listen(fd, backlog) < 0) {
+    *error = errno_text("listen");
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void set_no_delay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+}  // namespace fkvs

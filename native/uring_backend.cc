@@ -1,0 +1,455 @@
+// The io_uring backend: multishot accept, multishot recv into a provided buffer ring laid over the
+// receive area shared with JS, and sends from each connection's queue (one in flight, short sends
+// finished here). Completions reach the Node loop through an eventfd registered with the ring.
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "backend.h"
+#include "connections.h"
+#include "sockets.h"
+
+namespace fkvs {
+namespace {
+
+constexpr unsigned kSubmissionEntries = 1024;
+constexpr unsigned kCompletionEntries = 16384;
+constexpr unsigned kBufferCount = 256;  // power of two; receive area / count = buffer size
+constexpr int kBufferGroup = 0;
+
+// user_data: op in the low 8 bits, connection id (or listener fd) in the next 24, generation above.
+enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3 };
+uint64_t pack(Op op, uint32_t id, uint32_t generation) {
+  return static_cast<uint64_t>(op) | (static_cast<uint64_t>(id) << 8) | (static_cast<uint64_t>(generation) << 32);
+}
+
+int kernel_version() {
+  utsname name{};
+  if (uname(&name) != 0) return 0;
+  int major = 0, minor = 0;
+  std::sscanf(name.release, "%d.%d", &major, &minor);
+  return major * 100 + minor;
+}
+
+std::string errno_name(int error) {
+  switch (error) {
+    case ENOSYS: return "ENOSYS";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    default: return std::to_string(error);
+  }
+}
+
+class UringBackend final : public Backend {
+ public:
+  UringBackend(const BackendOptions& options) : options_(options), table_(options.max_clients) {}
+
+  // Sets the ring up by the feature ladder; "" on success, else why io_uring cannot be used.
+  std::string start() {
+    const char* forced = std::getenv("FKVS_TEST_IO_URING_SETUP_ERROR");
+    if (forced != nullptr && *forced != '\0') {
+      return std::string("io_uring_setup returned ") + forced + " (forced by FKVS_TEST_IO_URING_SETUP_ERROR)";
+    }
+    int kernel = kernel_version();
+    io_uring_params params{};
+    int result = -EINVAL;
+    struct Rung {
+      bool enabled;
+      unsigned flags;
+      const char* name;
+    } ladder[] = {
+        {options_.defer_taskrun, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, "single_issuer defer_taskrun"},
+        {options_.coop_taskrun, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, "coop_taskrun"},
+        {true, 0, ""},
+    };
+    for (const Rung& rung : ladder) {
+      if (!rung.enabled) continue;
+      params = io_uring_params{};
+      params.flags = rung.flags | IORING_SETUP_CQSIZE;
+      params.cq_entries = kCompletionEntries;
+      result = io_uring_queue_init_params(kSubmissionEntries, &ring_, &params);
+      if (result == 0) {
+        setup_features_ = rung.name;
+        break;
+      }
+      if (result == -ENOSYS || result == -EPERM || result == -EACCES) break;  // blocked, not a missing flag
+    }
+    if (result != 0) return "io_uring_setup returned " + errno_name(-result);
+    ring_ready_ = true;
+    io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+    if (probe == nullptr) return "io_uring opcode probe failed";
+    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND};
+    for (int op : required) {
+      if (!io_uring_opcode_supported(probe, op)) {
+        io_uring_free_probe(probe);
+        return "kernel io_uring lacks opcode " + std::to_string(op);
+      }
+    }
+    io_uring_free_probe(probe);
+    multishot_accept_ = options_.multishot_accept && kernel >= 519;
+    multishot_recv_ = options_.multishot_recv && kernel >= 600;
+    // Buffer ring: the ring itself must be page aligned; the buffers are the JS receive area.
+    buffer_bytes_ = options_.receive_area_bytes / kBufferCount;
+    size_t ring_bytes = kBufferCount * sizeof(io_uring_buf);
+    void* memory = mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (memory == MAP_FAILED) return std::string("mmap of the buffer ring: ") + std::strerror(errno);
+    buffers_ = static_cast<io_uring_buf_ring*>(memory);
+    buffer_ring_bytes_ = ring_bytes;
+    io_uring_buf_ring_init(buffers_);
+    io_uring_buf_reg registration{};
+    registration.ring_addr = reinterpret_cast<unsigned long>(buffers_);
+    registration.ring_entries = kBufferCount;
+    registration.bgid = kBufferGroup;
+    result = io_uring_register_buf_ring(&ring_, &registration, 0);
+    if (result != 0) return "io_uring_register_buf_ring returned " + errno_name(-result) + " (kernel 5.19+ needed)";
+    for (unsigned i = 0; i < kBufferCount; i++) add_buffer(i, i);
+    io_uring_buf_ring_advance(buffers_, kBufferCount);
+    event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (event_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+    result = io_uring_register_eventfd(&ring_, event_fd_);
+    if (result != 0) return "io_uring_register_eventfd returned " + errno_name(-result);
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return "";
+  }
+
+  ~UringBackend() override {
+    for (size_t id = 0; id < table_.size(); id++) {
+      if (Connection* c = table_.get(static_cast<int>(id))) {
+        shutdown(c->fd, SHUT_RDWR);
+        close(c->fd);
+      }
+    }
+    stop_listening();
+    if (ring_ready_) io_uring_queue_exit(&ring_);
+    if (buffers_ != nullptr) munmap(buffers_, buffer_ring_bytes_);
+    if (event_fd_ >= 0) close(event_fd_);
+    if (spare_fd_ >= 0) close(spare_fd_);
+  }
+
+  const char* name() const override { return "io_uring"; }
+  int poll_fd() const override { return event_fd_; }
+  int open_connections() const override { return table_.open(); }
+
+  std::string features() const override {
+    std::string text = setup_features_;
+    auto add = [&text](const char* word) {
+      if (!text.empty()) text += " ";
+      text += word;
+    };
+    add(multishot_accept_ ? "multishot_accept" : "accept");
+    add(multishot_recv_ ? "multishot_recv" : "recv");
+    add("buf_ring");
+    return text;
+  }
+
+  std::string listen_tcp(const std::string& host, int port) override {
+    std::string error;
+    add_listener(open_tcp_listener(host, port, backlog(), &error));
+    return error;
+  }
+
+  std::string listen_unix(const std::string& path) override {
+    std::string error;
+    add_listener(open_unix_listener(path, backlog(), &error));
+    return error;
+  }
+
+  void stop_listening() override {
+    for (int fd : listeners_) {
+      shutdown(fd, SHUT_RDWR);  // ends the accept in flight
+      close(fd);
+    }
+    listeners_.clear();
+  }
+
+  int collect(int32_t* records, int max_records) override {
+    uint64_t ignored;
+    if (read(event_fd_, &ignored, sizeof(ignored)) > 0) counters.syscalls++;
+    io_uring_submit_and_get_events(&ring_);
+    counters.syscalls++;
+    int count = 0;
+    size_t drained = 0;
+    for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
+      std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
+    }
+    internal_.erase(internal_.begin(), internal_.begin() + drained);
+    io_uring_cqe* cqe;
+    while (count < max_records && io_uring_peek_cqe(&ring_, &cqe) == 0) {
+      count += complete(cqe, records + count * kRecordInts);
+      io_uring_cqe_seen(&ring_, cqe);
+    }
+    if (count == max_records || !internal_.empty()) wake();
+    return count;
+  }
+
+  void release_batch() override {
+    if (!used_buffers_.empty()) {
+      for (size_t i = 0; i < used_buffers_.size(); i++) add_buffer(used_buffers_[i], static_cast<int>(i));
+      io_uring_buf_ring_advance(buffers_, static_cast<int>(used_buffers_.size()));
+      used_buffers_.clear();
+    }
+    counters.batches++;
+  }
+
+  bool queue_send(int id, const uint8_t* data, size_t length) override {
+    Connection* c = table_.get(id);
+    if (c == nullptr) return false;
+    if (c->out.pending() + length > options_.max_pending_output_bytes) {
+      counters.dropped++;
+      drop(id, c);
+      return false;
+    }
+    c->out.queued.insert(c->out.queued.end(), data, data + length);
+    list(id, c);
+    return true;
+  }
+
+  void close_connection(int id, bool flush_first) override {
+    Connection* c = table_.get(id);
+    if (c == nullptr) return;
+    if (flush_first && c->out.pending() > 0) {
+      c->closing = true;
+      list(id, c);
+    } else {
+      drop(id, c);
+    }
+  }
+
+  void flush() override {
+    for (size_t i = 0; i < to_visit_.size(); i++) {
+      int id = to_visit_[i];
+      Connection* c = table_.get(id);
+      if (c == nullptr) continue;
+      c->listed = false;
+      if (!c->out.in_flight) send_next(id, c);
+      c = table_.get(id);
+      if (c != nullptr && !c->recv_armed && !c->read_closed) arm_recv(id, c);
+    }
+    to_visit_.clear();
+    for (int fd : listeners_to_arm_) arm_accept(fd);
+    listeners_to_arm_.clear();
+    if (io_uring_sq_ready(&ring_) > 0) {
+      io_uring_submit(&ring_);
+      counters.syscalls++;
+    }
+  }
+
+ private:
+  int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  void add_buffer(unsigned id, int offset) {
+    io_uring_buf_ring_add(buffers_, options_.receive_area + static_cast<size_t>(id) * buffer_bytes_,
+                          static_cast<unsigned>(buffer_bytes_), static_cast<unsigned short>(id),
+                          io_uring_buf_ring_mask(kBufferCount), offset);
+  }
+
+  io_uring_sqe* sqe() {
+    io_uring_sqe* entry = io_uring_get_sqe(&ring_);
+    if (entry == nullptr) {
+      io_uring_submit(&ring_);
+      counters.syscalls++;
+      entry = io_uring_get_sqe(&ring_);
+    }
+    return entry;
+  }
+
+  void wake() {
+    uint64_t one = 1;
+    ssize_t ignored = write(event_fd_, &one, sizeof(one));
+    (void)ignored;
+  }
+
+  void add_listener(int fd) {
+    if (fd < 0) return;
+    listeners_.push_back(fd);
+    arm_accept(fd);
+    io_uring_submit(&ring_);
+    counters.syscalls++;
+  }
+
+  void arm_accept(int fd) {
+    io_uring_sqe* entry = sqe();
+    if (multishot_accept_) {
+      io_uring_prep_multishot_accept(entry, fd, nullptr, nullptr, SOCK_CLOEXEC);
+    } else {
+      io_uring_prep_accept(entry, fd, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    io_uring_sqe_set_data64(entry, pack(kOpAccept, static_cast<uint32_t>(fd), 0));
+  }
+
+  void arm_recv(int id, Connection* c) {
+    io_uring_sqe* entry = sqe();
+    if (multishot_recv_) {
+      io_uring_prep_recv_multishot(entry, c->fd, nullptr, 0, 0);
+    } else {
+      io_uring_prep_recv(entry, c->fd, nullptr, buffer_bytes_, 0);
+    }
+    entry->flags |= IOSQE_BUFFER_SELECT;
+    entry->buf_group = kBufferGroup;
+    io_uring_sqe_set_data64(entry, pack(kOpRecv, static_cast<uint32_t>(id), generation(id)));
+    c->recv_armed = true;
+  }
+
+  void send_next(int id, Connection* c) {
+    if (!c->out.ready()) {
+      if (c->closing) drop(id, c);
+      return;
+    }
+    io_uring_sqe* entry = sqe();
+    io_uring_prep_send(entry, c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
+                       MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(entry, pack(kOpSend, static_cast<uint32_t>(id), generation(id)));
+    c->out.in_flight = true;
+    counters.sends++;
+  }
+
+  // Handles one completion; returns the records written (0 or 1).
+  int complete(io_uring_cqe* cqe, int32_t* record) {
+    uint64_t data = io_uring_cqe_get_data64(cqe);
+    Op op = static_cast<Op>(data & 0xff);
+    uint32_t id = static_cast<uint32_t>((data >> 8) & 0xffffff);
+    uint32_t gen = static_cast<uint32_t>(data >> 32);
+    int res = cqe->res;
+    bool more = cqe->flags & IORING_CQE_F_MORE;
+    if (cqe->flags & IORING_CQE_F_BUFFER) used_buffers_.push_back(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+    if (op == kOpAccept) return accepted(static_cast<int>(id), res, more, record);
+    Connection* c = table_.get(static_cast<int>(id));
+    if (c == nullptr || gen != generation(static_cast<int>(id))) return 0;  // a connection already gone
+    if (op == kOpRecv) {
+      if (!more) c->recv_armed = false;
+      if (res > 0) {
+        unsigned buffer = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+        write_record(record, kEventData, static_cast<int32_t>(id), static_cast<int32_t>(buffer * buffer_bytes_), res);
+        if (!c->recv_armed) list(static_cast<int>(id), c);  // re-armed in flush()
+        return 1;
+      }
+      if (res == -ENOBUFS) {
+        list(static_cast<int>(id), c);  // buffers come back after this batch; re-arm then
+        return 0;
+      }
+      // FIN or an error: answer what came before, then close (half-close keeps its replies).
+      c->read_closed = true;
+      c->closing = true;
+      list(static_cast<int>(id), c);
+      return 0;
+    }
+    // kOpSend
+    c->out.in_flight = false;
+    if (res < 0) {
+      counters.dropped++;
+      drop(static_cast<int>(id), c);
+      return 0;
+    }
+    c->out.sent += static_cast<size_t>(res);
+    send_next(static_cast<int>(id), c);  // the rest of a short send, or what was queued meanwhile
+    return 0;
+  }
+
+  int accepted(int listener, int fd, bool more, int32_t* record) {
+    bool listening = false;
+    for (int l : listeners_) listening = listening || l == listener;
+    if (!more && listening) listeners_to_arm_.push_back(listener);
+    if (fd < 0) {
+      if ((fd == -EMFILE || fd == -ENFILE) && spare_fd_ >= 0 && listening) {
+        // Out of fds: take the waiting connection with the spare and close it, so accept cannot spin.
+        close(spare_fd_);
+        int refused = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (refused >= 0) close(refused);
+        spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        counters.refused++;
+        write_record(record, kEventRefused, -1, 0, 0);
+        return 1;
+      }
+      return 0;
+    }
+    if (!listening) {
+      close(fd);
+      return 0;
+    }
+    int id = table_.add(fd);
+    if (id < 0) {
+      close(fd);
+      counters.refused++;
+      write_record(record, kEventRefused, -1, 0, 0);
+      return 1;
+    }
+    set_no_delay(fd);
+    counters.accepted++;
+    if (static_cast<size_t>(id) >= generations_.size()) generations_.resize(id + 1, 0);
+    Connection* c = table_.get(id);
+    arm_recv(id, c);
+    write_record(record, kEventOpen, id, 0, 0);
+    return 1;
+  }
+
+  uint32_t generation(int id) const { return generations_[id]; }
+
+  void list(int id, Connection* c) {
+    if (c->listed) return;
+    c->listed = true;
+    to_visit_.push_back(id);
+  }
+
+  void drop(int id, Connection* c) {
+    shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
+    close(c->fd);
+    counters.syscalls += 2;
+    generations_[id] = (generations_[id] + 1) & 0xffffffff;
+    table_.remove(id);
+    int32_t closed[kRecordInts] = {kEventClosed, id, 0, 0};
+    internal_.insert(internal_.end(), closed, closed + kRecordInts);
+    wake();
+  }
+
+  static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {
+    record[0] = kind;
+    record[1] = id;
+    record[2] = offset;
+    record[3] = length;
+  }
+
+  BackendOptions options_;
+  ConnectionTable table_;
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  io_uring_buf_ring* buffers_ = nullptr;
+  size_t buffer_ring_bytes_ = 0;
+  size_t buffer_bytes_ = 0;
+  int event_fd_ = -1;
+  int spare_fd_ = -1;
+  bool multishot_accept_ = false;
+  bool multishot_recv_ = false;
+  std::string setup_features_;
+  std::vector<int> listeners_;
+  std::vector<int> listeners_to_arm_;
+  std::vector<int> to_visit_;
+  std::vector<unsigned> used_buffers_;
+  std::vector<uint32_t> generations_;
+  std::vector<int32_t> internal_;
+};
+
+}  // namespace
+
+Backend* new_uring_backend(const BackendOptions& options, std::string* error) {
+  auto* backend = new UringBackend(options);
+  *error = backend->start();
+  if (!error->empty()) {
+    delete backend;
+    return nullptr;
+  }
+  return backend;
+}
+
+}  // namespace fkvs
