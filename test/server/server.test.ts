@@ -48,7 +48,7 @@ for (const [backend, backendArgs] of backends) {
           [req.decr('n'), rep.value('41')],
           [req.decrBy('n', '40'), rep.value('1')],
           [req.expire('k', '100'), rep.ok],
-          [req.ttl('k'), rep.value('100')],
+          [req.ttl('k'), 'ttl'],
           [req.persist('k'), rep.ok],
           [req.ttl('k'), rep.value('-1')],
           [req.ping('hi'), rep.pong('hi')],
@@ -57,7 +57,10 @@ for (const [backend, backendArgs] of backends) {
         ];
         for (const [request, reply] of exchange) {
           c.send(request);
-          assert.deepEqual(await c.frames(1), [reply], request.toString('latin1'));
+          const [got] = await c.frames(1);
+          // TTL floors: 100 within the same millisecond as EXPIRE, else 99 (spec 3.7).
+          if (reply === 'ttl') assert.ok([rep.value('100'), rep.value('99')].includes(got), got);
+          else assert.equal(got, reply, request.toString('latin1'));
         }
         c.send(req.keys());
         const [keys] = await c.frames(1);
@@ -81,9 +84,9 @@ for (const [backend, backendArgs] of backends) {
         const clients = await Promise.all(
           Array.from({ length: 500 }, () => FrameClient.connect(server.address)),
         );
-        clients.forEach((c, i) => c.send(req.set(`c${i}`, String(i))));
+        for (const [i, c] of clients.entries()) c.send(req.set(`c${i}`, String(i)));
         const replies = await Promise.all(clients.map((c) => c.frames(1, 10_000)));
-        replies.forEach(([reply], i) => assert.equal(reply, rep.value(String(i))));
+        for (const [i, [reply]] of replies.entries()) assert.equal(reply, rep.value(String(i)));
         for (const c of clients) c.socket.destroy();
       });
 

@@ -177,11 +177,14 @@ export async function withServer(
   env: NodeJS.ProcessEnv = {},
 ): Promise<number | null> {
   const server = await startServer(args, env);
+  let failure: unknown = null;
   try {
     await fn(server);
-  } finally {
-    const code = await server.stop();
-    if (code !== 0) throw new Error(`server exited with ${code}:\n${server.output()}`);
+  } catch (error) {
+    failure = error;
   }
-  return 0;
+  const code = await server.stop();
+  if (failure !== null) throw failure;
+  if (code !== 0) throw new Error(`server exited with ${code}:\n${server.output()}`);
+  return code;
 }
