@@ -29,7 +29,6 @@ export interface ServerConfig {
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
-  verbose: boolean;
   showLogo: boolean;
   daemonize: boolean;
 }
@@ -121,7 +120,7 @@ const keySpecs: readonly KeySpec[] = [
       c.maxClients = v;
     },
   ),
-  integerKey('event-loop-max-events', 'completions handled per loop turn', 1, 2147483647, (c, v) => {
+  integerKey('event-loop-max-events', 'reported by INFO, as by the original', 1, 2147483647, (c, v) => {
     c.eventLoopMaxEvents = v;
   }),
   booleanKey('use-io-uring', 'use io_uring when the kernel allows it, else epoll', (c, v) => {
@@ -154,9 +153,7 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
-  booleanKey('verbose', 'debug output', (c, v) => {
-    c.verbose = v;
-  }),
+  booleanKey('verbose', "accepted for the original's server.conf; fkvs has no debug output", () => {}),
   booleanKey('show-logo', 'print logo.txt from the working directory at start-up', (c, v) => {
     c.showLogo = v;
   }),
@@ -186,7 +183,6 @@ export function defaultServerConfig(): ServerConfig {
       recvBundle: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
-    verbose: false,
     showLogo: false,
     daemonize: false,
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -159,5 +159,18 @@ describe('server config', () => {
     const version = parseServerArgs(['--version']);
     assert.equal(version.kind, 'version');
     if (version.kind === 'version') assert.match(version.text, /^fkvs v\d+\.\d+\.\d+ \nrunning on linux, /);
+  });
+
+  test('docs/configuration.md documents every key the server accepts, and no other', () => {
+    const help = parseServerArgs(['--help']);
+    assert.equal(help.kind, 'help');
+    if (help.kind !== 'help') return;
+    const flagKeys = [...help.text.matchAll(/^ {2}--([a-z-]+) /gm)].map((m) => m[1]).sort();
+    assert.ok(flagKeys.length >= 15, `help lists ${flagKeys.length} keys`);
+    const table = readFileSync('docs/configuration.md', 'utf8').split('## Keys')[1].split('\n## ')[0];
+    const documented = [...table.matchAll(/^\| `([a-z-]+)`(?:, `([a-z-]+)`)? \|/gm)]
+      .flatMap((m) => (m[2] === undefined ? [m[1]] : [m[1], m[2]]))
+      .sort();
+    assert.deepEqual(documented, flagKeys);
   });
 });
