@@ -29,3 +29,22 @@ export const expireCycleMs = 100;
 // Integers (spec 2.5)
 /** Longest decimal of an int64 with its sign: "-9223372036854775808". */
 export const maxInt64DecimalBytes = 20;
+
+// fkvs-benchmark
+/** Connections one benchmark run may open (-c). */
+export const maxBenchmarkClients = 10_000;
+/** Deepest pipeline (-P): requests sent in one write per connection. */
+export const maxPipelineDepth = 4096;
+/** Requests in flight across all connections (-c times -P): bounds the pre-built batch memory. */
+export const maxRequestsInFlight = 1_048_576;
+/** Total requests of one run (-n); also the number of distinct keys -r can generate. */
+export const maxBenchmarkRequests = 1_000_000_000_000;
+/** Highest open-model rate (-R), requests per second across all connections. */
+export const maxRequestRatePerSecond = 100_000_000;
+/** Sum of the weights of a -t mix ("get:9,set:1"): the repeating pattern of requests. */
+export const maxMixPatternRequests = 1000;
+/** Default and largest wait for a reply before the request counts as failed (the original: 2 s). */
+export const defaultReplyTimeoutMs = 2000;
+export const maxReplyTimeoutMs = 3_600_000;
+/** Largest latency the open-model histogram records (the original: 60 s). */
+export const maxLatencyUs = 60_000_000;

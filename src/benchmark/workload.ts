@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { Opcode, ReplyTag } from '../protocol/constants.js';
+import type { MixEntry, Operation } from './args.js';
+import { RandomKeys, randomKeyBytes } from './random-keys.js';
+
+/** The original's fixed key and value of the set workload (spec 6.2). */
+const fixedKey = 'hello';
+const fixedValue = 'world';
+/** Key of the incr workload: its own, so the value under `hello` stays a string. */
+const counterKey = 'counter';
+
+/** One request of the repeating pattern and the reply it must get. */
+export interface RequestTemplate {
+  frame: Uint8Array;
+  /** Where the key starts in the frame when every request gets a fresh random key, else -1. */
+  keyOffset: number;
+  /** The exact reply, or null when any integer VALUE is right (INCR of a shared key). */
+  expected: Uint8Array | null;
+}
+
+/** A request sent once before the timing starts, so the workload's replies are predictable. */
+export interface SetupRequest {
+  frame: Uint8Array;
+  expected: Uint8Array;
+}
+
+/** u16be core_len, opcode, then each field as u16be length + bytes (spec 1.2). */
+export function encodeFrame(opcode: number, fields: Uint8Array[]): Uint8Array {
+  const core = 1 + fields.reduce((sum, field) => sum + 2 + field.length, 0);
+  const frame = new Uint8Array(2 + core);
+  frame[0] = core >> 8;
+  frame[1] = core & 0xff;
+  frame[2] = opcode;
+  let at = 3;
+  for (const field of fields) {
+    frame[at] = field.length >> 8;
+    frame[at + 1] = field.length & 0xff;
+    frame.set(field, at + 2);
+    at += 2 + field.length;
+  }
+  return frame;
+}
+
+/** A VALUE (tag 0x01) or PONG (tag 0x05) reply carrying payload. */
+function payloadReply(tag: number, payload: string): Uint8Array {
+  return encodeFrame(tag, [Buffer.from(payload, 'latin1')]);
+}
+
+const errorOrNilReply = Uint8Array.of(0, 1, ReplyTag.error);
+
+/** The request kinds of a run: a repeating pattern, the setup it needs, and per-connection keys. */
+export class Workload {
+  readonly pattern: RequestTemplate[] = [];
+  readonly setup: SetupRequest[] = [];
+  /** Null unless every request gets a fresh key (-r). */
+  readonly keys: RandomKeys | null;
+
+  constructor(mix: MixEntry[], randomKeys: boolean) {
+    this.keys = randomKeys ? new RandomKeys(randomBytes(16)) : null;
+    const templates = new Map<Operation, RequestTemplate>();
+    for (const { operation, weight } of mix) {
+      let template = templates.get(operation);
+      if (template === undefined) {
+        template = this.template(operation, randomKeys);
+        templates.set(operation, template);
+      }
+      for (let i = 0; i < weight; i++) this.pattern.push(template);
+    }
+  }
+
+  private template(operation: Operation, randomKeys: boolean): RequestTemplate {
+    const bytes = (text: string) => Buffer.from(text, 'latin1');
+    // A random key's first 16 hex chars (the run's prefix) are written here once; the counter half
+    // is written per request into the batch buffer.
+    const key = (fixed: string) => (randomKeys ? randomKeyBytes(this.keys!) : bytes(fixed));
+    const keyOffset = randomKeys ? 5 : -1;
+    switch (operation) {
+      case 'ping':
+        return {
+          frame: encodeFrame(Opcode.ping, [new Uint8Array(0)]),
+          keyOffset: -1,
+          expected: payloadReply(ReplyTag.pong, ''),
+        };
+      case 'set':
+        return {
+          frame: encodeFrame(Opcode.set, [key(fixedKey), bytes(fixedValue)]),
+          keyOffset,
+          expected: payloadReply(ReplyTag.okOrValue, fixedValue),
+        };
+      case 'get':
+        if (!randomKeys) {
+          this.setup.push({
+            frame: encodeFrame(Opcode.set, [bytes(fixedKey), bytes(fixedValue)]),
+            expected: payloadReply(ReplyTag.okOrValue, fixedValue),
+          });
+        }
+        // A fresh random key is missing: nil, which FKVS writes like an error (spec 1.3).
+        return {
+          frame: encodeFrame(Opcode.get, [key(fixedKey)]),
+          keyOffset,
+          expected: randomKeys ? errorOrNilReply : payloadReply(ReplyTag.okOrValue, fixedValue),
+        };
+      case 'incr':
+        if (!randomKeys) {
+          this.setup.push({
+            frame: encodeFrame(Opcode.set, [bytes(counterKey), bytes('0')]),
+            expected: payloadReply(ReplyTag.okOrValue, '0'),
+          });
+        }
+        return {
+          frame: encodeFrame(Opcode.incr, [key(counterKey)]),
+          keyOffset,
+          expected: randomKeys ? payloadReply(ReplyTag.okOrValue, '1') : null,
+        };
+    }
+  }
+}
