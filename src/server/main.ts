@@ -56,8 +56,10 @@ function serve(config: ServerConfig): void {
   const transport = new Transport({ ...config, log }, dispatcher, info);
   if (transport.fallbackReason !== null) {
     log(
-      `io_uring unavailable (${transport.fallbackReason}); serving on epoll. To use io_uring: in Docker or ` +
-        'podman run with --security-opt seccomp=deploy/seccomp-io-uring.json; on a host set sysctl kernel.io_uring_disabled=0',
+      `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +
+        "seccomp filter (Docker's and podman's default profiles) or by sysctl kernel.io_uring_disabled. " +
+        'To use io_uring: docker/podman run --security-opt seccomp=deploy/seccomp-io-uring.json (in the ' +
+        'fkvs repo), or on the host sysctl -w kernel.io_uring_disabled=0',
     );
   }
   info.backend = transport.native.backend;
