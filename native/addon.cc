@@ -30,6 +30,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
                        {
                            InstanceMethod<&Transport::ListenTcp>("listenTcp"),
                            InstanceMethod<&Transport::ListenUnix>("listenUnix"),
+                           InstanceMethod<&Transport::ConnectTcp>("connectTcp"),
+                           InstanceMethod<&Transport::ConnectUnix>("connectUnix"),
                            InstanceMethod<&Transport::Send>("send"),
                            InstanceMethod<&Transport::Close>("close"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
@@ -49,9 +51,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
     std::string kind = info[0].As<Napi::String>();
     Napi::Object options = info[1].As<Napi::Object>();
     Napi::Value max_clients = options.Get("maxClients");
+    Napi::Value max_outgoing = options.Get("maxOutgoing");
     Napi::Value max_pending = options.Get("maxPendingOutputBytes");
-    if (!max_clients.IsNumber() || !max_pending.IsNumber()) {
-      Napi::TypeError::New(env, "options.maxClients and options.maxPendingOutputBytes are required")
+    if (!max_clients.IsNumber() || !max_outgoing.IsNumber() || !max_pending.IsNumber()) {
+      Napi::TypeError::New(env, "options.maxClients, maxOutgoing and maxPendingOutputBytes are required")
           .ThrowAsJavaScriptException();
       return;
     }
@@ -61,6 +64,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.receive_area = static_cast<uint8_t*>(area.Data());
     o.receive_area_bytes = area.ByteLength();
     o.max_clients = static_cast<uint32_t>(max_clients.As<Napi::Number>().Int64Value());
+    o.max_outgoing = static_cast<uint32_t>(max_outgoing.As<Napi::Number>().Int64Value());
     o.max_events = kMaxBatchRecords;
     o.max_pending_output_bytes = static_cast<size_t>(max_pending.As<Napi::Number>().Int64Value());
     o.defer_taskrun = flag(options, "deferTaskrun", true);
@@ -112,11 +116,16 @@ class Transport : public Napi::ObjectWrap<Transport> {
     Napi::HandleScope scope(env);
     for (int round = 0; round < kMaxBatchesPerWake && backend_; round++) {
       int count = backend_->collect(records_, kMaxBatchRecords);
-      if (count == 0) break;
-      backend_->counters.events += static_cast<uint64_t>(count);
-      on_events_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *async_context_);
-      if (!backend_) break;  // destroyed by the callback
-      backend_->release_batch();
+      if (count > 0) {
+        backend_->counters.events += static_cast<uint64_t>(count);
+        in_callback_ = true;
+        on_events_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *async_context_);
+        in_callback_ = false;
+        if (!backend_) break;  // destroyed by the callback
+        backend_->release_batch();
+      }
+      // Even with no records: a FIN seen by collect() closes its connection here, and receive
+      // buffers refused (ENOBUFS) need their recv re-armed.
       backend_->flush();
       if (static_cast<uint32_t>(count) < kMaxBatchRecords) break;
     }
@@ -134,6 +143,55 @@ class Transport : public Napi::ObjectWrap<Transport> {
     std::string error = backend_->listen_unix(info[0].As<Napi::String>());
     if (!error.empty()) Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
     return info.Env().Undefined();
+  }
+
+  // connectTcp(host, port) → connection id; an Open record follows once connected, or a Closed
+  // record with the errno in its offset field.
+  Napi::Value ConnectTcp(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      Napi::TypeError::New(info.Env(), "connectTcp(host, port)").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    SocketAddress address;
+    std::string error;
+    if (!tcp_address(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(), &address, &error)) {
+      Napi::Error::New(info.Env(), "connect " + error).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Connect(info, address);
+  }
+
+  // connectUnix(path) → connection id, as connectTcp.
+  Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(info.Env(), "connectUnix(path)").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    SocketAddress address;
+    std::string error;
+    if (!unix_address(info[0].As<Napi::String>(), &address, &error)) {
+      Napi::Error::New(info.Env(), "connect " + error).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Connect(info, address);
+  }
+
+  Napi::Value Connect(const Napi::CallbackInfo& info, const SocketAddress& address) {
+    std::string error;
+    int id = backend_->connect_to(address, &error);
+    if (id < 0) {
+      Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Napi::Number::New(info.Env(), id);
+  }
+
+  // Work queued outside an event callback (a client's first requests, a close from a timer) would
+  // wait for the next event otherwise; inside one, Drain() flushes once after the whole batch.
+  void FlushUnlessInCallback() {
+    if (!in_callback_) backend_->flush();
   }
 
   // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count):
@@ -159,12 +217,15 @@ class Transport : public Napi::ObjectWrap<Transport> {
       }
       backend_->queue_send(ids[i], bytes.Data() + start, static_cast<size_t>(end - start));
     }
+    FlushUnlessInCallback();
     return info.Env().Undefined();
   }
 
   // close(id, flushFirst)
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (Alive(info)) backend_->close_connection(info[0].As<Napi::Number>().Int32Value(), info[1].ToBoolean());
+    if (!Alive(info)) return info.Env().Undefined();
+    backend_->close_connection(info[0].As<Napi::Number>().Int32Value(), info[1].ToBoolean());
+    FlushUnlessInCallback();
     return info.Env().Undefined();
   }
 
@@ -215,6 +276,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
   }
 
   std::unique_ptr<Backend> backend_;
+  bool in_callback_ = false;
   uv_poll_t* poll_ = nullptr;
   int32_t* records_ = nullptr;
   Napi::FunctionReference on_events_;

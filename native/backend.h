@@ -7,14 +7,18 @@
 #include <cstdint>
 #include <string>
 
+#include "sockets.h"
+
 namespace fkvs {
 
 // An event record in the shared Int32Array: kind, connection id, offset in the receive area, length.
 constexpr int kRecordInts = 4;
 enum EventKind : int32_t {
-  kEventOpen = 1,    // a connection was accepted
+  kEventOpen = 1,    // a connection was accepted, or an outgoing one is connected
   kEventData = 2,    // bytes arrived: [offset, offset + length) of the receive area
-  kEventClosed = 3,  // the connection is gone; its id may be reused after this event
+  // The connection is gone; its id may be reused after this event. The offset field holds the
+  // errno when an outgoing connection failed to connect (ECONNREFUSED...), else 0.
+  kEventClosed = 3,
   kEventRefused = 4, // a connection was accepted and closed at once: max-clients reached
 };
 
@@ -22,7 +26,8 @@ struct BackendOptions {
   // Where received bytes go: memory of a JS ArrayBuffer that outlives the backend.
   uint8_t* receive_area = nullptr;
   size_t receive_area_bytes = 0;
-  uint32_t max_clients = 128;
+  uint32_t max_clients = 128;   // accepted connections open at once
+  uint32_t max_outgoing = 0;    // connections opened by connect_tcp/connect_unix at once
   uint32_t max_events = 1024;           // records per batch
   size_t max_pending_output_bytes = 1 << 20;
   // io_uring switches (ignored by epoll).
@@ -54,6 +59,10 @@ class Backend {
   // Returns "" on success, else the error text.
   virtual std::string listen_tcp(const std::string& host, int port) = 0;
   virtual std::string listen_unix(const std::string& path) = 0;
+  // Starts an outgoing connection: returns its id, or -1 with *error (bad address, no socket,
+  // max_outgoing reached). Queued sends wait until it is connected; then an Open record follows,
+  // or a Closed record carrying the connect errno.
+  virtual int connect_to(const SocketAddress& address, std::string* error) = 0;
   // Called when poll_fd() is readable: fills up to max_records records, returns how many.
   virtual int collect(int32_t* records, int max_records) = 0;
   // After JS handled a batch: receive space of that batch may be reused.

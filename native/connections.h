@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace fkvs {
@@ -29,55 +30,61 @@ struct SendQueue {
 
 struct Connection {
   int fd = -1;
+  bool outgoing = false;      // opened by connect, counted against max_outgoing
+  bool connecting = false;    // outgoing, not connected yet: sends wait
   bool read_closed = false;   // the peer sent FIN (or recv failed): no more data
   bool closing = false;       // close once the send queue is empty
   bool recv_armed = false;    // io_uring: a recv is in flight
-  int ops_in_flight = 0;      // io_uring: operations that still name this connection
   bool listed = false;        // on the backend's list of connections to send for
   bool write_armed = false;   // epoll: waiting for EPOLLOUT
   SendQueue out;
 };
 
 // Ids are small integers reused after the connection's Closed event; JS indexes arrays by them.
-// The table grows as connections arrive, up to `limit` (max-clients).
+// The table grows as connections arrive. Accepted connections count against max_clients and
+// outgoing ones against max_outgoing, so a client's own connections never refuse its peers'.
 class ConnectionTable {
  public:
-  explicit ConnectionTable(uint32_t limit) : limit_(limit) {}
-  // An id for fd, or -1 when max-clients connections are open.
-  int add(int fd) {
+  ConnectionTable(uint32_t max_accepted, uint32_t max_outgoing)
+      : limits_{max_accepted, max_outgoing} {}
+  // An id for fd, or -1 when the limit of its kind is reached.
+  int add(int fd, bool outgoing) {
+    if (open_by_kind_[outgoing] >= limits_[outgoing]) return -1;
     int id;
     if (!free_.empty()) {
       id = free_.back();
       free_.pop_back();
-    } else if (slots_.size() < limit_) {
+    } else {
       id = static_cast<int>(slots_.size());
       slots_.emplace_back();
-    } else {
-      return -1;
     }
     slots_[id] = Connection{};
     slots_[id].fd = fd;
-    open_++;
+    slots_[id].outgoing = outgoing;
+    open_by_kind_[outgoing]++;
     return id;
   }
   void remove(int id) {
+    open_by_kind_[slots_[id].outgoing]--;
     slots_[id] = Connection{};
     free_.push_back(id);
-    open_--;
   }
   Connection* get(int id) {
     if (id < 0 || id >= static_cast<int>(slots_.size()) || slots_[id].fd < 0) return nullptr;
     return &slots_[id];
   }
-  int open() const { return open_; }
-  bool full() const { return free_.empty() && slots_.size() >= limit_; }
+  int open() const { return static_cast<int>(open_by_kind_[0] + open_by_kind_[1]); }
   size_t size() const { return slots_.size(); }
 
  private:
-  uint32_t limit_;
+  uint32_t limits_[2];        // [accepted, outgoing]
+  uint32_t open_by_kind_[2] = {0, 0};
   std::vector<Connection> slots_;
   std::vector<int> free_;
-  int open_ = 0;
 };
+
+inline std::string outgoing_limit_text(uint32_t limit) {
+  return "connect: maxOutgoing (" + std::to_string(limit) + ") outgoing connections already open";
+}
 
 }  // namespace fkvs

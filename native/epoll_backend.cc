@@ -27,7 +27,7 @@ constexpr uint64_t kWakeTag = 1ull << 41;
 class EpollBackend final : public Backend {
  public:
   EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
-      : options_(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), table_(options.max_clients) {
+      : options_(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), table_(options.max_clients, options.max_outgoing) {
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
 
@@ -56,6 +56,35 @@ class EpollBackend final : public Backend {
     std::string error;
     add_listener(open_unix_listener(path, backlog(), &error));
     return error;
+  }
+
+  int connect_to(const SocketAddress& address, std::string* error) override {
+    int fd = open_client_socket(address, true, error);
+    counters.syscalls += 2;  // socket, setsockopt
+    if (fd < 0) return -1;
+    int id = table_.add(fd, true);
+    if (id < 0) {
+      close(fd);
+      *error = outgoing_limit_text(options_.max_outgoing);
+      return -1;
+    }
+    Connection* c = table_.get(id);
+    c->connecting = true;
+    epoll_event event{};
+    event.events = EPOLLOUT;
+    event.data.u64 = static_cast<uint32_t>(id);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    int result = connect(fd, address.get(), address.length);
+    counters.syscalls += 2;
+    // Unix sockets connect at once (or fail: EAGAIN when the listen backlog is full); TCP reports
+    // EINPROGRESS and becomes writable when the handshake is done.
+    if (result < 0 && errno != EINPROGRESS) {
+      drop(id, c, errno);
+    } else if (result == 0) {
+      connected(id, c);
+      push_internal(kEventOpen, id, 0);
+    }
+    return id;
   }
 
   void stop_listening() override {
@@ -89,7 +118,13 @@ class EpollBackend final : public Backend {
         int id = static_cast<int>(tag);
         Connection* c = table_.get(id);
         if (c == nullptr) continue;
-        if (events[i].events & EPOLLOUT) try_send(id, c);
+        if (c->connecting) {
+          count += finish_connect(id, c, records + count * kRecordInts);
+          continue;
+        }
+        // A hang-up is reported even when neither reading nor writing is watched: try_send
+        // then fails and drops the connection instead of leaving it level-triggered forever.
+        if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) try_send(id, c);
         c = table_.get(id);
         if (c != nullptr && !c->read_closed && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
           count += receive(id, c, records + count * kRecordInts);
@@ -158,8 +193,8 @@ class EpollBackend final : public Backend {
     (void)ignored;
   }
 
-  void push_internal(int32_t kind, int32_t id) {
-    int32_t record[kRecordInts] = {kind, id, 0, 0};
+  void push_internal(int32_t kind, int32_t id, int32_t error) {
+    int32_t record[kRecordInts] = {kind, id, error, 0};
     internal_.insert(internal_.end(), record, record + kRecordInts);
     wake();
   }
@@ -185,7 +220,7 @@ class EpollBackend final : public Backend {
         }
         break;
       }
-      int id = table_.add(fd);
+      int id = table_.add(fd, false);
       if (id < 0) {
         close(fd);
         counters.refused++;
@@ -224,7 +259,30 @@ class EpollBackend final : public Backend {
     return 0;
   }
 
+  // The outgoing connection became writable (or failed); returns the records written (0 or 1).
+  int finish_connect(int id, Connection* c, int32_t* record) {
+    int error = 0;
+    socklen_t length = sizeof(error);
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    counters.syscalls++;
+    if (error != 0) {
+      drop(id, c, error);
+      return 0;
+    }
+    connected(id, c);
+    write_record(record, kEventOpen, id, 0, 0);
+    return 1;
+  }
+
+  // Reads from now on; sends what was queued while connecting.
+  void connected(int id, Connection* c) {
+    c->connecting = false;
+    rearm(id, c);
+    if (c->out.pending() > 0 || c->closing) list(id, c);
+  }
+
   void try_send(int id, Connection* c) {
+    if (c->connecting) return;  // finish_connect lists it again
     while (c->out.ready()) {
       ssize_t n = send(c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
                        MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -259,7 +317,8 @@ class EpollBackend final : public Backend {
   // Registers the events the connection's state calls for: reads until FIN, writes while blocked.
   void rearm(int id, Connection* c) {
     epoll_event event{};
-    event.events = (c->read_closed ? 0u : uint32_t{EPOLLIN | EPOLLRDHUP}) | (c->write_armed ? uint32_t{EPOLLOUT} : 0u);
+    event.events = (c->read_closed ? 0u : uint32_t{EPOLLIN | EPOLLRDHUP}) |
+                   (c->write_armed || c->connecting ? uint32_t{EPOLLOUT} : 0u);
     event.data.u64 = static_cast<uint32_t>(id);
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &event);
     counters.syscalls++;
@@ -271,12 +330,13 @@ class EpollBackend final : public Backend {
     to_send_.push_back(id);
   }
 
-  void drop(int id, Connection* c) {
+  // Closes the connection; `error` is the errno a failed connect reports to JS.
+  void drop(int id, Connection* c, int error = 0) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
     close(c->fd);
     counters.syscalls += 2;
     table_.remove(id);
-    push_internal(kEventClosed, id);
+    push_internal(kEventClosed, id, error);
   }
 
   static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {

@@ -16,24 +16,49 @@ namespace fkvs {
 
 static std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-int open_tcp_listener(const std::string& host, int port, int backlog, std::string* error) {
-  sockaddr_storage address{};
-  socklen_t length;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+bool tcp_address(const std::string& host, int port, SocketAddress* address, std::string* error) {
+  *address = SocketAddress{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address->storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address->storage);
+  if (port < 0 || port > 65535) {
+    *error = "port " + std::to_string(port) + " is not 0 to 65535";
+    return false;
+  }
   if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(port);
-    length = sizeof(*v4);
+    address->length = sizeof(*v4);
   } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(port);
-    length = sizeof(*v6);
+    address->length = sizeof(*v6);
   } else {
-    *error = "bind address '" + host + "' is not an IPv4 or IPv6 literal";
+    *error = "address '" + host + "' is not an IPv4 or IPv6 literal";
+    return false;
+  }
+  return true;
+}
+
+bool unix_address(const std::string& path, SocketAddress* address, std::string* error) {
+  *address = SocketAddress{};
+  auto* un = reinterpret_cast<sockaddr_un*>(&address->storage);
+  if (path.empty() || path.size() >= sizeof(un->sun_path)) {
+    *error = "unix socket path must be 1 to " + std::to_string(sizeof(un->sun_path) - 1) + " bytes";
+    return false;
+  }
+  un->sun_family = AF_UNIX;
+  std::memcpy(un->sun_path, path.c_str(), path.size());
+  address->length = sizeof(sockaddr_un);
+  return true;
+}
+
+int open_tcp_listener(const std::string& host, int port, int backlog, std::string* error) {
+  SocketAddress address;
+  if (!tcp_address(host, port, &address, error)) {
+    *error = "bind " + *error;
     return -1;
   }
-  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = errno_text("socket");
     return -1;
@@ -41,7 +66,7 @@ int open_tcp_listener(const std::string& host, int port, int backlog, std::strin
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) < 0) {
+  if (bind(fd, address.get(), address.length) < 0) {
     *error = errno_text("bind " + host + ":" + std::to_string(port));
     close(fd);
     return -1;
@@ -55,11 +80,8 @@ int open_tcp_listener(const std::string& host, int port, int backlog, std::strin
 }
 
 int open_unix_listener(const std::string& path, int backlog, std::string* error) {
-  sockaddr_un address{};
-  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
-    *error = "unix socket path must be 1 to " + std::to_string(sizeof(address.sun_path) - 1) + " bytes";
-    return -1;
-  }
+  SocketAddress address;
+  if (!unix_address(path, &address, error)) return -1;
   auto slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) {
     std::string folder = path.substr(0, slash);
@@ -70,14 +92,12 @@ int open_unix_listener(const std::string& path, int backlog, std::string* error)
   }
   struct stat existing {};
   if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) unlink(path.c_str());
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), path.size());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = errno_text("socket");
     return -1;
   }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) {
+  if (bind(fd, address.get(), address.length) < 0) {
     *error = errno_text("bind " + path);
     close(fd);
     return -1;
@@ -88,6 +108,16 @@ int open_unix_listener(const std::string& path, int backlog, std::string* error)
     close(fd);
     return -1;
   }
+  return fd;
+}
+
+int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error) {
+  int fd = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC | (non_blocking ? SOCK_NONBLOCK : 0), 0);
+  if (fd < 0) {
+    *error = errno_text("socket");
+    return -1;
+  }
+  set_no_delay(fd);
   return fd;
 }
 

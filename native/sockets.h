@@ -1,15 +1,30 @@
-// Listening sockets, shared by both backends.
+// Socket set-up shared by both backends: listeners, outgoing sockets, addresses.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <string>
 
 namespace fkvs {
 
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family() const { return storage.ss_family; }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+// An IPv4 or IPv6 literal and a port; false with *error otherwise.
+bool tcp_address(const std::string& host, int port, SocketAddress* address, std::string* error);
+// A unix socket path (1 to 107 bytes); false with *error otherwise.
+bool unix_address(const std::string& path, SocketAddress* address, std::string* error);
 // A non-blocking TCP listener on an IPv4 or IPv6 literal (SO_REUSEADDR, TCP_NODELAY); fd or -1 with *error.
 int open_tcp_listener(const std::string& host, int port, int backlog, std::string* error);
 // A non-blocking unix-socket listener: creates the parent folder (one level, 0755), removes a
 // stale socket file, binds, chmod 0770. fd or -1 with *error.
 int open_unix_listener(const std::string& path, int backlog, std::string* error);
+// An unconnected stream socket for the address's family, TCP_NODELAY on TCP; fd or -1 with *error.
+int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error);
 // TCP_NODELAY on an accepted socket (a no-op for unix sockets).
 void set_no_delay(int fd);
 

@@ -28,7 +28,7 @@ constexpr unsigned kBufferCount = 256;  // power of two; receive area / count = 
 constexpr int kBufferGroup = 0;
 
 // user_data: op in the low 8 bits, connection id (or listener fd) in the next 24, generation above.
-enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3 };
+enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4 };
 uint64_t pack(Op op, uint32_t id, uint32_t generation) {
   return static_cast<uint64_t>(op) | (static_cast<uint64_t>(id) << 8) | (static_cast<uint64_t>(generation) << 32);
 }
@@ -54,7 +54,7 @@ std::string errno_name(int error) {
 
 class UringBackend final : public Backend {
  public:
-  UringBackend(const BackendOptions& options) : options_(options), table_(options.max_clients) {}
+  UringBackend(const BackendOptions& options) : options_(options), table_(options.max_clients, options.max_outgoing) {}
 
   // Sets the ring up by the feature ladder; "" on success, else why io_uring cannot be used.
   std::string start() {
@@ -90,7 +90,7 @@ class UringBackend final : public Backend {
     ring_ready_ = true;
     io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
     if (probe == nullptr) return "io_uring opcode probe failed";
-    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND};
+    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_CONNECT};
     for (int op : required) {
       if (!io_uring_opcode_supported(probe, op)) {
         io_uring_free_probe(probe);
@@ -166,6 +166,30 @@ class UringBackend final : public Backend {
     return error;
   }
 
+  int connect_to(const SocketAddress& address, std::string* error) override {
+    // A blocking socket: io_uring waits for the handshake itself (poll-armed), as for recv/send.
+    int fd = open_client_socket(address, false, error);
+    counters.syscalls += 2;  // socket, setsockopt
+    if (fd < 0) return -1;
+    int id = table_.add(fd, true);
+    if (id < 0) {
+      close(fd);
+      *error = outgoing_limit_text(options_.max_outgoing);
+      return -1;
+    }
+    if (static_cast<size_t>(id) >= generations_.size()) generations_.resize(id + 1, 0);
+    Connection* c = table_.get(id);
+    c->connecting = true;
+    io_uring_sqe* entry = sqe();
+    io_uring_prep_connect(entry, fd, address.get(), address.length);
+    io_uring_sqe_set_data64(entry, pack(kOpConnect, static_cast<uint32_t>(id), generation(id)));
+    // Submitted now: the kernel copies the address when it first issues the connect, inside this
+    // io_uring_enter, so `address` need not outlive the call.
+    io_uring_submit(&ring_);
+    counters.syscalls++;
+    return id;
+  }
+
   void stop_listening() override {
     for (int fd : listeners_) {
       shutdown(fd, SHUT_RDWR);  // ends the accept in flight
@@ -235,7 +259,7 @@ class UringBackend final : public Backend {
       c->listed = false;
       if (!c->out.in_flight) send_next(id, c);
       c = table_.get(id);
-      if (c != nullptr && !c->recv_armed && !c->read_closed) arm_recv(id, c);
+      if (c != nullptr && !c->recv_armed && !c->read_closed && !c->connecting) arm_recv(id, c);
     }
     to_visit_.clear();
     for (int fd : listeners_to_arm_) arm_accept(fd);
@@ -303,6 +327,7 @@ class UringBackend final : public Backend {
   }
 
   void send_next(int id, Connection* c) {
+    if (c->connecting) return;  // listed again when the connect completes
     if (!c->out.ready()) {
       if (c->closing) drop(id, c);
       return;
@@ -327,6 +352,16 @@ class UringBackend final : public Backend {
     if (op == kOpAccept) return accepted(static_cast<int>(id), res, more, record);
     Connection* c = table_.get(static_cast<int>(id));
     if (c == nullptr || gen != generation(static_cast<int>(id))) return 0;  // a connection already gone
+    if (op == kOpConnect) {
+      c->connecting = false;
+      if (res < 0) {
+        drop(static_cast<int>(id), c, -res);
+        return 0;
+      }
+      list(static_cast<int>(id), c);  // arms its recv and sends what was queued meanwhile
+      write_record(record, kEventOpen, static_cast<int32_t>(id), 0, 0);
+      return 1;
+    }
     if (op == kOpRecv) {
       if (!more) c->recv_armed = false;
       if (res > 0) {
@@ -378,7 +413,7 @@ class UringBackend final : public Backend {
       close(fd);
       return 0;
     }
-    int id = table_.add(fd);
+    int id = table_.add(fd, false);
     if (id < 0) {
       close(fd);
       counters.refused++;
@@ -402,13 +437,14 @@ class UringBackend final : public Backend {
     to_visit_.push_back(id);
   }
 
-  void drop(int id, Connection* c) {
+  // Closes the connection; `error` is the errno a failed connect reports to JS.
+  void drop(int id, Connection* c, int error = 0) {
     shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
     close(c->fd);
     counters.syscalls += 2;
     generations_[id] = (generations_[id] + 1) & 0xffffffff;
     table_.remove(id);
-    int32_t closed[kRecordInts] = {kEventClosed, id, 0, 0};
+    int32_t closed[kRecordInts] = {kEventClosed, id, error, 0};
     internal_.insert(internal_.end(), closed, closed + kRecordInts);
     wake();
   }

@@ -14,7 +14,10 @@ export interface NativeCounters {
 }
 
 export interface NativeTransportOptions {
+  /** Accepted connections open at once; more are accepted and closed (a refused record). */
   maxClients: number;
+  /** Connections opened by connectTcp/connectUnix at once; one more throws. */
+  maxOutgoing: number;
   maxPendingOutputBytes: number;
   deferTaskrun: boolean;
   coopTaskrun: boolean;
@@ -29,12 +32,28 @@ export interface NativeTransport {
   readonly features: string;
   /** Bytes received; data records point into it. */
   readonly receiveArea: ArrayBuffer;
-  /** Event records: kind, connection id, offset, length (recordInts each). */
+  /**
+   * Event records: kind, connection id, offset, length (recordInts each). A closed record's
+   * offset is the errno when an outgoing connection failed to connect (util.getSystemErrorName(-errno)), else 0.
+   */
   readonly records: Int32Array;
   readonly openConnections: number;
   listenTcp(host: string, port: number): void;
   listenUnix(path: string): void;
+  /**
+   * Starts a connection to an IPv4/IPv6 literal and port (TCP_NODELAY); returns its id at once.
+   * An open record follows when connected, or a closed record carrying the errno. Sends queued
+   * before that are held until connected. Throws on a bad address or when maxOutgoing are open.
+   */
+  connectTcp(host: string, port: number): number;
+  /** As connectTcp, to a unix socket path. */
+  connectUnix(path: string): number;
+  /**
+   * Queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i], i < count. Called
+   * from onEvents, the sends start once the batch is handled; called elsewhere, at once.
+   */
   send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count: number): void;
+  /** Closes a connection, after its queued bytes when flushFirst; a closed record follows. */
   close(id: number, flushFirst: boolean): void;
   stopListening(): void;
   destroy(): void;

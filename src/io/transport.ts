@@ -61,6 +61,7 @@ export class Transport {
   ) {
     const nativeOptions: NativeTransportOptions = {
       maxClients: options.maxClients,
+      maxOutgoing: 0, // the server opens no connections
       maxPendingOutputBytes,
       ...options.ioUring,
     };
