@@ -28,7 +28,7 @@ export class Commands {
     const b = r.bytes;
     let deadline = 0;
     if (r.count === 3) {
-      deadline = parseDeadline(b, r.offsets[2], r.lengths[2], r.nowMs, this.operand);
+      deadline = parseDeadline(b, r.offsets[2], r.lengths[2], this.store.nowMs, this.operand);
       if (deadline < 0) return reply.failed(Failure.syntax);
     }
     const handle = this.store.set(b, r.offsets[0], r.lengths[0], b, r.offsets[1], r.lengths[1], deadline);
@@ -38,7 +38,7 @@ export class Commands {
 
   get(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.nowMs);
+    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0]);
     if (handle < 0) return reply.nil();
     return reply.value(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
   }
@@ -52,7 +52,7 @@ export class Commands {
     const b = r.bytes;
     const keyOffset = r.offsets[0];
     const keyLength = r.lengths[0];
-    let handle = store.find(b, keyOffset, keyLength, r.nowMs);
+    let handle = store.find(b, keyOffset, keyLength);
     if (handle < 0) {
       handle = store.set(b, keyOffset, keyLength, zeroText, 0, 1, 0);
       if (handle < 0) return reply.failed(Failure.outOfMemory);
@@ -84,7 +84,7 @@ export class Commands {
     const store = this.store;
     const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0]);
     if (handle < 0) return reply.failed(Failure.noSuchKey);
-    const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], r.nowMs, this.operand);
+    const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
     store.setDeadline(handle, deadline);
     return reply.expireSet();
@@ -93,10 +93,10 @@ export class Commands {
   /** TTL: whole seconds left, floored (spec 3.7). */
   ttl(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.nowMs);
+    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0]);
     if (handle < 0) return reply.ttl(-2);
     const deadline = store.deadline(handle);
-    return reply.ttl(deadline === 0 ? -1 : Math.floor((deadline - r.nowMs) / 1000));
+    return reply.ttl(deadline === 0 ? -1 : Math.floor((deadline - store.nowMs) / 1000));
   }
 
   /** PERSIST: like EXPIRE, no lazy expiry first. */
@@ -112,11 +112,11 @@ export class Commands {
     return reply.pong(r.bytes, r.offsets[0], r.lengths[0]);
   }
 
-  infoCommand(r: Request, reply: Reply): boolean {
-    return reply.info(infoText(this.info, this.store, r.nowMs));
+  infoCommand(_r: Request, reply: Reply): boolean {
+    return reply.info(infoText(this.info, this.store));
   }
 
-  keys(r: Request, reply: Reply): boolean {
-    return reply.keys(this.store, r.nowMs);
+  keys(_r: Request, reply: Reply): boolean {
+    return reply.keys(this.store);
   }
 }

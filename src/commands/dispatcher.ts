@@ -38,10 +38,9 @@ export class Dispatcher implements FrameSink {
   private readonly commands: Commands;
   private readonly request = new Request();
   private readonly reply = new FkvsReplyWriter();
-  private nowMs = 0;
 
   constructor(
-    store: KeyValueStore,
+    private readonly store: KeyValueStore,
     private readonly info: ServerInfo,
   ) {
     this.commands = new Commands(store, info);
@@ -61,7 +60,7 @@ export class Dispatcher implements FrameSink {
     nowMs: number,
   ): number {
     this.reply.out = out;
-    this.nowMs = nowMs;
+    this.store.nowMs = nowMs;
     return reader.feed(bytes, offset, length, this);
   }
 
@@ -77,7 +76,7 @@ export class Dispatcher implements FrameSink {
     const handler = handlers[opcode];
     if (handler === undefined) return FeedResult.ok;
     const request = this.request;
-    request.reset(bytes, this.nowMs);
+    request.reset(bytes);
     const written = decodeFkvsRequest(opcode, bytes, at, coreLength, request)
       ? handler(this.commands, request, this.reply)
       : this.reply.failed(Failure.syntax);

@@ -6,8 +6,8 @@ import type { KeyValueStore } from '../store/store-api.js';
  * newlines, "#Stats", the closing blank line), then one section of ours that clients of the
  * original simply display.
  */
-export function infoText(info: ServerInfo, store: KeyValueStore, nowMs: number): string {
-  const up = Math.max(0, Math.floor((nowMs - info.startedAtMs) / 1000));
+export function infoText(info: ServerInfo, store: KeyValueStore): string {
+  const up = Math.max(0, Math.floor((store.nowMs - info.startedAtMs) / 1000));
   const rss = process.memoryUsage.rss();
   const stats = store.stats();
   return (

@@ -39,5 +39,5 @@ export interface Reply {
   pong(bytes: Uint8Array, offset: number, length: number): boolean;
   info(text: string): boolean;
   /** KEYS: the codec walks the live keys itself. */
-  keys(store: KeyValueStore, nowMs: number): boolean;
+  keys(store: KeyValueStore): boolean;
 }

@@ -10,12 +10,10 @@ export class Request {
   readonly offsets = new Int32Array(maxArguments);
   readonly lengths = new Int32Array(maxArguments);
   count = 0;
-  nowMs = 0;
 
-  reset(bytes: Uint8Array, nowMs: number): void {
+  reset(bytes: Uint8Array): void {
     this.bytes = bytes;
     this.count = 0;
-    this.nowMs = nowMs;
   }
 
   push(offset: number, length: number): void {

@@ -76,7 +76,7 @@ export class FkvsReplyWriter implements Reply {
   }
 
   /** "1) key" lines joined by newlines; ERROR when they pass maxKeysListingBytes, counting a newline after each (spec 3.11). */
-  keys(store: KeyValueStore, nowMs: number): boolean {
+  keys(store: KeyValueStore): boolean {
     const out = this.out;
     const reserved = payloadHeaderBytes + maxKeysListingBytes;
     const p = out.reserve(reserved);
@@ -86,7 +86,7 @@ export class FkvsReplyWriter implements Reply {
     const limit = at + maxKeysListingBytes;
     let line = 0;
     let tooLong = false;
-    store.forEachKey(nowMs, (key, offset, length) => {
+    store.forEachKey((key, offset, length) => {
       line++;
       const lineBytes = safeIntegerLength(line) + 2 + length;
       if (at + lineBytes + 1 > limit) {

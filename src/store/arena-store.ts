@@ -10,7 +10,7 @@ import {
   expireMinScanSlotsPerCycle,
   expireRepeatShare,
 } from './expiry.js';
-import { xxh32 } from './hash.js';
+import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable } from './hashtable.js';
 import type { KeyValueStore, StoreStats } from './store-api.js';
 import { StoreRefusal } from './store-api.js';
@@ -29,7 +29,7 @@ export function defaultMaxMemoryBytes(): number {
 export interface ArenaStoreOptions {
   maxMemoryBytes?: number;
   maxKeys?: number;
-  /** Per-process random by default, so clients cannot aim keys at one slot. */
+  /** Per-process random by default, so clients cannot aim keys at one slot. Below 2^30 (see xxh32). */
   hashSeed?: number;
 }
 
@@ -44,11 +44,14 @@ export class ArenaStore implements KeyValueStore {
   private readonly arena: Arena;
   private readonly table: HashTable;
   private readonly expiry: ExpiryIndex;
+  /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
+  nowMs = Date.now();
 
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
     this.maxKeys = options.maxKeys ?? defaultMaxKeys;
-    this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0);
+    // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
+    this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
     const mayReserve = (bytes: number) => this.bytesReserved() + bytes <= this.maxMemoryBytes;
     this.arena = new Arena(mayReserve);
     this.table = new HashTable(this.arena, mayReserve);
@@ -59,12 +62,12 @@ export class ArenaStore implements KeyValueStore {
     return this.table.count;
   }
 
-  find(key: Uint8Array, keyOffset: number, keyLength: number, nowMs: number): number {
-    const hash = xxh32(key, keyOffset, keyLength, this.seed);
+  find(key: Uint8Array, keyOffset: number, keyLength: number): number {
+    const hash = xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
-    if (slot !== 0 && this.expiry.deadline(slot) <= nowMs) {
+    if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
       this.table.removeAddress(hash, address);
       this.releaseEntry(address);
       return -1;
@@ -73,7 +76,12 @@ export class ArenaStore implements KeyValueStore {
   }
 
   findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number {
-    const address = this.table.lookup(xxh32(key, keyOffset, keyLength, this.seed), key, keyOffset, keyLength);
+    const address = this.table.lookup(
+      xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits),
+      key,
+      keyOffset,
+      keyLength,
+    );
     return address === 0 ? -1 : address;
   }
 
@@ -101,7 +109,7 @@ export class ArenaStore implements KeyValueStore {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
-    const hash = xxh32(key, keyOffset, keyLength, this.seed);
+    const hash = xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits);
     const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
     let address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
@@ -134,7 +142,12 @@ export class ArenaStore implements KeyValueStore {
   }
 
   delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean {
-    const address = this.table.remove(xxh32(key, keyOffset, keyLength, this.seed), key, keyOffset, keyLength);
+    const address = this.table.remove(
+      xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits),
+      key,
+      keyOffset,
+      keyLength,
+    );
     if (address === 0) return false;
     this.releaseEntry(address);
     return true;
@@ -160,8 +173,9 @@ export class ArenaStore implements KeyValueStore {
     }
   }
 
-  forEachKey(nowMs: number, visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
+  forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
     const expiry = this.expiry;
+    const nowMs = this.nowMs;
     for (let i = expiry.count - 1; i >= 0; i--) {
       if (i < expiry.count && expiry.deadlines[i] <= nowMs) this.removeByAddress(expiry.addresses[i]);
     }
@@ -238,6 +252,7 @@ export class ArenaStore implements KeyValueStore {
       arena.offsetOf(address) + entryHeaderBytes,
       arena.keyLength(address),
       this.seed,
+      keyHashDropBits,
     );
   }
 

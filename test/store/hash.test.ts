@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import xxhash from 'xxhash-wasm';
-import { xxh32 } from '../../src/store/hash.js';
+import { keyHashDropBits, xxh32 } from '../../src/store/hash.js';
 
 test('xxh32 matches xxhash-wasm (the oracle) for every length 0..600 and several seeds', async () => {
   const oracle = await xxhash();
@@ -12,6 +12,7 @@ test('xxh32 matches xxhash-wasm (the oracle) for every length 0..600 and several
       const offset = length % 7;
       const expected = oracle.h32Raw(data.subarray(offset, offset + length), seed);
       assert.equal(xxh32(data, offset, length, seed), expected, `length ${length} seed ${seed}`);
+      assert.equal(xxh32(data, offset, length, seed, keyHashDropBits), expected >>> keyHashDropBits);
     }
   }
 });

@@ -32,6 +32,8 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
   const model = new MapStore();
   const payload = new Uint8Array(70_000).map(() => int(256));
   let now = 1_000_000;
+  store.nowMs = now;
+  model.nowMs = now;
   // Key spaces: a hot one (many overwrites/deletes) and a growing one (resizes).
   const keyBytes = new Uint8Array(64);
   const makeKey = (): number => {
@@ -59,8 +61,8 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
       assert.ok(a > 0 && b >= 0, where);
       assert.equal(valueText(store, a), valueText(model, b), where);
     } else if (r < 0.75) {
-      const a = store.find(keyBytes, 0, k, now);
-      const b = model.find(keyBytes, 0, k, now);
+      const a = store.find(keyBytes, 0, k);
+      const b = model.find(keyBytes, 0, k);
       assert.equal(a < 0, b < 0, `${where}: presence`);
       if (a >= 0) {
         assert.equal(valueText(store, a), valueText(model, b), where);
@@ -68,8 +70,8 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
       }
     } else if (r < 0.87) {
       // An expired key may or may not have been reclaimed yet: let both expire it lazily first.
-      store.find(keyBytes, 0, k, now);
-      model.find(keyBytes, 0, k, now);
+      store.find(keyBytes, 0, k);
+      model.find(keyBytes, 0, k);
       assert.equal(
         store.delete(keyBytes, 0, k) || false,
         model.delete(keyBytes, 0, k) || false,
@@ -78,7 +80,7 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
     } else if (r < 0.93) {
       // EXPIRE/PERSIST path: compare only keys the model still holds as live (the store may
       // already have reclaimed expired ones).
-      const b = model.find(keyBytes, 0, k, now);
+      const b = model.find(keyBytes, 0, k);
       const a = store.findIncludingExpired(keyBytes, 0, k);
       if (b >= 0) {
         assert.ok(a >= 0, where);
@@ -88,11 +90,13 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
       }
     } else if (r < 0.9995) {
       now += int(200);
+      store.nowMs = now;
+      model.nowMs = now;
       store.expireCycle(now);
     } else {
       const keys = (s: KeyValueStore) => {
         const all: string[] = [];
-        s.forEachKey(now, (bytes, o, l) => {
+        s.forEachKey((bytes, o, l) => {
           all.push(Buffer.from(bytes.subarray(o, o + l)).toString('latin1'));
           return true;
         });

@@ -15,17 +15,19 @@ export class MapStore implements KeyValueStore {
   private readonly index = new Map<string, number>();
   private readonly entries: ModelEntry[] = [];
 
+  nowMs = 0;
+
   constructor(private readonly maxKeys = Number.MAX_SAFE_INTEGER) {}
 
   get size(): number {
     return this.entries.length;
   }
 
-  find(key: Uint8Array, keyOffset: number, keyLength: number, nowMs: number): number {
+  find(key: Uint8Array, keyOffset: number, keyLength: number): number {
     const handle = this.findIncludingExpired(key, keyOffset, keyLength);
     if (handle < 0) return -1;
     const deadline = this.entries[handle].deadline;
-    if (deadline !== 0 && deadline <= nowMs) {
+    if (deadline !== 0 && deadline <= this.nowMs) {
       this.delete(key, keyOffset, keyLength);
       return -1;
     }
@@ -93,8 +95,8 @@ export class MapStore implements KeyValueStore {
     this.entries[handle].deadline = deadlineMs;
   }
 
-  forEachKey(nowMs: number, visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
-    this.expireCycle(nowMs);
+  forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
+    this.expireCycle(this.nowMs);
     for (const entry of [...this.entries]) {
       const bytes = Buffer.from(entry.key, 'latin1');
       if (!visit(bytes, 0, bytes.length)) return;
