@@ -22,6 +22,10 @@ export interface MixEntry {
 
 export type OutputFormat = 'text' | 'json' | 'csv';
 
+/** How the connections are driven: the addon's backends, or node:net (see main.ts). */
+export const driverChoices = ['auto', 'io_uring', 'epoll', 'net'] as const;
+export type DriverChoice = (typeof driverChoices)[number];
+
 export interface BenchmarkOptions {
   /** Total requests across all connections (the original raises it to `clients` when lower). */
   requests: number;
@@ -37,6 +41,7 @@ export interface BenchmarkOptions {
   rate: number;
   replyTimeoutMs: number;
   format: OutputFormat;
+  driver: DriverChoice;
 }
 
 export type ParsedArgs = { kind: 'help'; text: string } | { kind: 'run'; options: BenchmarkOptions };
@@ -47,7 +52,8 @@ export const defaultUnixPath = '/tmp/fkvs/fkvs.sock';
 export class BenchmarkArgsError extends Error {}
 
 export const usage = `Usage: fkvs-benchmark [-n requests] [-c clients] [-h host] [-p port] [-u [path]] [-k]
-                      [-t workload] [-r] [-P pipeline] [-R rate] [--timeout ms] [--json | --csv]
+                      [-t workload] [-r] [-P pipeline] [-R rate] [--timeout ms] [--driver d]
+                      [--json | --csv]
   -n N          total requests across all clients (default 100000; raised to -c when lower)
   -c C          concurrent clients, one connection each (default 32, 0 means 1, at most ${maxBenchmarkClients})
   -h HOST       server IPv4 or IPv6 address, or localhost (default 127.0.0.1)
@@ -63,6 +69,8 @@ export const usage = `Usage: fkvs-benchmark [-n requests] [-c clients] [-h host]
                 prints latency percentiles measured from each request's intended send time
   -q            accepted for compatibility, no effect
   --timeout MS  a request with no reply after MS milliseconds fails (default ${defaultReplyTimeoutMs})
+  --driver D    auto (default: the native addon with io_uring, else epoll, else node:net),
+                io_uring, epoll, or net (node:net sockets, for a build without the addon)
   --json        print the results as one JSON object instead of the summary
   --csv         print the results as a CSV header and row instead of the summary
   --help        this text
@@ -111,6 +119,7 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
     rate: 0,
     replyTimeoutMs: defaultReplyTimeoutMs,
     format: 'text',
+    driver: 'auto',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -169,6 +178,15 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
       case '--timeout':
         options.replyTimeoutMs = integer(flag, value(), 1, maxReplyTimeoutMs);
         break;
+      case '--driver': {
+        const text = value();
+        const driver = driverChoices.find((choice) => choice === text);
+        if (driver === undefined) {
+          throw new BenchmarkArgsError(`--driver ${text ?? ''}: use one of ${driverChoices.join(', ')}`);
+        }
+        options.driver = driver;
+        break;
+      }
       case '--json':
         options.format = 'json';
         break;

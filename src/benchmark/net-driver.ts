@@ -28,12 +28,7 @@ export class NetDriver implements Driver {
         }),
       );
     }
-    try {
-      await Promise.all(opening);
-    } catch (error) {
-      await this.close();
-      throw error;
-    }
+    await Promise.all(opening);
   }
 
   send(connection: number, bytes: Uint8Array, start: number, end: number): void {

@@ -69,6 +69,7 @@ function fields(
     missingReplies: result.missing,
     elapsedSeconds: result.elapsedSeconds,
     requestsPerSecond: throughput(result),
+    cpuUs: result.cpuUs,
   };
   if (result.latency !== null) {
     const l = result.latency;

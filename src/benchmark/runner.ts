@@ -17,6 +17,8 @@ export interface RunResult {
   /** Requests with no reply: timed out, connection closed, or never sent because of that. */
   missing: number;
   elapsedSeconds: number;
+  /** CPU time of this process over the timed phase, user + system (getrusage), microseconds. */
+  cpuUs: number;
   latency: LatencySummary | null;
 }
 
@@ -63,6 +65,8 @@ export class Runner {
   private missing = 0;
   private startMs = 0;
   private endMs = 0;
+  private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
+  private cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private nextSlot = 0;
   private lastSlot = 0;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -101,11 +105,11 @@ export class Runner {
   }
 
   async run(target: Target): Promise<RunResult> {
-    await this.driver.connect(target, this.options.clients, {
-      data: (id, bytes, offset, length) => this.received(id, bytes, offset, length),
-      closed: (id) => this.closed(id),
-    });
     try {
+      await this.driver.connect(target, this.options.clients, {
+        data: (id, bytes, offset, length) => this.received(id, bytes, offset, length),
+        closed: (id) => this.closed(id),
+      });
       if (this.workload.setup.length > 0) await this.runSetup();
       await new Promise<void>((resolve) => {
         this.done = resolve;
@@ -124,6 +128,7 @@ export class Runner {
       wrong: connections.reduce((sum, c) => sum + c.checker.wrong, 0),
       missing: this.missing,
       elapsedSeconds: (this.endMs - this.startMs) / 1000,
+      cpuUs: this.cpu.user + this.cpu.system,
       latency: this.open === null ? null : this.open.summary(),
     };
   }
@@ -153,6 +158,7 @@ export class Runner {
   }
 
   private start(): void {
+    this.cpuAtStart = process.cpuUsage();
     this.startMs = performance.now();
     const timeoutMs = this.options.replyTimeoutMs;
     this.stallTimer = setInterval(() => this.checkStalls(), Math.max(1, timeoutMs / stallChecks));
@@ -266,6 +272,7 @@ export class Runner {
     connection.finished = true;
     if (++this.finishedConnections < this.connections.length) return;
     this.endMs = performance.now();
+    this.cpu = process.cpuUsage(this.cpuAtStart);
     const done = this.done;
     this.done = null;
     done?.();

@@ -47,6 +47,7 @@ describe('fkvs-benchmark arguments', () => {
       rate: 0,
       replyTimeoutMs: 2000,
       format: 'text',
+      driver: 'auto',
     });
   });
 
@@ -77,6 +78,9 @@ describe('fkvs-benchmark arguments', () => {
     assert.equal(options.pipeline, 16);
     assert.equal(run('--timeout', '250').replyTimeoutMs, 250);
     assert.equal(run('--json').format, 'json');
+    for (const driver of ['auto', 'io_uring', 'epoll', 'net'] as const) {
+      assert.equal(run('--driver', driver).driver, driver);
+    }
     assert.equal(run('--csv').format, 'csv');
     assert.equal(run('-h', 'localhost').host, '127.0.0.1');
   });
@@ -167,5 +171,6 @@ describe('fkvs-benchmark arguments', () => {
     rejects(['-R', 'fast'], /-R fast: not a rate/);
     rejects(['--timeout', '0'], /--timeout 0: must be between/);
     rejects(['-x'], /unknown argument '-x'/);
+    rejects(['--driver', 'uring'], /--driver uring: use one of auto, io_uring, epoll, net/);
   });
 });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hex, req } from '../support/fkvs.js';
 import {
@@ -21,9 +24,10 @@ interface Run {
   stderr: string;
 }
 
-function benchmark(args: string[]): Promise<Run> {
+/** Runs bin/fkvs-benchmark of the repository at root. */
+function benchmark(args: string[], root = '.'): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/fkvs-benchmark', ...args], {
+    const child = spawn(process.execPath, [join(root, 'bin/fkvs-benchmark'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -72,30 +76,23 @@ const backends: Array<[string, string[]]> = [
   ['epoll', ['--use-io-uring', 'false']],
 ];
 
+/** The client's drivers: the addon's two backends and node:net (a build without the addon). */
+const drivers = ['io_uring', 'epoll', 'net'];
+
 for (const [backend, backendArgs] of backends) {
   for (const transport of ['tcp', 'unix'] as const) {
-    test(`fkvs-benchmark against fkvs-server over ${transport}, ${backend} backend`, async () => {
+    // Every client driver against the io_uring server; the default one against epoll.
+    const clientDrivers = backend === 'io_uring' ? drivers : ['auto'];
+    test(`fkvs-benchmark (${clientDrivers.join(', ')}) against fkvs-server over ${transport}, ${backend} backend`, async () => {
       const socket = transport === 'unix' ? ['--unixsocket', tempSocketPath()] : [];
       await withServer([...backendArgs, ...socket], async (server) => {
-        assertClean(
-          await benchmark([...where(server), '-n', '3000', '-c', '5', '-P', '7']),
-          summary(5, 3000, 7, 3000, 0),
-        );
-        assertClean(
-          await benchmark([
+        for (const driver of clientDrivers) {
+          const run = await benchmark([
             ...where(server),
-            '-n',
-            '2000',
-            '-c',
-            '3',
-            '-P',
-            '4',
-            '-t',
-            'set,get:3,incr',
-            '-r',
-          ]),
-          summary(3, 2000, 4, 2000, 0),
-        );
+            ...['--driver', driver, '-n', '2000', '-c', '3', '-P', '7', '-t', 'ping,set,get:3,incr', '-r'],
+          ]);
+          assertClean(run, summary(3, 2000, 7, 2000, 0));
+        }
       });
     });
   }
@@ -175,6 +172,27 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
     // The schedule spreads 400 requests over 0.1 s at least.
     const elapsed = Number(head.match(/Elapsed: (\S+) s/)![1]);
     assert.ok(elapsed >= 0.099, String(elapsed));
+  });
+
+  test('a build without the addon: auto falls back to node:net and says so; an addon driver is an error', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fkvs-no-addon-'));
+    try {
+      cpSync('bin', join(root, 'bin'), { recursive: true });
+      cpSync('dist/src', join(root, 'dist/src'), { recursive: true });
+      symlinkSync(resolvePath('node_modules'), join(root, 'node_modules'));
+      const run = await benchmark([...where(server), '-n', '300', '-c', '3', '-P', '4'], root);
+      assert.match(run.stdout, summary(3, 300, 4, 300, 0));
+      assert.match(
+        run.stderr,
+        /^fkvs-benchmark: native addon unavailable \(.*fkvs_native\.node.*\); using node:net\n$/,
+      );
+      assert.equal(run.code, 0);
+      const forced = await benchmark([...where(server), '--driver', 'epoll'], root);
+      assert.equal(forced.code, 1);
+      assert.match(forced.stderr, /^fkvs-benchmark: --driver epoll: .*fkvs_native\.node/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('--json and --csv', async () => {

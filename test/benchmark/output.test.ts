@@ -18,6 +18,7 @@ const result: RunResult = {
   wrong: 4,
   missing: 6,
   elapsedSeconds: 0.5,
+  cpuUs: 400000,
   latency: null,
 };
 
@@ -97,7 +98,7 @@ describe('fkvs-benchmark output (spec 6.4)', () => {
     const [header, row, end] = formatCsv(result, parsed.options, 'native').split('\n');
     assert.equal(end, '');
     assert.deepEqual(header.split(','), Object.keys(json));
-    assert.equal(row, '"get:9,set",false,tcp,native,50,100000,16,99990,10,4,6,0.5,199980');
+    assert.equal(row, '"get:9,set",false,tcp,native,50,100000,16,99990,10,4,6,0.5,199980,400000');
     assert.match(
       formatFailures(result),
       /10 of 100000 requests failed: 4 got a wrong reply .*, 6 got no reply/,
