@@ -72,13 +72,7 @@ function serve(config: ServerConfig): void {
     transport.native.destroy();
     process.exit(1);
   }
-  log(
-    `Ready to accept connections via ${config.unixSocket === null ? `tcp on ${config.bind}:${config.port}` : `unix domain socket ${config.unixSocket}`}`,
-  );
-  log(`event-loop-kind: ${info.backend}`);
-  if (info.backendFeatures !== '') log(`io_uring features: ${info.backendFeatures}`);
-  log('allocator: v8');
-
+  // Handlers before the ready lines: a client that reacts to them at once may also stop us at once.
   const expiry = setInterval(() => store.expireCycle(Date.now()), expireCycleMs);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -92,6 +86,12 @@ function serve(config: ServerConfig): void {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  log(
+    `Ready to accept connections via ${config.unixSocket === null ? `tcp on ${config.bind}:${config.port}` : `unix domain socket ${config.unixSocket}`}`,
+  );
+  log(`event-loop-kind: ${info.backend}`);
+  if (info.backendFeatures !== '') log(`io_uring features: ${info.backendFeatures}`);
+  log('allocator: v8');
 }
 
 main(process.argv.slice(2));
