@@ -3,7 +3,7 @@ import type { Driver, Target } from './driver.js';
 import { NetDriver } from './net-driver.js';
 import { failedRequests, formatCsv, formatFailures, formatJson, formatSummary } from './output.js';
 import { Progress } from './progress.js';
-import { Runner } from './runner.js';
+import { Runner, type RunResult } from './runner.js';
 import { Workload } from './workload.js';
 
 /** An error's first line: a failed require() appends its require stack. */
@@ -59,16 +59,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const runner = new Runner(options, new Workload(options.mix, options.randomKeys), driver);
   const progress = new Progress(process.stderr, options.requests, () => runner.answered());
-  let result: Awaited<ReturnType<Runner['run']>>;
+  let result: RunResult;
+  progress.start();
   try {
-    progress.start();
     result = await runner.run(target);
   } catch (error) {
+    progress.stop();
     process.stderr.write(`fkvs-benchmark: ${where}: ${firstLine(error)}\n`);
     return 1;
-  } finally {
-    progress.stop();
   }
+  progress.stop();
   if (options.format === 'json') process.stdout.write(formatJson(result, options, driver.name));
   else if (options.format === 'csv') process.stdout.write(formatCsv(result, options, driver.name));
   else process.stdout.write(formatSummary(result));

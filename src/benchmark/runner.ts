@@ -136,8 +136,7 @@ export class Runner {
   /** Sends the setup requests on the first connection and checks their replies. */
   private runSetup(): Promise<void> {
     const setup = this.workload.setup;
-    const pattern = setup.map((s) => ({ frame: s.frame, keyOffset: -1, expected: s.expected }));
-    this.setupChecker = new ReplyChecker(pattern);
+    this.setupChecker = new ReplyChecker(setup);
     const bytes = Buffer.concat(setup.map((s) => s.frame));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -163,16 +162,13 @@ export class Runner {
     const timeoutMs = this.options.replyTimeoutMs;
     this.stallTimer = setInterval(() => this.checkStalls(), Math.max(1, timeoutMs / stallChecks));
     if (this.open === null) {
-      for (const connection of this.connections) {
-        if (connection.unsent > 0) this.sendBatch(connection);
-        else this.finish(connection);
-      }
+      for (const connection of this.connections) this.sendBatch(connection);
       this.driver.flush();
       return;
     }
     this.open.startMs = this.startMs;
+    // The first connections have the largest share (the original's split).
     this.lastSlot = this.options.clients * this.connections[0].unsent;
-    for (const connection of this.connections) if (connection.unsent === 0) this.finish(connection);
     this.tick();
   }
 

@@ -18,12 +18,6 @@ export interface RequestTemplate {
   expected: Uint8Array | null;
 }
 
-/** A request sent once before the timing starts, so the workload's replies are predictable. */
-export interface SetupRequest {
-  frame: Uint8Array;
-  expected: Uint8Array;
-}
-
 /** u16be core_len, opcode, then each field as u16be length + bytes (spec 1.2). */
 export function encodeFrame(opcode: number, fields: Uint8Array[]): Uint8Array {
   const core = 1 + fields.reduce((sum, field) => sum + 2 + field.length, 0);
@@ -51,7 +45,8 @@ const errorOrNilReply = Uint8Array.of(0, 1, ReplyTag.error);
 /** The request kinds of a run: a repeating pattern, the setup it needs, and per-connection keys. */
 export class Workload {
   readonly pattern: RequestTemplate[] = [];
-  readonly setup: SetupRequest[] = [];
+  /** Requests sent once before the timing starts, so the workload's replies are predictable. */
+  readonly setup: RequestTemplate[] = [];
   /** Null unless every request gets a fresh key (-r). */
   readonly keys: RandomKeys | null;
 
@@ -91,6 +86,7 @@ export class Workload {
         if (!randomKeys) {
           this.setup.push({
             frame: encodeFrame(Opcode.set, [bytes(fixedKey), bytes(fixedValue)]),
+            keyOffset: -1,
             expected: payloadReply(ReplyTag.okOrValue, fixedValue),
           });
         }
@@ -104,6 +100,7 @@ export class Workload {
         if (!randomKeys) {
           this.setup.push({
             frame: encodeFrame(Opcode.set, [bytes(counterKey), bytes('0')]),
+            keyOffset: -1,
             expected: payloadReply(ReplyTag.okOrValue, '0'),
           });
         }

@@ -195,6 +195,27 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
     }
   });
 
+  test('on a terminal, a live progress line on stderr, erased at the end', async () => {
+    // script(1) runs the tool on a pseudo-terminal; its output is the terminal's.
+    const command = `${process.execPath} bin/fkvs-benchmark ${where(server).join(' ')} -R 1000 -n 600 -c 2`;
+    const run = await new Promise<string>((resolve) => {
+      const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => {
+        output += d;
+      });
+      child.on('close', () => resolve(output));
+    });
+    const drawn = run.split('\r\u001b[K'); // each redraw returns to the line start and erases it
+    assert.ok(
+      drawn.some((line) => /^\d+\/600 requests \(\d+\.\d%\) {2}\d+ req\/s$/.test(line)),
+      JSON.stringify(run),
+    );
+    assert.match(drawn.at(-1)!, /^Clients: 2 {2}Total requests: 600 {2}Pipeline: 1\r\n/);
+  });
+
   test('--json and --csv', async () => {
     const json = await benchmark([...where(server), '--json', '-n', '100', '-c', '2', '-t', 'set']);
     assert.equal(json.code, 0);
