@@ -1,0 +1,121 @@
+// The workloads of the end-to-end bench and the load tools that drive them: bin/fkvs-benchmark for
+// our server, redis-benchmark for the reference. Both run pinned to the load cores.
+import { spawn } from 'node:child_process';
+import type { BenchServer } from './e2e-servers.js';
+
+export interface Workload {
+  readonly name: string;
+  readonly fkvsArgs: string[];
+  readonly redisArgs: string[];
+  /** Run before the measured runs: fills what the workload reads (GET) and warms the JIT. */
+  readonly warmup: string;
+}
+
+/** redis-benchmark draws keys from [0, keyspace): at 2e9 (its atoi limit) a run's keys are distinct. */
+const redisKeyspace = '2000000000';
+/** Value size of our bench's SET ("world"); redis-benchmark gets the same with -d. */
+export const valueBytes = 5;
+/** Key size of unique random keys: ours 32 hex characters (PROTOCOL.md 6.2), Redis "key:" + 12 digits. */
+export const randomKeyBytes: Record<'fkvs' | 'redis', number> = { fkvs: 32, redis: 16 };
+
+export const workloads: Workload[] = [
+  { name: 'ping', fkvsArgs: ['-t', 'ping'], redisArgs: ['-t', 'ping_mbulk'], warmup: 'ping' },
+  { name: 'set', fkvsArgs: ['-t', 'set'], redisArgs: ['-t', 'set'], warmup: 'set' },
+  { name: 'get', fkvsArgs: ['-t', 'get'], redisArgs: ['-t', 'get'], warmup: 'set' },
+  {
+    name: 'set-random',
+    fkvsArgs: ['-t', 'set', '-r'],
+    redisArgs: ['-t', 'set', '-r', redisKeyspace],
+    warmup: 'set-random',
+  },
+  { name: 'incr', fkvsArgs: ['-t', 'incr'], redisArgs: ['-t', 'incr'], warmup: 'incr' },
+];
+
+export function workload(name: string): Workload {
+  const found = workloads.find((w) => w.name === name);
+  if (found === undefined)
+    throw new Error(`unknown workload ${name} (${workloads.map((w) => w.name).join(', ')})`);
+  return found;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  /** Closed-loop latency percentiles, when the tool reports them (fkvs-benchmark only with -R). */
+  p50Micros: number | null;
+  p99Micros: number | null;
+}
+
+export interface LoadSpec {
+  workload: Workload;
+  pipeline: number;
+  clients: number;
+  requests: number;
+  cores: string;
+  fkvsBenchmark: string;
+}
+
+/** Runs one load against the server; the load tool is pinned to spec.cores. */
+export async function runLoad(server: BenchServer, spec: LoadSpec): Promise<LoadResult> {
+  const common = ['-h', '127.0.0.1', '-p', String(server.port), '-c', String(spec.clients)];
+  common.push('-n', String(spec.requests), '-P', String(spec.pipeline));
+  if (server.kind === 'redis') {
+    const args = [
+      'redis-benchmark',
+      ...common,
+      '-d',
+      String(valueBytes),
+      ...spec.workload.redisArgs,
+      '--csv',
+    ];
+    return parseRedisCsv(await run(spec.cores, args));
+  }
+  const args = [process.execPath, spec.fkvsBenchmark, ...common, ...spec.workload.fkvsArgs, '--json'];
+  return parseFkvsJson(await run(spec.cores, args));
+}
+
+function run(cores: string, command: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${command.join(' ')} exited with ${code}:\n${stderr}${stdout}`));
+    });
+  });
+}
+
+/** redis-benchmark --csv: a header line, then one line per test with latencies in milliseconds. */
+export function parseRedisCsv(text: string): LoadResult {
+  const lines = text.trim().split('\n');
+  const header = lines[0].split(',').map((h) => h.replaceAll('"', ''));
+  const values = lines[lines.length - 1].split(',').map((v) => Number(v.replaceAll('"', '')));
+  const column = (name: string) => {
+    const at = header.indexOf(name);
+    if (at < 0) throw new Error(`redis-benchmark CSV lacks ${name}:\n${text}`);
+    return values[at];
+  };
+  return {
+    requestsPerSecond: column('rps'),
+    p50Micros: column('p50_latency_ms') * 1000,
+    p99Micros: column('p99_latency_ms') * 1000,
+  };
+}
+
+/** fkvs-benchmark --json: one object; it reports percentiles only in its open model (-R). */
+export function parseFkvsJson(text: string): LoadResult {
+  const result = JSON.parse(text);
+  if (result.failed !== 0) throw new Error(`fkvs-benchmark: ${result.failed} requests failed:\n${text}`);
+  return {
+    requestsPerSecond: result.requestsPerSecond,
+    p50Micros: result.p50Us ?? null,
+    p99Micros: result.p99Us ?? null,
+  };
+}

@@ -1,0 +1,176 @@
+// The servers the end-to-end bench drives: ours (io_uring or epoll backend) and redis-server as the
+// reference, each pinned to the server cores, with their CPU time and RSS read from /proc.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+export type ServerKind = 'io_uring' | 'epoll' | 'redis';
+
+/** How long a server may take to say it is ready. */
+const startTimeoutMs = 15_000;
+/** How long a server may take to exit after SIGTERM before it is killed. */
+const stopTimeoutMs = 5_000;
+/** Kernel clock ticks per second: the unit of utime and stime in /proc/<pid>/stat. */
+const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+export interface BenchServer {
+  readonly kind: ServerKind;
+  readonly port: number;
+  readonly pid: number;
+  /** utime + stime of the whole process (every thread), in microseconds. */
+  cpuMicros(): number;
+  rssBytes(): number;
+  keyCount(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function hasRedis(): boolean {
+  return onPath('redis-server') && onPath('redis-benchmark');
+}
+
+export function redisVersion(): string {
+  return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+}
+
+function onPath(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. */
+export async function startServer(
+  kind: ServerKind,
+  cores: string,
+  nodeFlags: string[] = [],
+): Promise<BenchServer> {
+  const port = await freePort();
+  const command =
+    kind === 'redis'
+      ? [
+          'redis-server',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--protected-mode',
+          'no',
+          '--daemonize',
+          'no',
+        ]
+      : [
+          process.execPath,
+          ...nodeFlags,
+          'bin/fkvs-server',
+          '--port',
+          String(port),
+          '--use-io-uring',
+          String(kind === 'io_uring'),
+        ];
+  const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = kind === 'redis' ? 'Ready to accept connections' : 'allocator: ';
+  const output = await waitFor(child, ready);
+  if (kind !== 'redis' && !output.includes(`event-loop-kind: ${kind}`)) {
+    child.kill('SIGKILL');
+    throw new Error(`asked for the ${kind} backend, the server says otherwise:\n${output}`);
+  }
+  const pid = child.pid!;
+  return {
+    kind,
+    port,
+    pid,
+    cpuMicros: () => processCpuMicros(pid),
+    rssBytes: () => processRssBytes(pid),
+    keyCount: () => (kind === 'redis' ? redisKeyCount(port) : fkvsKeyCount(port)),
+    stop: () => stopChild(child),
+  };
+}
+
+function waitFor(child: ChildProcess, marker: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server not ready after ${startTimeoutMs} ms:\n${output}`));
+    }, startTimeoutMs);
+    const onData = (data: Buffer) => {
+      output += data;
+      if (output.includes(marker)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited during start-up:\n${output}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+  return (ticks * 1e6) / clockTicksPerSecond;
+}
+
+export function processRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+async function redisKeyCount(port: number): Promise<number> {
+  const text = execFileSync('redis-cli', ['-p', String(port), 'DBSIZE'], { encoding: 'utf8' });
+  return Number(text.trim());
+}
+
+/** The `keys:` line of our INFO reply (one INFO frame, `00 01 07`). */
+async function fkvsKeyCount(port: number): Promise<number> {
+  const socket = net.connect(port, '127.0.0.1');
+  let reply = Buffer.alloc(0);
+  const text = await new Promise<string>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(Buffer.from([0, 1, 7])));
+    socket.on('data', (chunk) => {
+      reply = Buffer.concat([reply, chunk]);
+      if (reply.length >= 2 && reply.length >= 2 + reply.readUInt16BE(0))
+        resolve(reply.toString('latin1', 5));
+    });
+  });
+  socket.destroy();
+  const match = /^keys: (\d+)/m.exec(text);
+  if (match === null) throw new Error(`INFO has no keys line:\n${text}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,245 @@
+// End-to-end bench: our server (io_uring and epoll backends) against redis-server, same workloads,
+// runs in alternation, server and load pinned to different cores. Prints a table of medians and
+// ratios and writes a JSON report under bench-out/. `npm run bench:e2e -- --help` for the options.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type LoadSpec, randomKeyBytes, runLoad, valueBytes, workload } from './e2e-load.js';
+import {
+  type Cell,
+  formatCells,
+  formatMemory,
+  type MemorySample,
+  medianSample,
+  mergeReports,
+  type Report,
+  type RunSample,
+} from './e2e-report.js';
+import { type BenchServer, hasRedis, redisVersion, type ServerKind, startServer } from './e2e-servers.js';
+
+const usage = `usage: npm run bench:e2e -- [options]
+  --workloads <list>    ping,set,get,set-random,incr (default all; "none" for memory only)
+  --pipelines <list>    pipeline depths (default 1,16,128)
+  --clients <n>         connections (default 50)
+  --runs <n>            measured runs per server and cell, alternating servers (default 3)
+  --scale <f>           multiplies the request counts (default 1)
+  --servers <list>      io_uring,epoll,redis (default all; redis is skipped when not installed)
+  --memory <list>       key counts for RSS per key (default 1000000,10000000; "none" to skip)
+  --quick               one run, a tenth of the requests, no memory test: a smoke run
+  --server-cores <c>    taskset list for servers (default 0)
+  --load-cores <c>      taskset list for load tools (default 1)
+  --fkvs-benchmark <p>  our load tool (default bin/fkvs-benchmark)
+  --out <file>          JSON report (default bench-out/e2e-<time>.json)
+  --report <files...>   print the tables of earlier JSON reports, merged, and measure nothing`;
+
+/** Requests of one run at a pipeline depth: long enough (about 1-3 s here) for /proc CPU ticks of 10 ms. */
+function requestsFor(pipeline: number, scale: number): number {
+  return Math.round(Math.min(5_000_000, Math.max(200_000, 100_000 * pipeline)) * scale);
+}
+
+/** Warm-up requests: a fifth of a run, enough to load the GET key and let V8 optimize. */
+const warmupShare = 0.2;
+/** Pipeline depth and connections that load the memory test's keys. */
+const memoryLoadPipeline = 128;
+const memoryLoadClients = 50;
+/** Time a freshly started server gets to settle before its baseline RSS is read. */
+const settleMs = 500;
+
+const list = (text: string) => (text === 'none' ? [] : text.split(',').filter((s) => s !== ''));
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      workloads: { type: 'string', default: 'ping,set,get,set-random,incr' },
+      pipelines: { type: 'string', default: '1,16,128' },
+      clients: { type: 'string', default: '50' },
+      runs: { type: 'string' },
+      scale: { type: 'string' },
+      servers: { type: 'string', default: 'io_uring,epoll,redis' },
+      memory: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'server-cores': { type: 'string', default: '0' },
+      'load-cores': { type: 'string', default: '1' },
+      'fkvs-benchmark': { type: 'string', default: 'bin/fkvs-benchmark' },
+      out: { type: 'string' },
+      report: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (values.report) {
+    const report = mergeReports(positionals.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report));
+    print(report);
+    return;
+  }
+  const quick = values.quick;
+  const runs = Number(values.runs ?? (quick ? 1 : 3));
+  const scale = Number(values.scale ?? (quick ? 0.1 : 1));
+  const memoryCounts = list(values.memory ?? (quick ? 'none' : '1000000,10000000')).map(Number);
+  const clients = Number(values.clients);
+  const pipelines = list(values.pipelines).map(Number);
+  const chosen = list(values.workloads).map(workload);
+  let servers = list(values.servers) as ServerKind[];
+  for (const s of servers) {
+    if (s !== 'io_uring' && s !== 'epoll' && s !== 'redis') throw new Error(`unknown server ${s}`);
+  }
+  if (servers.includes('redis') && !hasRedis()) {
+    console.log(
+      'REFERENCE SKIPPED: redis-server or redis-benchmark is not installed (apt-get install redis-server redis-tools)',
+    );
+    servers = servers.filter((s) => s !== 'redis');
+  }
+  const fkvsBenchmark = values['fkvs-benchmark'];
+  if (servers.some((s) => s !== 'redis') && !existsSync(fkvsBenchmark)) {
+    throw new Error(`our load tool ${fkvsBenchmark} is missing: build it, or pass --fkvs-benchmark <path>`);
+  }
+  const serverCores = values['server-cores'];
+  const loadCores = values['load-cores'];
+  const report: Report = {
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      kernel: release(),
+      node: process.version,
+      redis: servers.includes('redis') ? redisVersion() : 'not run',
+      date: new Date().toISOString(),
+    },
+    options: { runs, scale, clients, pipelines, servers, serverCores, loadCores, memoryCounts },
+    cells: [],
+    memory: [],
+  };
+  console.log(
+    `servers ${servers.join(', ')} on cores ${serverCores}; load on cores ${loadCores}; ${runs} run(s) per cell`,
+  );
+
+  for (const w of chosen) {
+    for (const pipeline of pipelines) {
+      const spec: LoadSpec = {
+        workload: w,
+        pipeline,
+        clients,
+        requests: requestsFor(pipeline, scale),
+        cores: loadCores,
+        fkvsBenchmark,
+      };
+      const cells = await measureCell(servers, spec, runs, serverCores);
+      report.cells.push(...cells);
+      console.log(formatCells(cells).split('\n').slice(2).join('\n'));
+    }
+  }
+  for (const keys of memoryCounts) {
+    for (const kind of servers.filter((s) => s !== 'epoll')) {
+      const sample = await measureMemory(kind, keys, serverCores, loadCores, fkvsBenchmark);
+      report.memory.push(sample);
+      console.log(formatMemory([sample]).split('\n').slice(2).join('\n'));
+    }
+  }
+  const out = values.out ?? `bench-out/e2e-${report.machine.date.toString().replaceAll(':', '-')}.json`;
+  mkdirSync('bench-out', { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log();
+  print(report);
+  console.log(`\nJSON: ${out}`);
+}
+
+/** Fresh servers for the cell, a warm-up on each, then `runs` rounds that visit each server in turn. */
+async function measureCell(
+  kinds: ServerKind[],
+  spec: LoadSpec,
+  runs: number,
+  serverCores: string,
+): Promise<Cell[]> {
+  // Ours, the reference, ours: the reference sits between our two backends in every round.
+  const order = (['io_uring', 'redis', 'epoll'] as ServerKind[]).filter((k) => kinds.includes(k));
+  const servers: BenchServer[] = [];
+  try {
+    for (const kind of order) servers.push(await startServer(kind, serverCores));
+    const warmup: LoadSpec = {
+      ...spec,
+      workload: workload(spec.workload.warmup),
+      requests: Math.round(spec.requests * warmupShare),
+    };
+    for (const server of servers) await runLoad(server, warmup);
+    const samples: RunSample[][] = servers.map(() => []);
+    for (let run = 0; run < runs; run++) {
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[i];
+        const cpuBefore = server.cpuMicros();
+        const result = await runLoad(server, spec);
+        const cpu = server.cpuMicros() - cpuBefore;
+        samples[i].push({
+          ...result,
+          cpuMicrosPerRequest: cpu / spec.requests,
+          meanMicros: ((spec.clients * spec.pipeline) / result.requestsPerSecond) * 1e6,
+        });
+      }
+    }
+    return servers.map((server, i) => ({
+      server: server.kind,
+      workload: spec.workload.name,
+      pipeline: spec.pipeline,
+      clients: spec.clients,
+      requests: spec.requests,
+      runs: samples[i],
+      median: medianSample(samples[i]),
+    }));
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
+/** RSS growth per key of a fresh server after loading `keys` unique random keys. */
+async function measureMemory(
+  kind: ServerKind,
+  keys: number,
+  serverCores: string,
+  loadCores: string,
+  fkvsBenchmark: string,
+): Promise<MemorySample> {
+  const server = await startServer(kind, serverCores);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const rssBeforeBytes = server.rssBytes();
+    await runLoad(server, {
+      workload: workload('set-random'),
+      pipeline: memoryLoadPipeline,
+      clients: memoryLoadClients,
+      requests: keys,
+      cores: loadCores,
+      fkvsBenchmark,
+    });
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const rssAfterBytes = server.rssBytes();
+    const stored = await server.keyCount();
+    const keyBytes = randomKeyBytes[kind === 'redis' ? 'redis' : 'fkvs'];
+    const bytesPerKey = (rssAfterBytes - rssBeforeBytes) / stored;
+    return {
+      server: kind,
+      keys: stored,
+      keyBytes,
+      valueBytes,
+      rssBeforeBytes,
+      rssAfterBytes,
+      bytesPerKey,
+      overheadBytesPerKey: bytesPerKey - keyBytes - valueBytes,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function print(report: Report): void {
+  const m = report.machine;
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, kernel ${m.kernel}, node ${m.node}, ${m.redis}`);
+  if (report.cells.length > 0) console.log(`\n${formatCells(report.cells)}`);
+  if (report.memory.length > 0) console.log(`\n${formatMemory(report.memory)}`);
+}
+
+main().catch((error: Error) => {
+  console.error(`bench:e2e: ${error.message}`);
+  process.exit(1);
+});
