@@ -1,0 +1,2 @@
+/** A bad flag, config file or command line: reported in one line, exit status 2. */
+export class UsageError extends Error {}
