@@ -1,10 +1,10 @@
+import { Opcode } from '../protocol/constants.js';
+import { encodeRequest } from '../protocol/request-frame.js';
 import { parseCliArgs } from './args.js';
-import { parseCommand } from './commands.js';
 import { ConnectionError } from './connection.js';
 import { maxCliLineBytes } from './limits.js';
 import { lineTooLong, readLines } from './line-reader.js';
 import { runRepl } from './repl.js';
-import { formatReply } from './reply-printer.js';
 import { LineOutcome, Session } from './session.js';
 import { UsageError } from './usage-error.js';
 
@@ -41,12 +41,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** `--non-interactive`: PING with the payload PONG, printed as `"PONG" `; 0 only for that reply. */
 async function healthCheck(session: Session): Promise<number> {
-  const parsed = parseCommand(['PING']);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const reply = await session.request(parsed.frame);
-  write(formatReply(reply) ?? 'malformed reply\n');
+  const ping = encodeRequest(Opcode.ping, [Buffer.from('PONG')]);
+  const reply = await session.call(ping);
   // The PONG reply echoing "PONG" has the very bytes of the request (spec 1.4).
-  return Buffer.compare(reply, parsed.frame) === 0 ? ExitCode.done : ExitCode.unreachable;
+  return Buffer.compare(reply, ping) === 0 ? ExitCode.done : ExitCode.unreachable;
 }
 
 /** Commands from a pipe or file: no prompt, one reply per line, until exit/quit or the end. */

@@ -36,9 +36,17 @@ export class Session {
     return this.connection;
   }
 
-  /** Sends one request frame and returns its reply frame. */
-  async request(frame: Uint8Array): Promise<Uint8Array> {
-    return (await this.connect()).request(frame, cliReplyTimeoutMs);
+  /** Sends one request frame, prints its reply as the original CLI, and returns the reply frame. */
+  async call(frame: Uint8Array): Promise<Uint8Array> {
+    const reply = await (await this.connect()).request(frame, cliReplyTimeoutMs);
+    const printed = formatReply(reply);
+    if (printed === null) {
+      throw new ConnectionError(
+        `malformed reply frame: ${Buffer.from(reply.subarray(0, 16)).toString('hex')}`,
+      );
+    }
+    this.write(printed);
+    return reply;
   }
 
   /** One typed or piped line. */
@@ -69,14 +77,7 @@ export class Session {
       this.write(parsed.message);
       return LineOutcome.rejected;
     }
-    const reply = await this.request(parsed.frame);
-    const printed = formatReply(reply);
-    if (printed === null) {
-      throw new ConnectionError(
-        `malformed reply frame: ${Buffer.from(reply.subarray(0, 16)).toString('hex')}`,
-      );
-    }
-    this.write(printed);
+    await this.call(parsed.frame);
     return LineOutcome.done;
   }
 

@@ -1,50 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
+import { addressFlags, type ProgramRun, runProgram } from '../support/run-program.js';
 import { freePort, type RunningServer, startServer, tempSocketPath } from '../support/server-process.js';
 
 const cliPath = resolve('bin/fkvs-cli');
 /** The CLI runs in an empty folder (no client.conf) with its own HOME (history). */
 const workDir = mkdtempSync(join(tmpdir(), 'fkvs-cli-'));
-/** Bounds every CLI run, so a hang fails the test instead of stalling the suite. */
-const runTimeoutMs = 10_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], input: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: workDir, env: { ...process.env, HOME: workDir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not end within ${runTimeoutMs} ms; stdout:\n${stdout}`));
-    }, runTimeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+const env = { ...process.env, HOME: workDir };
 
 /** fkvs-cli with these arguments and stdin (a pipe: no prompt). */
-function cli(args: string[], input = ''): Promise<Run> {
-  return run(process.execPath, [cliPath, ...args], input);
+function cli(args: string[], input = ''): Promise<ProgramRun> {
+  return runProgram(process.execPath, [cliPath, ...args], { input, cwd: workDir, env });
 }
 
 /** One server per transport for the whole file; each test uses keys of its own. */
@@ -58,10 +30,6 @@ before(async () => {
 after(async () => {
   for (const server of servers.values()) assert.equal(await server.stop(), 0);
 });
-
-function where(server: RunningServer): string[] {
-  return 'path' in server.address ? ['-u', server.address.path] : ['-p', String(server.address.port)];
-}
 
 /** Every command once, with what the original CLI prints for it (spec 5.4). */
 const script: Array<[string, string]> = [
@@ -103,8 +71,8 @@ for (const transport of ['tcp', 'unix'] as const) {
     test('every command, piped, prints the original forms; no prompt; ends at end of input', async () => {
       const server = servers.get(transport)!;
       const [result, info] = await Promise.all([
-        cli(where(server), script.map(([line]) => `${line}\n`).join('')),
-        cli([...where(server), 'INFO']),
+        cli(addressFlags(server), script.map(([line]) => `${line}\n`).join('')),
+        cli([...addressFlags(server), 'INFO']),
       ]);
       assert.equal(result.stderr, '');
       assert.equal(result.stdout, script.map(([, printed]) => printed).join(''));
@@ -117,22 +85,22 @@ for (const transport of ['tcp', 'unix'] as const) {
 
     test('argv commands, --non-interactive, exit ends piped input, malformed lines exit 2', async () => {
       const server = servers.get(transport)!;
-      assert.deepEqual(await cli([...where(server), 'SET', 'k', 'a value']), {
+      assert.deepEqual(await cli([...addressFlags(server), 'SET', 'k', 'a value']), {
         code: 0,
         stdout: '"a value" \n',
         stderr: '',
       });
       const [health, stopped, malformed, arity, tooLarge] = await Promise.all([
-        cli([...where(server), '--non-interactive']),
-        cli(where(server), 'GET k\nexit\nSET k after-exit\n'),
-        cli(where(server), 'GET\nfoo bar\nGET k\nKEYS *\n'),
-        cli([...where(server), 'EXPIRE', 'k']),
-        cli(where(server), `SET big ${'v'.repeat(70_000)}\nPING\n`),
+        cli([...addressFlags(server), '--non-interactive']),
+        cli(addressFlags(server), 'GET k\nexit\nSET k after-exit\n'),
+        cli(addressFlags(server), 'GET\nfoo bar\nGET k\nKEYS *\n'),
+        cli([...addressFlags(server), 'EXPIRE', 'k']),
+        cli(addressFlags(server), `SET big ${'v'.repeat(70_000)}\nPING\n`),
       ]);
       assert.deepEqual(health, { code: 0, stdout: '"PONG" \n', stderr: '' });
       assert.deepEqual(stopped, { code: 0, stdout: '"a value" \n', stderr: '' });
       assert.equal(
-        (await cli([...where(server), 'get', 'k'])).stdout,
+        (await cli([...addressFlags(server), 'get', 'k'])).stdout,
         '"a value" \n',
         'nothing ran after exit',
       );
@@ -210,7 +178,8 @@ test('interactive on a terminal (util-linux script): prompt, replies, history fi
 }, async () => {
   const { port } = servers.get('tcp')!.address as { port: number };
   const command = `'${process.execPath}' '${cliPath}' -p ${port}`;
-  const result = await run('script', ['-qfec', command, '/dev/null'], 'set r "x y"\nGET r\nnope\nexit\n');
+  const input = 'set r "x y"\nGET r\nnope\nexit\n';
+  const result = await runProgram('script', ['-qfec', command, '/dev/null'], { input, cwd: workDir, env });
   const screen = stripVTControlCharacters(result.stdout);
   assert.equal(result.code, 0, screen);
   assert.ok(screen.includes("Type 'exit' to quit."), screen);
@@ -218,4 +187,30 @@ test('interactive on a terminal (util-linux script): prompt, replies, history fi
   assert.equal(screen.split('"x y" ').length - 1, 2, screen);
   assert.ok(screen.includes("(error) ERR unknown command 'nope'"), screen);
   assert.equal(readFileSync(join(workDir, '.fkvs_cli_history'), 'utf8'), 'set r "x y"\nGET r\nnope\nexit\n');
+});
+
+test('a peer that hangs up or answers garbage: exit 1, one line', async () => {
+  const peers = [
+    net.createServer((socket) => socket.once('data', () => socket.destroy())),
+    net.createServer((socket) => socket.once('data', () => socket.write(Uint8Array.of(0, 1, 0x05)))),
+  ];
+  const ports = await Promise.all(
+    peers.map(
+      (peer) =>
+        new Promise<number>((resolvePort) =>
+          peer.listen(0, '127.0.0.1', () => resolvePort((peer.address() as net.AddressInfo).port)),
+        ),
+    ),
+  );
+  try {
+    const [hungUp, garbage] = await Promise.all(ports.map((port) => cli(['-p', String(port), 'GET', 'k'])));
+    assert.deepEqual(hungUp, {
+      code: 1,
+      stdout: '',
+      stderr: `fkvs-cli: 127.0.0.1:${ports[0]}: connection closed by the server\n`,
+    });
+    assert.deepEqual(garbage, { code: 1, stdout: '', stderr: 'fkvs-cli: malformed reply frame: 000105\n' });
+  } finally {
+    for (const peer of peers) peer.close();
+  }
 });
