@@ -77,8 +77,9 @@ export class NativeDriver implements Driver {
   }
 
   send(connection: number, bytes: Uint8Array, start: number, end: number): void {
+    // At most one batch per connection between flushes (a connection sends when all its
+    // requests are answered), so `count` slots suffice; more would make the addon throw.
     const i = this.queued++;
-    if (i === this.sendIds.length) this.growSendArrays();
     this.sendIds[i] = this.idByIndex[connection];
     this.sendStarts[i] = start;
     this.sendEnds[i] = end;
@@ -114,16 +115,5 @@ export class NativeDriver implements Driver {
     }
     // Inside this callback the addon starts the sends after the batch: one crossing for all.
     this.flush();
-  }
-
-  private growSendArrays(): void {
-    const grow = (old: Int32Array) => {
-      const bigger = new Int32Array(old.length * 2 || 16);
-      bigger.set(old);
-      return bigger;
-    };
-    this.sendIds = grow(this.sendIds);
-    this.sendStarts = grow(this.sendStarts);
-    this.sendEnds = grow(this.sendEnds);
   }
 }

@@ -12,7 +12,7 @@ export interface RunResult {
   pipeline: number;
   /** Requests answered with the expected reply. */
   completed: number;
-  /** Requests answered with another reply (an error frame, a wrong value). */
+  /** Requests answered with another reply (an error frame, a wrong value), and replies to no request. */
   wrong: number;
   /** Requests with no reply: timed out, connection closed, or never sent because of that. */
   missing: number;
@@ -63,6 +63,8 @@ export class Runner {
   private setupDone: ((error: Error | null) => void) | null = null;
   private finishedConnections = 0;
   private missing = 0;
+  /** Replies beyond the requests sent; they count as wrong. */
+  private unrequested = 0;
   private startMs = 0;
   private endMs = 0;
   private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
@@ -125,7 +127,7 @@ export class Runner {
       requests: this.options.requests,
       pipeline: this.options.pipeline,
       completed: connections.reduce((sum, c) => sum + c.checker.ok, 0),
-      wrong: connections.reduce((sum, c) => sum + c.checker.wrong, 0),
+      wrong: connections.reduce((sum, c) => sum + c.checker.wrong, 0) + this.unrequested,
       missing: this.missing,
       elapsedSeconds: (this.endMs - this.startMs) / 1000,
       cpuUs: this.cpu.user + this.cpu.system,
@@ -194,6 +196,13 @@ export class Runner {
     if (replies === 0) return;
     connection.answered += replies;
     connection.outstanding -= replies;
+    if (connection.outstanding < 0) {
+      // More replies than requests: a broken server; nothing after this can be matched up.
+      this.unrequested -= connection.outstanding;
+      connection.outstanding = 0;
+      this.fail(connection);
+      return;
+    }
     if (connection.outstanding > 0) return;
     if (this.open === null) {
       if (connection.unsent > 0) this.sendBatch(connection);

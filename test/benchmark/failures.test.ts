@@ -89,6 +89,31 @@ describe('fkvs-benchmark counts failures and exits 1, without hanging', () => {
     });
   }
 
+  for (const driver of benchmarkDrivers) {
+    test(`replies to no request: the connection fails, no crash (${driver})`, async () => {
+      await withSink(
+        () => Buffer.concat([pong, pong]),
+        async (port) => {
+          const run = await runBenchmark([
+            '-p',
+            String(port),
+            '--driver',
+            driver,
+            '-n',
+            '10',
+            '-c',
+            '1',
+            '-P',
+            '2',
+          ]);
+          assert.equal(run.code, 1);
+          assert.match(run.stdout, /^Clients: 1 {2}Total requests: 10 {2}Pipeline: 2\n/);
+          assert.match(run.stderr, /^fkvs-benchmark: \d+ of 10 requests failed: [1-9]\d* got a wrong reply/);
+        },
+      );
+    });
+  }
+
   test('-R with a dropped request: reported, bounded', async () => {
     await withSink(
       (i) => (i === 1 ? null : pong),
