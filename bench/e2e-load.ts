@@ -38,6 +38,11 @@ export function workload(name: string): Workload {
   return found;
 }
 
+/** Requests of one run at a pipeline depth: long enough (about 1-3 s here) for /proc CPU ticks of 10 ms. */
+export function requestsFor(pipeline: number, scale: number): number {
+  return Math.round(Math.min(5_000_000, Math.max(200_000, 100_000 * pipeline)) * scale);
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
   /** Closed-loop latency percentiles, when the tool reports them (fkvs-benchmark only with -R). */

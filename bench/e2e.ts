@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type LoadSpec, randomKeyBytes, runLoad, valueBytes, workload } from './e2e-load.js';
+import { type LoadSpec, randomKeyBytes, requestsFor, runLoad, valueBytes, workload } from './e2e-load.js';
 import {
   type Cell,
   formatCells,
@@ -31,11 +31,6 @@ const usage = `usage: npm run bench:e2e -- [options]
   --fkvs-benchmark <p>  our load tool (default bin/fkvs-benchmark)
   --out <file>          JSON report (default bench-out/e2e-<time>.json)
   --report <files...>   print the tables of earlier JSON reports, merged, and measure nothing`;
-
-/** Requests of one run at a pipeline depth: long enough (about 1-3 s here) for /proc CPU ticks of 10 ms. */
-function requestsFor(pipeline: number, scale: number): number {
-  return Math.round(Math.min(5_000_000, Math.max(200_000, 100_000 * pipeline)) * scale);
-}
 
 /** Warm-up requests: a fifth of a run, enough to load the GET key and let V8 optimize. */
 const warmupShare = 0.2;
