@@ -71,7 +71,6 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.coop_taskrun = flag(options, "coopTaskrun", true);
     o.multishot_accept = flag(options, "multishotAccept", true);
     o.multishot_recv = flag(options, "multishotRecv", true);
-    o.recv_bundle = flag(options, "recvBundle", true);
     std::string error;
     if (kind == "epoll") {
       backend_.reset(new_epoll_backend(o, &error));
@@ -117,15 +116,16 @@ class Transport : public Napi::ObjectWrap<Transport> {
     for (int round = 0; round < kMaxBatchesPerWake && backend_; round++) {
       int count = backend_->collect(records_, kMaxBatchRecords);
       if (count > 0) {
+        backend_->counters.batches++;
         backend_->counters.events += static_cast<uint64_t>(count);
         in_callback_ = true;
         on_events_.MakeCallback(Value(), {Napi::Number::New(env, count)}, *async_context_);
         in_callback_ = false;
         if (!backend_) break;  // destroyed by the callback
-        backend_->release_batch();
       }
-      // Even with no records: a FIN seen by collect() closes its connection here, and receive
-      // buffers refused (ENOBUFS) need their recv re-armed.
+      // Even with no records: buffers of stale completions go back, a FIN seen by collect()
+      // closes its connection, and recvs refused for want of buffers (ENOBUFS) are re-armed.
+      backend_->release_batch();
       backend_->flush();
       if (static_cast<uint32_t>(count) < kMaxBatchRecords) break;
     }

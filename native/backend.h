@@ -35,7 +35,6 @@ struct BackendOptions {
   bool coop_taskrun = true;
   bool multishot_accept = true;
   bool multishot_recv = true;
-  bool recv_bundle = true;
 };
 
 struct BackendCounters {

@@ -64,11 +64,14 @@ class ConnectionTable {
     open_by_kind_[outgoing]++;
     return id;
   }
+  // The id stays taken until release(id): JS must see its Closed record before an Open record
+  // reuses it, and a drop inside collect() is reported in the next batch.
   void remove(int id) {
     open_by_kind_[slots_[id].outgoing]--;
     slots_[id] = Connection{};
-    free_.push_back(id);
   }
+  // Called as the Closed record of id is handed to JS.
+  void release(int id) { free_.push_back(id); }
   Connection* get(int id) {
     if (id < 0 || id >= static_cast<int>(slots_.size()) || slots_[id].fd < 0) return nullptr;
     return &slots_[id];

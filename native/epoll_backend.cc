@@ -100,6 +100,7 @@ class EpollBackend final : public Backend {
     size_t drained = 0;
     for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
       std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
+      if (internal_[drained] == kEventClosed) table_.release(internal_[drained + 1]);
     }
     internal_.erase(internal_.begin(), internal_.begin() + drained);
     epoll_event events[kMaxEpollEvents];
@@ -135,10 +136,7 @@ class EpollBackend final : public Backend {
     return count;
   }
 
-  void release_batch() override {
-    area_used_ = 0;
-    counters.batches++;
-  }
+  void release_batch() override { area_used_ = 0; }
 
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = table_.get(id);

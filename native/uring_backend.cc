@@ -207,6 +207,7 @@ class UringBackend final : public Backend {
     size_t drained = 0;
     for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
       std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
+      if (internal_[drained] == kEventClosed) table_.release(internal_[drained + 1]);
     }
     internal_.erase(internal_.begin(), internal_.begin() + drained);
     io_uring_cqe* cqe;
@@ -224,7 +225,6 @@ class UringBackend final : public Backend {
       io_uring_buf_ring_advance(buffers_, static_cast<int>(used_buffers_.size()));
       used_buffers_.clear();
     }
-    counters.batches++;
   }
 
   bool queue_send(int id, const uint8_t* data, size_t length) override {

@@ -40,7 +40,6 @@ export class NativeDriver implements Driver {
         coopTaskrun: true,
         multishotAccept: true,
         multishotRecv: true,
-        recvBundle: true,
       },
       (count: number) => this.onEvents(count),
     );

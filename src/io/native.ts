@@ -23,7 +23,6 @@ export interface NativeTransportOptions {
   coopTaskrun: boolean;
   multishotAccept: boolean;
   multishotRecv: boolean;
-  recvBundle: boolean;
 }
 
 /** The addon's Transport (native/addon.cc). */

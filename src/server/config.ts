@@ -11,7 +11,6 @@ export interface IoUringSwitches {
   coopTaskrun: boolean;
   multishotAccept: boolean;
   multishotRecv: boolean;
-  recvBundle: boolean;
 }
 
 export interface ServerConfig {
@@ -138,9 +137,6 @@ const keySpecs: readonly KeySpec[] = [
   booleanKey('io-uring-multishot-recv', 'use multishot recv with a provided buffer ring', (c, v) => {
     c.ioUring.multishotRecv = v;
   }),
-  booleanKey('io-uring-recv-bundle', 'use recv bundles (kernel 6.10+)', (c, v) => {
-    c.ioUring.recvBundle = v;
-  }),
   {
     key: 'maxmemory',
     help: 'memory limit of the data set: bytes, or with a unit kb, mb, gb',
@@ -180,7 +176,6 @@ export function defaultServerConfig(): ServerConfig {
       coopTaskrun: true,
       multishotAccept: true,
       multishotRecv: true,
-      recvBundle: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
     showLogo: false,

@@ -122,12 +122,12 @@ describe('server config', () => {
       path,
       '--use-io-uring',
       'false',
-      '--io-uring-recv-bundle',
+      '--io-uring-multishot-accept',
       'false',
     ]);
     assert.equal(config.port, 6000);
     assert.equal(config.useIoUring, false);
-    assert.equal(config.ioUring.recvBundle, false);
+    assert.equal(config.ioUring.multishotAccept, false);
     assert.equal(config.ioUring.multishotRecv, true);
   });
 

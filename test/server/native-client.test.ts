@@ -25,7 +25,6 @@ class NativeClient {
       coopTaskrun: true,
       multishotAccept: true,
       multishotRecv: true,
-      recvBundle: true,
     };
     this.native = new addon.Transport(backend, options, (count) => this.onEvents(count));
   }
@@ -95,13 +94,19 @@ async function withClient(
 
 for (const backend of backends) {
   describe(`the native transport as a client, ${backend} backend`, () => {
-    for (const where of ['tcp', 'unix'] as const) {
+    for (const where of ['tcp', 'tcp6', 'unix'] as const) {
       test(`${where}: pipelines sent before the connect completes are held, sent and answered`, async () => {
-        const serverArgs = where === 'unix' ? ['--unixsocket', tempSocketPath()] : [];
+        const port = await freePort();
+        const serverArgs = {
+          tcp: ['--port', String(port)],
+          tcp6: ['--bind', '::1', '--port', String(port)],
+          unix: ['--unixsocket', tempSocketPath()],
+        }[where];
         await withServer(serverArgs, async (server) => {
           await withClient(backend, 8, async (client) => {
             assert.equal(client.native.backend, backend);
-            const ids = [0, 1, 2].map(() => client.connect(server.address));
+            const address = where === 'tcp6' ? { host: '::1', port } : server.address;
+            const ids = [0, 1, 2].map(() => client.connect(address));
             assert.equal(new Set(ids).size, 3);
             for (const [n, id] of ids.entries()) {
               client.send(id, Buffer.concat(Array.from({ length: 100 }, () => req.incr(`n${n}`))));

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { hex, rep, req } from '../support/fkvs.js';
 import {
   FrameClient,
+  freePort,
   type RunningServer,
   startServer,
   tempSocketPath,
@@ -141,6 +142,27 @@ for (const [backend, backendArgs] of backends) {
 }
 
 describe('limits and fallback', () => {
+  for (const [backend, backendArgs] of backends) {
+    test(`${backend}: over IPv6, clients that reset while a large reply is sent harm no one`, async () => {
+      const port = await freePort();
+      await withServer([...backendArgs, '--bind', '::1', '--port', String(port)], async () => {
+        const address = { host: '::1', port };
+        const setter = await FrameClient.connect(address);
+        setter.send(req.set('big', 'v'.repeat(60_000)));
+        await setter.frames(1);
+        for (let i = 0; i < 5; i++) {
+          const victim = await FrameClient.connect(address);
+          victim.send(Buffer.concat(Array.from({ length: 15 }, () => req.get('big'))));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          victim.socket.resetAndDestroy();
+        }
+        setter.send(req.ping('alive'));
+        assert.deepEqual(await setter.frames(1), [rep.pong('alive')]);
+        setter.end();
+      });
+    });
+  }
+
   test('max-clients: a connection over the limit is accepted and closed with no bytes', async () => {
     await withServer(['--max-clients', '2'], async (server) => {
       const a = await FrameClient.connect(server.address);
