@@ -1,3 +1,4 @@
+import { maxFrameBytes } from '../limits.js';
 import {
   applyClientConfigFile,
   defaultClientConfig,
@@ -108,7 +109,7 @@ usage: fkvs-cli [options]                      prompt for commands (read from st
   --help             this text
 
 Type 'help' at the prompt for the commands. Limits: ${maxCliTokens} words and ${maxCliLineBytes} bytes per line,
-a frame of at most 65536 bytes per request, ${cliConnectTimeoutMs} ms to connect, ${cliReplyTimeoutMs} ms per reply; the last
+a frame of at most ${maxFrameBytes} bytes per request, ${cliConnectTimeoutMs} ms to connect, ${cliReplyTimeoutMs} ms per reply; the last
 ${cliHistoryEntries} lines are kept in ~/.fkvs_cli_history.
 Exit status: 0 done, 1 server unreachable or connection lost, 2 bad usage or malformed command.
 `;

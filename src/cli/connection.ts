@@ -20,7 +20,9 @@ export class ConnectionError extends Error {}
  */
 export class Connection implements FrameSink {
   private readonly reader = new FrameReader();
-  private readonly replies: Uint8Array[] = [];
+  /** A request was sent and its reply not yet taken. */
+  private awaiting = false;
+  private reply: Uint8Array | null = null;
   private wake: (() => void) | null = null;
   private failure: ConnectionError | null = null;
 
@@ -60,16 +62,20 @@ export class Connection implements FrameSink {
   }
 
   onFrame(bytes: Uint8Array, at: number, coreLength: number): number {
-    this.replies.push(bytes.slice(at, at + 2 + coreLength));
+    // Lock step: a frame is welcome only while a request waits for its one reply. Any other would
+    // pair every later reply with the wrong request (and could pile up without bound).
+    if (!this.awaiting || this.reply !== null) this.fail('the server sent a frame that no request asked for');
+    else this.reply = bytes.slice(at, at + 2 + coreLength);
     return FeedResult.ok;
   }
 
   /** Sends one request frame and waits for its reply frame. */
   async request(frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.failure !== null) throw this.failure;
+    this.awaiting = true;
     this.socket.write(frame);
     const deadline = Date.now() + timeoutMs;
-    while (this.replies.length === 0) {
+    while (this.reply === null) {
       if (this.failure !== null) throw this.failure;
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -84,7 +90,10 @@ export class Connection implements FrameSink {
         };
       });
     }
-    return this.replies.shift()!;
+    const reply = this.reply;
+    this.reply = null;
+    this.awaiting = false;
+    return reply;
   }
 
   close(): void {

@@ -189,10 +189,12 @@ test('interactive on a terminal (util-linux script): prompt, replies, history fi
   assert.equal(readFileSync(join(workDir, '.fkvs_cli_history'), 'utf8'), 'set r "x y"\nGET r\nnope\nexit\n');
 });
 
-test('a peer that hangs up or answers garbage: exit 1, one line', async () => {
+test('a peer that hangs up, answers garbage or answers twice: exit 1, one line', async () => {
+  const pong = Uint8Array.of(0, 3, 0x05, 0, 0);
   const peers = [
     net.createServer((socket) => socket.once('data', () => socket.destroy())),
     net.createServer((socket) => socket.once('data', () => socket.write(Uint8Array.of(0, 1, 0x05)))),
+    net.createServer((socket) => socket.on('data', () => socket.write(Buffer.concat([pong, pong])))),
   ];
   const ports = await Promise.all(
     peers.map(
@@ -203,13 +205,20 @@ test('a peer that hangs up or answers garbage: exit 1, one line', async () => {
     ),
   );
   try {
-    const [hungUp, garbage] = await Promise.all(ports.map((port) => cli(['-p', String(port), 'GET', 'k'])));
+    const [hungUp, garbage, twice] = await Promise.all(
+      ports.map((port) => cli(['-p', String(port)], 'PING\nPING\n')),
+    );
     assert.deepEqual(hungUp, {
       code: 1,
       stdout: '',
       stderr: `fkvs-cli: 127.0.0.1:${ports[0]}: connection closed by the server\n`,
     });
     assert.deepEqual(garbage, { code: 1, stdout: '', stderr: 'fkvs-cli: malformed reply frame: 000105\n' });
+    assert.deepEqual(twice, {
+      code: 1,
+      stdout: 'PONG\n',
+      stderr: `fkvs-cli: 127.0.0.1:${ports[2]}: the server sent a frame that no request asked for\n`,
+    });
   } finally {
     for (const peer of peers) peer.close();
   }
