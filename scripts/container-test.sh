@@ -8,7 +8,7 @@
 #   4. podman stop: SIGTERM to the server (PID 1) ends it within the stop timeout with exit code 0,
 #      and an idle connected client sees its connection closed.
 # Exits non-zero at the first failed check. Environment: FKVS_IMAGE (tag to build),
-# FKVS_CONTAINER_TEST_PORT (first of two host ports), NPM_CONFIG_REGISTRY / NODE_EXTRA_CA_CERTS
+# FKVS_CONTAINER_TEST_PORT (first of three host ports), NPM_CONFIG_REGISTRY / NODE_EXTRA_CA_CERTS
 # (default: npm's registry and cafile settings) for the build's npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,7 +73,8 @@ user=$(podman image inspect "$image" --format '{{.Config.User}}')
 [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "image runs as '$user', expected a non-root user"
 podman image inspect "$image" --format '{{json .Config.Healthcheck}}' | grep -q 'fkvs-cli.*--non-interactive' ||
   fail "image has no HEALTHCHECK with fkvs-cli --non-interactive"
-if podman run --rm --entrypoint sh "$image" -c 'command -v cc gcc g++ c++ clang make' 2>/dev/null; then
+tools='for t in cc gcc g++ c++ clang make; do command -v "$t" && exit 0; done; exit 1'
+if podman run --rm --entrypoint sh "$image" -c "$tools" 2>/dev/null; then
   fail "the runtime image contains a compiler or make"
 fi
 ok "image user '$user', HEALTHCHECK with fkvs-cli --non-interactive, no compiler in the runtime stage"
