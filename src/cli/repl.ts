@@ -23,7 +23,8 @@ export async function runRepl(session: Session, verbose: boolean, write: Write, 
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
-    terminal: true,
+    // Line editing needs the terminal on both sides; with stdout redirected, plain lines.
+    terminal: process.stdout.isTTY === true,
     prompt: `${describeTarget(target)}> `,
     history: loadHistory(file),
     historySize: cliHistoryEntries,
