@@ -68,7 +68,8 @@ export const usage = `Usage: fkvs-benchmark [-n requests] [-c clients] [-h host]
   -R RATE       open model: RATE requests/s across all clients on a fixed schedule, forces -P 1,
                 prints latency percentiles measured from each request's intended send time
   -q            accepted for compatibility, no effect
-  --timeout MS  a request with no reply after MS milliseconds fails (default ${defaultReplyTimeoutMs})
+  --timeout MS  a request with no reply after MS milliseconds fails, and so does a connection
+                not made by then (default ${defaultReplyTimeoutMs})
   --driver D    auto (default: the native addon with io_uring, else epoll, else node:net),
                 io_uring, epoll, or net (node:net sockets, for a build without the addon)
   --json        print the results as one JSON object instead of the summary

@@ -108,10 +108,7 @@ export class Runner {
 
   async run(target: Target): Promise<RunResult> {
     try {
-      await this.driver.connect(target, this.options.clients, {
-        data: (id, bytes, offset, length) => this.received(id, bytes, offset, length),
-        closed: (id) => this.closed(id),
-      });
+      await this.connect(target);
       if (this.workload.setup.length > 0) await this.runSetup();
       await new Promise<void>((resolve) => {
         this.done = resolve;
@@ -133,6 +130,25 @@ export class Runner {
       cpuUs: this.cpu.user + this.cpu.system,
       latency: this.open === null ? null : this.open.summary(),
     };
+  }
+
+  /** Opens the connections; an unanswered connect (a full accept queue, a dropped SYN) fails after the timeout. */
+  private async connect(target: Target): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.options.replyTimeoutMs;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`connect: no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const events = {
+      data: (id: number, bytes: Uint8Array, offset: number, length: number) =>
+        this.received(id, bytes, offset, length),
+      closed: (id: number) => this.closed(id),
+    };
+    try {
+      await Promise.race([this.driver.connect(target, this.options.clients, events), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends the setup requests on the first connection and checks their replies. */

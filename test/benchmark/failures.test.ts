@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { benchmarkDrivers, runBenchmark, summary } from '../support/benchmark-process.js';
@@ -136,6 +137,50 @@ describe('fkvs-benchmark counts failures and exits 1, without hanging', () => {
         assert.match(run.stdout, /Samples {5}: 2\n/);
       },
     );
+  });
+
+  test('a connect nobody answers fails after --timeout (each driver)', async () => {
+    // A stopped listener with a backlog of 1: once its accept queue is full the kernel drops SYNs.
+    const port = await freePort();
+    const listener = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => console.log('up'))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const fill: net.Socket[] = [];
+    try {
+      await new Promise((resolve) => listener.stdout.once('data', resolve));
+      listener.kill('SIGSTOP');
+      for (let i = 0; i < 2; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        fill.push(socket);
+        await new Promise((resolve) => socket.once('connect', resolve));
+      }
+      for (const driver of benchmarkDrivers) {
+        const started = Date.now();
+        const run = await runBenchmark([
+          '-p',
+          String(port),
+          '--driver',
+          driver,
+          '-c',
+          '2',
+          '--timeout',
+          '300',
+        ]);
+        assert.ok(Date.now() - started < 5000);
+        assert.equal(run.code, 1);
+        assert.equal(run.stdout, '');
+        assert.equal(run.stderr, `fkvs-benchmark: 127.0.0.1:${port}: connect: no answer within 300 ms\n`);
+      }
+    } finally {
+      for (const socket of fill) socket.destroy();
+      listener.kill('SIGKILL');
+    }
   });
 
   test('no server: one line naming the address, exit 1', async () => {
