@@ -3,8 +3,9 @@
 //   node dist/bench/store.bench.js hash      XXH32 (ours, JS) vs xxhash-wasm h32Raw by key length
 //   node dist/bench/store.bench.js <n>       GET hit/miss, SET overwrite, SET new key, DEL at n keys,
 //                                            each beside a Map<string, Buffer> fed the same keys
-// Every result is one line "label: value unit"; bench/repeat.ts runs this several times and
-// prints medians (`npm run bench:store`).
+// Run it with --expose-gc: mitata then collects garbage before each benchmark, so that the set-up
+// garbage of a 1M-key Map does not land in the first timings. Every result is one line
+// "label: value unit"; bench/repeat.ts runs it several times and prints medians (`npm run bench:store`).
 import { bench, do_not_optimize, run } from 'mitata';
 import xxhash from 'xxhash-wasm';
 import { ArenaStore } from '../src/store/arena-store.js';

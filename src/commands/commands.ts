@@ -86,7 +86,7 @@ export class Commands {
     if (handle < 0) return reply.failed(Failure.noSuchKey);
     const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
-    store.setDeadline(handle, deadline);
+    if (!store.setDeadline(handle, deadline)) return reply.failed(Failure.outOfMemory);
     return reply.expireSet();
   }
 

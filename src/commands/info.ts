@@ -1,15 +1,31 @@
+import { maxInfoTextBytes } from '../limits.js';
 import type { ServerInfo } from '../server/server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
 
 /**
  * INFO text: the original's layout and field names exactly (spec 3.10: the space before most
  * newlines, "#Stats", the closing blank line), then one section of ours that clients of the
- * original simply display.
+ * original simply display. Ours is left out when it would take the text past maxInfoTextBytes,
+ * so INFO fails (ERROR frame) exactly when the original's would (a very long config path).
  */
 export function infoText(info: ServerInfo, store: KeyValueStore): string {
+  const original = originalInfoText(info, store);
+  const stats = store.stats();
+  const ours =
+    '# fkvs \n' +
+    `io_uring_features: ${info.backendFeatures || '-'} \n` +
+    `keys: ${stats.keys} \n` +
+    `keys_with_deadline: ${stats.keysWithDeadline} \n` +
+    `store_bytes_used: ${stats.bytesUsed} \n` +
+    `store_bytes_reserved: ${stats.bytesReserved} \n` +
+    '\n';
+  const withOurs = original + ours;
+  return Buffer.byteLength(withOurs) <= maxInfoTextBytes ? withOurs : original;
+}
+
+function originalInfoText(info: ServerInfo, store: KeyValueStore): string {
   const up = Math.max(0, Math.floor((store.nowMs - info.startedAtMs) / 1000));
   const rss = process.memoryUsage.rss();
-  const stats = store.stats();
   return (
     '# Server \n' +
     `pid: ${info.pid} \n` +
@@ -29,13 +45,6 @@ export function infoText(info: ServerInfo, store: KeyValueStore): string {
     '# Memory \n' +
     `Memory Usage: ${rss} bytes (${Math.floor(rss / 1024)} KiB)\n` +
     'mem_allocator: v8 \n' +
-    '\n' +
-    '# fkvs \n' +
-    `io_uring_features: ${info.backendFeatures || '-'} \n` +
-    `keys: ${stats.keys} \n` +
-    `keys_with_deadline: ${stats.keysWithDeadline} \n` +
-    `store_bytes_used: ${stats.bytesUsed} \n` +
-    `store_bytes_reserved: ${stats.bytesReserved} \n` +
     '\n'
   );
 }

@@ -125,7 +125,7 @@ export function formatSafeInteger(n: number, out: Uint8Array, offset: number): n
  * EXPIRE / SET EX seconds (spec 2.5): non-empty, at most maxSecondsDigits bytes, no minus sign
  * (not even "-0"), at most maxExpireSeconds, and now + seconds * 1000 must fit an int64. Returns
  * the deadline in ms, or -1 when invalid. Deadlines past 2^53 ms (year 287,000) are rounded to the
- * nearest double: docs/compatibility.md.
+ * nearest double (docs/protocol.md, differences).
  */
 export function parseDeadline(
   bytes: Uint8Array,

@@ -137,7 +137,7 @@ export class ArenaStore implements KeyValueStore {
       arena.write(address, key, keyOffset, keyLength, value, valueOffset, valueLength, 0);
       this.table.insert(hash, address);
     }
-    this.setDeadline(address, deadlineMs);
+    this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
     return address;
   }
 
@@ -158,8 +158,7 @@ export class ArenaStore implements KeyValueStore {
     return slot === 0 ? 0 : this.expiry.deadline(slot);
   }
 
-  /** Sets or clears (0) the deadline. Adding one needs a slot: callers that may add one reserve first (set does). */
-  setDeadline(handle: number, deadlineMs: number): void {
+  setDeadline(handle: number, deadlineMs: number): boolean {
     const slot = this.arena.expirySlot(handle);
     if (deadlineMs === 0) {
       if (slot !== 0) this.removeExpirySlot(handle, slot);
@@ -168,9 +167,9 @@ export class ArenaStore implements KeyValueStore {
     } else if (this.expiry.reserveOne()) {
       this.arena.setExpirySlot(handle, this.expiry.add(handle, deadlineMs));
     } else {
-      // Out of memory for the deadline index: reclaim the key now rather than let it live forever.
-      this.removeByAddress(handle);
+      return false;
     }
+    return true;
   }
 
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {

@@ -70,7 +70,8 @@ export interface KeyValueStore {
   delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean;
 
   deadline(handle: number): number;
-  setDeadline(handle: number, deadlineMs: number): void;
+  /** Sets or clears (0) the deadline; false, with nothing changed, when memory for a new deadline is refused. */
+  setDeadline(handle: number, deadlineMs: number): boolean;
 
   /**
    * Calls visit for every live key (by nowMs), deleting expired keys met on the way (KEYS). visit must not

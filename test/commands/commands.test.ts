@@ -137,6 +137,25 @@ for (const [kind, makeStore] of storeKinds) {
       assert.ok(text.length < 768);
     });
 
+    test('INFO with a long config path: our section goes first, then the ERROR frame as in the original', () => {
+      const s = new Session(makeStore());
+      const text = () => {
+        const reply = hex(s.send(req.info()).replace(/ /g, ''));
+        return reply.length === 3 ? null : reply.subarray(5).toString('latin1');
+      };
+      const full = text()!;
+      const originalBytes = full.indexOf('# fkvs \n');
+      assert.ok(originalBytes > 0 && full.length < 768);
+      // Keep 40 bytes of slack either side: memory and uptime figures change length between calls.
+      s.info.configFile += 'p'.repeat(767 - originalBytes - 40);
+      const trimmed = text();
+      assert.ok(
+        trimmed !== null && !trimmed.includes('# fkvs') && trimmed.endsWith('mem_allocator: v8 \n\n'),
+      );
+      s.info.configFile += 'p'.repeat(80);
+      assert.equal(text(), null, 'over 767 bytes without our section: ERROR');
+    });
+
     test('KEYS: exactly 65500 bytes of listing pass, one more is an error; extra bytes are an error', () => {
       const s = new Session(makeStore());
       // Lines "1) <key>\n": 3 + key bytes + 1. One key of 65500 - 4 bytes fills the limit exactly.
@@ -159,4 +178,23 @@ test('store refusals (max keys, maxmemory) are errors and change nothing', () =>
   );
   assert.equal(s.send(req.incr('d'), req.get('d')), `${rep.err} ${rep.err}`);
   assert.equal(s.send(req.set('a', 'x')), rep.value('x'), 'overwrite still works');
+});
+
+test('EXPIRE refused for memory (deadline index full at maxmemory) is an error and changes nothing', () => {
+  const fill = (s: Session) => {
+    for (let i = 0; i < 1024; i++) s.send(req.set(`k${i}`, 'v', '100'));
+    s.send(req.set('last', 'v'));
+  };
+  const probe = new Session(new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 }));
+  fill(probe);
+  // Room for the table's resize peak (the old 8 KiB table lives on during it), one byte short of
+  // what doubling the full deadline index needs (1024 more slots of 12 bytes).
+  const limit = probe.store.stats().bytesReserved + 1024 * 12 - 1;
+  const s = new Session(new ArenaStore({ maxMemoryBytes: limit }));
+  fill(s);
+  assert.equal(
+    s.send(req.expire('last', '100'), req.ttl('last'), req.get('last')),
+    `${rep.err} ${rep.value('-1')} ${rep.value('v')}`,
+  );
+  assert.equal(s.send(req.expire('k0', '5')), rep.ok, 'a key that has a deadline slot still takes a new one');
 });

@@ -91,8 +91,9 @@ export class MapStore implements KeyValueStore {
     return this.entries[handle].deadline;
   }
 
-  setDeadline(handle: number, deadlineMs: number): void {
+  setDeadline(handle: number, deadlineMs: number): boolean {
     this.entries[handle].deadline = deadlineMs;
+    return true;
   }
 
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
