@@ -80,6 +80,8 @@ function serve(config: ServerConfig): void {
     stopping = true;
     log(`${signal} received: closing connections and exiting`);
     clearInterval(expiry);
+    // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
+    log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     await transport.shutdown(shutdownTimeoutMs);
     if (config.unixSocket !== null && existsSync(config.unixSocket)) unlinkSync(config.unixSocket);
     process.exit(0);
