@@ -6,6 +6,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertClean, benchmarkDrivers, runBenchmark, summary } from '../support/benchmark-process.js';
 import { hex, req } from '../support/fkvs.js';
+import { addressFlags } from '../support/run-program.js';
 import {
   FrameClient,
   type RunningServer,
@@ -13,10 +14,6 @@ import {
   tempSocketPath,
   withServer,
 } from '../support/server-process.js';
-
-function where(server: RunningServer): string[] {
-  return 'path' in server.address ? ['-u', server.address.path] : ['-p', String(server.address.port)];
-}
 
 const backends: Array<[string, string[]]> = [
   ['io_uring', ['--use-io-uring', 'true']],
@@ -34,7 +31,7 @@ for (const [backend, backendArgs] of backends) {
           // Every other run with -r: without it, get and incr run their setup first.
           const keys = i % 2 === 0 ? ['-r'] : [];
           const run = await runBenchmark([
-            ...where(server),
+            ...addressFlags(server),
             ...['--driver', driver, '-n', '2000', '-c', '3', '-P', '7', '-t', 'ping,set,get:3,incr', ...keys],
           ]);
           assertClean(run, summary(3, 2000, 7, 2000, 0));
@@ -55,7 +52,7 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
 
   test('-t set -r: every request stores a distinct 32-hex-char key', async () => {
     assertClean(
-      await runBenchmark([...where(server), '-t', 'set', '-r', '-n', '1000', '-c', '7', '-P', '3']),
+      await runBenchmark([...addressFlags(server), '-t', 'set', '-r', '-n', '1000', '-c', '7', '-P', '3']),
       summary(7, 1000, 3, 1000, 0),
     );
     const client = await FrameClient.connect(server.address);
@@ -71,7 +68,7 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
 
   test('-t incr: the setup zeroes the counter, then every request increments it', async () => {
     assertClean(
-      await runBenchmark([...where(server), '-t', 'incr', '-n', '777', '-c', '3', '-P', '10']),
+      await runBenchmark([...addressFlags(server), '-t', 'incr', '-n', '777', '-c', '3', '-P', '10']),
       summary(3, 777, 10, 777, 0),
     );
     const client = await FrameClient.connect(server.address);
@@ -82,14 +79,24 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
 
   test("the original's adjustments show in the summary: -c 0, -P 0, -n below -c", async () => {
     assertClean(
-      await runBenchmark([...where(server), '-c', '0', '-P', '0', '-n', '10', '-k', '-q']),
+      await runBenchmark([...addressFlags(server), '-c', '0', '-P', '0', '-n', '10', '-k', '-q']),
       summary(1, 10, 1, 10, 0),
     );
-    assertClean(await runBenchmark([...where(server), '-c', '6', '-n', '2']), summary(6, 6, 1, 6, 0));
+    assertClean(await runBenchmark([...addressFlags(server), '-c', '6', '-n', '2']), summary(6, 6, 1, 6, 0));
   });
 
   test('-R: the open model prints its latency block; every request is a sample', async () => {
-    const run = await runBenchmark([...where(server), '-R', '4000', '-n', '400', '-c', '4', '-P', '8']);
+    const run = await runBenchmark([
+      ...addressFlags(server),
+      '-R',
+      '4000',
+      '-n',
+      '400',
+      '-c',
+      '4',
+      '-P',
+      '8',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const [head, block] = run.stdout.split('\n\n');
     assert.match(`${head}\n`, summary(4, 400, 1, 400, 0));
@@ -122,14 +129,14 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
       cpSync('bin', join(root, 'bin'), { recursive: true });
       cpSync('dist/src', join(root, 'dist/src'), { recursive: true });
       symlinkSync(resolvePath('node_modules'), join(root, 'node_modules'));
-      const run = await runBenchmark([...where(server), '-n', '300', '-c', '3', '-P', '4'], root);
+      const run = await runBenchmark([...addressFlags(server), '-n', '300', '-c', '3', '-P', '4'], root);
       assert.match(run.stdout, summary(3, 300, 4, 300, 0));
       assert.match(
         run.stderr,
         /^fkvs-benchmark: native addon unavailable \(.*fkvs_native\.node.*\); using node:net\n$/,
       );
       assert.equal(run.code, 0);
-      const forced = await runBenchmark([...where(server), '--driver', 'epoll'], root);
+      const forced = await runBenchmark([...addressFlags(server), '--driver', 'epoll'], root);
       assert.equal(forced.code, 1);
       assert.match(forced.stderr, /^fkvs-benchmark: --driver epoll: .*fkvs_native\.node/);
     } finally {
@@ -139,7 +146,7 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
 
   test('on a terminal, a live progress line on stderr, erased at the end', async () => {
     // script(1) runs the tool on a pseudo-terminal; its output is the terminal's.
-    const command = `${process.execPath} bin/fkvs-benchmark ${where(server).join(' ')} -R 1000 -n 600 -c 2`;
+    const command = `${process.execPath} bin/fkvs-benchmark ${addressFlags(server).join(' ')} -R 1000 -n 600 -c 2`;
     const run = await new Promise<string>((resolve) => {
       const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
         stdio: ['ignore', 'pipe', 'ignore'],
@@ -160,7 +167,7 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
 
   test('--json and --csv', async () => {
     const json = await runBenchmark([
-      ...where(server),
+      ...addressFlags(server),
       '-h',
       'localhost',
       '--json',
@@ -177,7 +184,7 @@ describe('fkvs-benchmark workloads and flags (tcp, io_uring)', () => {
     assert.equal(result.failed, 0);
     assert.equal(result.workload, 'set');
     assert.equal(result.transport, 'tcp');
-    const csv = await runBenchmark([...where(server), '--csv', '-n', '100', '-c', '2', '-R', '1000']);
+    const csv = await runBenchmark([...addressFlags(server), '--csv', '-n', '100', '-c', '2', '-R', '1000']);
     assert.equal(csv.code, 0);
     const [header, row] = csv.stdout.trimEnd().split('\n');
     const record = Object.fromEntries(header.split(',').map((name, i) => [name, row.split(',')[i]]));

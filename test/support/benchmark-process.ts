@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { type ProgramRun, runProgram } from './run-program.js';
 
 /** A run that takes longer than this is a hang. */
 const runLimitMs = 20_000;
@@ -8,32 +8,9 @@ const runLimitMs = 20_000;
 /** The client drivers of fkvs-benchmark: the addon's two backends and node:net. */
 export const benchmarkDrivers = ['io_uring', 'epoll', 'net'];
 
-export interface BenchmarkRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/fkvs-benchmark of the repository at root; kills it after runLimitMs. */
-export function runBenchmark(args: string[], root = '.'): Promise<BenchmarkRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin/fkvs-benchmark'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), runLimitMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs bin/fkvs-benchmark of the repository at root; a hang is killed and rejected. */
+export function runBenchmark(args: string[], root = '.'): Promise<ProgramRun> {
+  return runProgram(process.execPath, [join(root, 'bin/fkvs-benchmark'), ...args], { timeoutMs: runLimitMs });
 }
 
 /** The original's three summary lines, with these counts. */
@@ -52,7 +29,7 @@ export function summary(
 }
 
 /** Exit 0, the expected summary, and nothing on stderr (it is not a terminal). */
-export function assertClean(run: BenchmarkRun, expected: RegExp): void {
+export function assertClean(run: ProgramRun, expected: RegExp): void {
   assert.equal(run.stderr, '', 'silent stderr when stderr is not a terminal');
   assert.match(run.stdout, expected);
   assert.equal(run.code, 0);
