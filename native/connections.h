@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sockets.h"
+
 namespace fkvs {
 
 // Bytes waiting to be sent. `sending` is what an operation in flight reads (never touched while
@@ -64,6 +66,19 @@ class ConnectionTable {
     open_by_kind_[outgoing]++;
     return id;
   }
+  // A new socket for an outgoing connection, entered as connecting (not connected yet): its id,
+  // or -1 with *error when the socket cannot be made or max_outgoing are open.
+  int add_outgoing(const SocketAddress& address, bool non_blocking, std::string* error) {
+    if (open_by_kind_[1] >= limits_[1]) {
+      *error = "connect: maxOutgoing (" + std::to_string(limits_[1]) + ") outgoing connections already open";
+      return -1;
+    }
+    int fd = open_client_socket(address, non_blocking, error);
+    if (fd < 0) return -1;
+    int id = add(fd, true);
+    slots_[id].connecting = true;
+    return id;
+  }
   // The id stays taken until release(id): JS must see its Closed record before an Open record
   // reuses it, and a drop inside collect() is reported in the next batch.
   void remove(int id) {
@@ -85,9 +100,5 @@ class ConnectionTable {
   std::vector<Connection> slots_;
   std::vector<int> free_;
 };
-
-inline std::string outgoing_limit_text(uint32_t limit) {
-  return "connect: maxOutgoing (" + std::to_string(limit) + ") outgoing connections already open";
-}
 
 }  // namespace fkvs

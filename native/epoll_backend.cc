@@ -59,22 +59,15 @@ class EpollBackend final : public Backend {
   }
 
   int connect_to(const SocketAddress& address, std::string* error) override {
-    int fd = open_client_socket(address, true, error);
+    int id = table_.add_outgoing(address, true, error);
+    if (id < 0) return -1;
     counters.syscalls += 2;  // socket, setsockopt
-    if (fd < 0) return -1;
-    int id = table_.add(fd, true);
-    if (id < 0) {
-      close(fd);
-      *error = outgoing_limit_text(options_.max_outgoing);
-      return -1;
-    }
     Connection* c = table_.get(id);
-    c->connecting = true;
     epoll_event event{};
     event.events = EPOLLOUT;
     event.data.u64 = static_cast<uint32_t>(id);
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-    int result = connect(fd, address.get(), address.length);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &event);
+    int result = connect(c->fd, address.get(), address.length);
     counters.syscalls += 2;
     // Unix sockets connect at once (or fail: EAGAIN when the listen backlog is full); TCP reports
     // EINPROGRESS and becomes writable when the handshake is done.

@@ -27,10 +27,13 @@ constexpr unsigned kCompletionEntries = 16384;
 constexpr unsigned kBufferCount = 256;  // power of two; receive area / count = buffer size
 constexpr int kBufferGroup = 0;
 
-// user_data: op in the low 8 bits, connection id (or listener fd) in the next 24, generation above.
+// user_data: op in the low 8 bits, the id's generation (24 bits, wrapping) in the next 24, the
+// connection id (or listener fd) in the high 32: any id max-clients allows fits.
 enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4 };
+constexpr uint32_t kGenerationMask = 0xffffff;
 uint64_t pack(Op op, uint32_t id, uint32_t generation) {
-  return static_cast<uint64_t>(op) | (static_cast<uint64_t>(id) << 8) | (static_cast<uint64_t>(generation) << 32);
+  return static_cast<uint64_t>(op) | (static_cast<uint64_t>(generation & kGenerationMask) << 8) |
+         (static_cast<uint64_t>(id) << 32);
 }
 
 int kernel_version() {
@@ -168,20 +171,12 @@ class UringBackend final : public Backend {
 
   int connect_to(const SocketAddress& address, std::string* error) override {
     // A blocking socket: io_uring waits for the handshake itself (poll-armed), as for recv/send.
-    int fd = open_client_socket(address, false, error);
+    int id = table_.add_outgoing(address, false, error);
+    if (id < 0) return -1;
     counters.syscalls += 2;  // socket, setsockopt
-    if (fd < 0) return -1;
-    int id = table_.add(fd, true);
-    if (id < 0) {
-      close(fd);
-      *error = outgoing_limit_text(options_.max_outgoing);
-      return -1;
-    }
     if (static_cast<size_t>(id) >= generations_.size()) generations_.resize(id + 1, 0);
-    Connection* c = table_.get(id);
-    c->connecting = true;
     io_uring_sqe* entry = sqe();
-    io_uring_prep_connect(entry, fd, address.get(), address.length);
+    io_uring_prep_connect(entry, table_.get(id)->fd, address.get(), address.length);
     io_uring_sqe_set_data64(entry, pack(kOpConnect, static_cast<uint32_t>(id), generation(id)));
     // Submitted now: the kernel copies the address when it first issues the connect, inside this
     // io_uring_enter, so `address` need not outlive the call.
@@ -344,8 +339,8 @@ class UringBackend final : public Backend {
   int complete(io_uring_cqe* cqe, int32_t* record) {
     uint64_t data = io_uring_cqe_get_data64(cqe);
     Op op = static_cast<Op>(data & 0xff);
-    uint32_t id = static_cast<uint32_t>((data >> 8) & 0xffffff);
-    uint32_t gen = static_cast<uint32_t>(data >> 32);
+    uint32_t id = static_cast<uint32_t>(data >> 32);
+    uint32_t gen = static_cast<uint32_t>(data >> 8) & kGenerationMask;
     int res = cqe->res;
     bool more = cqe->flags & IORING_CQE_F_MORE;
     if (cqe->flags & IORING_CQE_F_BUFFER) used_buffers_.push_back(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
@@ -442,7 +437,7 @@ class UringBackend final : public Backend {
     shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
     close(c->fd);
     counters.syscalls += 2;
-    generations_[id] = (generations_[id] + 1) & 0xffffffff;
+    generations_[id] = (generations_[id] + 1) & kGenerationMask;
     table_.remove(id);
     int32_t closed[kRecordInts] = {kEventClosed, id, error, 0};
     internal_.insert(internal_.end(), closed, closed + kRecordInts);
