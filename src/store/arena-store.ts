@@ -187,7 +187,11 @@ export class ArenaStore implements KeyValueStore {
   expireCycle(nowMs: number): number {
     const expiry = this.expiry;
     const started = performance.now();
-    let toScan = Math.max(expireMinScanSlotsPerCycle, Math.ceil(expiry.count / expireFullSweepCycles));
+    // Never more slots than the index holds: a small index is swept once per cycle, not several times.
+    let toScan = Math.min(
+      expiry.count,
+      Math.max(expireMinScanSlotsPerCycle, Math.ceil(expiry.count / expireFullSweepCycles)),
+    );
     let scanned = 0;
     let reclaimed = 0;
     while (expiry.count > 0 && scanned < toScan) {
@@ -200,7 +204,9 @@ export class ArenaStore implements KeyValueStore {
         expiry.cursor++;
       }
       scanned++;
-      if (scanned === toScan && reclaimed > scanned * expireRepeatShare) toScan += expireMinScanSlotsPerCycle;
+      if (scanned === toScan && reclaimed > scanned * expireRepeatShare) {
+        toScan += Math.min(expireMinScanSlotsPerCycle, expiry.count);
+      }
       if (scanned % expireClockCheckSlots === 0 && performance.now() - started > expireCycleBudgetMs) break;
     }
     return reclaimed;
