@@ -63,7 +63,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   find(key: Uint8Array, keyOffset: number, keyLength: number): number {
-    const hash = xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits);
+    const hash = this.keyHash(key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
@@ -76,12 +76,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number {
-    const address = this.table.lookup(
-      xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits),
-      key,
-      keyOffset,
-      keyLength,
-    );
+    const address = this.table.lookup(this.keyHash(key, keyOffset, keyLength), key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
   }
 
@@ -109,7 +104,7 @@ export class ArenaStore implements KeyValueStore {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
-    const hash = xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits);
+    const hash = this.keyHash(key, keyOffset, keyLength);
     const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
     let address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
@@ -142,12 +137,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean {
-    const address = this.table.remove(
-      xxh32(key, keyOffset, keyLength, this.seed, keyHashDropBits),
-      key,
-      keyOffset,
-      keyLength,
-    );
+    const address = this.table.remove(this.keyHash(key, keyOffset, keyLength), key, keyOffset, keyLength);
     if (address === 0) return false;
     this.releaseEntry(address);
     return true;
@@ -250,14 +240,17 @@ export class ArenaStore implements KeyValueStore {
     return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
   }
 
+  /** The table's hash of a key: XXH32's top 30 bits, a small integer (see xxh32). */
+  private keyHash(bytes: Uint8Array, offset: number, length: number): number {
+    return xxh32(bytes, offset, length, this.seed, keyHashDropBits);
+  }
+
   private hashOf(address: number): number {
     const arena = this.arena;
-    return xxh32(
+    return this.keyHash(
       arena.chunkOf(address),
       arena.offsetOf(address) + entryHeaderBytes,
       arena.keyLength(address),
-      this.seed,
-      keyHashDropBits,
     );
   }
 

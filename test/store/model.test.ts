@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../../src/store/store-api.js';
 import { MapStore } from '../support/map-store.js';
 
 /** Operations per run; FKVS_MODEL_OPS=5000000 for a long run. */
-const operations = Number(process.env.FKVS_MODEL_OPS ?? 300_000);
+const operations = Number(process.env.FKVS_MODEL_OPS ?? 500_000);
 const keysCheckEvery = Math.max(1, Math.floor(operations / 20));
 const invariantsCheckEvery = Math.max(1, Math.floor(operations / 10));
 
