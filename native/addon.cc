@@ -195,7 +195,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
   }
 
   // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count):
-  // queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]; sent after the batch.
+  // queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]; sent after the batch, or
+  // at once when called outside an event callback.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     Napi::Int32Array ids = info[0].As<Napi::Int32Array>();
