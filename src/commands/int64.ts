@@ -100,9 +100,14 @@ export class Int64 {
   }
 }
 
+/** Below this, digits come from int32 division (a multiply), not double division and Math.floor. */
+const int32Limit = 2 ** 31;
+
 export function safeIntegerLength(n: number): number {
   let length = n < 0 ? 2 : 1;
-  for (let rest = Math.abs(n); rest >= 10; rest = Math.floor(rest / 10)) length++;
+  let rest = Math.abs(n);
+  for (; rest >= int32Limit; rest = Math.floor(rest / 10)) length++;
+  for (let small = rest | 0; small >= 10; small = (small / 10) | 0) length++;
   return length;
 }
 
@@ -110,14 +115,19 @@ export function safeIntegerLength(n: number): number {
 export function formatSafeInteger(n: number, out: Uint8Array, offset: number): number {
   const length = safeIntegerLength(n);
   let rest = Math.abs(n);
-  for (let i = offset + length - 1; i >= offset; i--) {
-    out[i] = zero + (rest % 10);
-    rest = Math.floor(rest / 10);
-    if (rest === 0 && n < 0) {
-      out[i - 1] = minus;
-      break;
-    }
+  let i = offset + length - 1;
+  for (; rest >= int32Limit; i--) {
+    const quotient = Math.floor(rest / 10);
+    out[i] = zero + (rest - quotient * 10);
+    rest = quotient;
   }
+  let small = rest | 0;
+  do {
+    const quotient = (small / 10) | 0;
+    out[i--] = zero + (small - quotient * 10);
+    small = quotient;
+  } while (small !== 0);
+  if (n < 0) out[i] = minus;
   return length;
 }
 
