@@ -10,9 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "backend.h"
-#include "connections.h"
-#include "sockets.h"
+#include "connection_backend.h"
 
 namespace fkvs {
 namespace {
@@ -24,10 +22,10 @@ constexpr int kMaxEpollEvents = 1024;
 constexpr uint64_t kListenerTag = 1ull << 40;
 constexpr uint64_t kWakeTag = 1ull << 41;
 
-class EpollBackend final : public Backend {
+class EpollBackend final : public ConnectionBackend {
  public:
   EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
-      : options_(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), table_(options.max_clients, options.max_outgoing) {
+      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
 
@@ -44,20 +42,6 @@ class EpollBackend final : public Backend {
   const char* name() const override { return "epoll"; }
   std::string features() const override { return ""; }
   int poll_fd() const override { return epoll_fd_; }
-  int open_connections() const override { return table_.open(); }
-
-  std::string listen_tcp(const std::string& host, int port) override {
-    std::string error;
-    add_listener(open_tcp_listener(host, port, backlog(), &error));
-    return error;
-  }
-
-  std::string listen_unix(const std::string& path) override {
-    std::string error;
-    add_listener(open_unix_listener(path, backlog(), &error));
-    return error;
-  }
-
   int connect_to(const SocketAddress& address, std::string* error) override {
     int id = table_.add_outgoing(address, true, error);
     if (id < 0) return -1;
@@ -89,13 +73,7 @@ class EpollBackend final : public Backend {
   }
 
   int collect(int32_t* records, int max_records) override {
-    int count = 0;
-    size_t drained = 0;
-    for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
-      std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
-      if (internal_[drained] == kEventClosed) table_.release(internal_[drained + 1]);
-    }
-    internal_.erase(internal_.begin(), internal_.begin() + drained);
+    int count = drain_internal(records, max_records);
     epoll_event events[kMaxEpollEvents];
     int room = max_records - count;
     int n = epoll_wait(epoll_fd_, events, room < kMaxEpollEvents ? room : kMaxEpollEvents, 0);
@@ -125,51 +103,25 @@ class EpollBackend final : public Backend {
         }
       }
     }
-    if (!internal_.empty()) wake();
+    if (has_internal()) wake();
     return count;
   }
 
   void release_batch() override { area_used_ = 0; }
 
-  bool queue_send(int id, const uint8_t* data, size_t length) override {
-    Connection* c = table_.get(id);
-    if (c == nullptr) return false;
-    if (c->out.pending() + length > options_.max_pending_output_bytes) {
-      counters.dropped++;
-      drop(id, c);
-      return false;
-    }
-    c->out.queued.insert(c->out.queued.end(), data, data + length);
-    list(id, c);
-    return true;
-  }
-
-  void close_connection(int id, bool flush_first) override {
-    Connection* c = table_.get(id);
-    if (c == nullptr) return;
-    if (flush_first && c->out.pending() > 0) {
-      c->closing = true;
-      list(id, c);
-    } else {
-      drop(id, c);
-    }
-  }
-
   void flush() override {
-    for (size_t i = 0; i < to_send_.size(); i++) {
-      int id = to_send_[i];
+    for (size_t i = 0; i < to_visit_.size(); i++) {
+      int id = to_visit_[i];
       Connection* c = table_.get(id);
       if (c == nullptr) continue;
       c->listed = false;
       try_send(id, c);
     }
-    to_send_.clear();
+    to_visit_.clear();
   }
 
  private:
-  int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
-
-  void add_listener(int fd) {
+  void add_listener(int fd) override {
     if (fd < 0) return;
     epoll_event event{};
     event.events = EPOLLIN;
@@ -178,16 +130,10 @@ class EpollBackend final : public Backend {
     listeners_.push_back(fd);
   }
 
-  void wake() {
+  void wake() override {
     uint64_t one = 1;
     ssize_t ignored = write(wake_fd_, &one, sizeof(one));
     (void)ignored;
-  }
-
-  void push_internal(int32_t kind, int32_t id, int32_t error) {
-    int32_t record[kRecordInts] = {kind, id, error, 0};
-    internal_.insert(internal_.end(), record, record + kRecordInts);
-    wake();
   }
 
   // Accepts until EAGAIN or the batch is full; returns the records written.
@@ -315,14 +261,8 @@ class EpollBackend final : public Backend {
     counters.syscalls++;
   }
 
-  void list(int id, Connection* c) {
-    if (c->listed) return;
-    c->listed = true;
-    to_send_.push_back(id);
-  }
-
   // Closes the connection; `error` is the errno a failed connect reports to JS.
-  void drop(int id, Connection* c, int error = 0) {
+  void drop(int id, Connection* c, int error = 0) override {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
     close(c->fd);
     counters.syscalls += 2;
@@ -330,22 +270,11 @@ class EpollBackend final : public Backend {
     push_internal(kEventClosed, id, error);
   }
 
-  static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {
-    record[0] = kind;
-    record[1] = id;
-    record[2] = offset;
-    record[3] = length;
-  }
-
-  BackendOptions options_;
   int epoll_fd_;
   int wake_fd_;
   int spare_fd_ = -1;
-  ConnectionTable table_;
   size_t area_used_ = 0;
   std::vector<int> listeners_;
-  std::vector<int> to_send_;
-  std::vector<int32_t> internal_;  // records raised outside collect (closes), delivered next batch
 };
 
 }  // namespace

@@ -15,9 +15,7 @@
 #include <cstring>
 #include <vector>
 
-#include "backend.h"
-#include "connections.h"
-#include "sockets.h"
+#include "connection_backend.h"
 
 namespace fkvs {
 namespace {
@@ -55,9 +53,9 @@ std::string errno_name(int error) {
   }
 }
 
-class UringBackend final : public Backend {
+class UringBackend final : public ConnectionBackend {
  public:
-  UringBackend(const BackendOptions& options) : options_(options), table_(options.max_clients, options.max_outgoing) {}
+  explicit UringBackend(const BackendOptions& options) : ConnectionBackend(options) {}
 
   // Sets the ring up by the feature ladder; "" on success, else why io_uring cannot be used.
   std::string start() {
@@ -143,7 +141,6 @@ class UringBackend final : public Backend {
 
   const char* name() const override { return "io_uring"; }
   int poll_fd() const override { return event_fd_; }
-  int open_connections() const override { return table_.open(); }
 
   std::string features() const override {
     std::string text = setup_features_;
@@ -155,18 +152,6 @@ class UringBackend final : public Backend {
     add(multishot_recv_ ? "multishot_recv" : "recv");
     add("buf_ring");
     return text;
-  }
-
-  std::string listen_tcp(const std::string& host, int port) override {
-    std::string error;
-    add_listener(open_tcp_listener(host, port, backlog(), &error));
-    return error;
-  }
-
-  std::string listen_unix(const std::string& path) override {
-    std::string error;
-    add_listener(open_unix_listener(path, backlog(), &error));
-    return error;
   }
 
   int connect_to(const SocketAddress& address, std::string* error) override {
@@ -198,19 +183,13 @@ class UringBackend final : public Backend {
     if (read(event_fd_, &ignored, sizeof(ignored)) > 0) counters.syscalls++;
     io_uring_submit_and_get_events(&ring_);
     counters.syscalls++;
-    int count = 0;
-    size_t drained = 0;
-    for (; drained + kRecordInts <= internal_.size() && count < max_records; drained += kRecordInts, count++) {
-      std::memcpy(records + count * kRecordInts, &internal_[drained], kRecordInts * sizeof(int32_t));
-      if (internal_[drained] == kEventClosed) table_.release(internal_[drained + 1]);
-    }
-    internal_.erase(internal_.begin(), internal_.begin() + drained);
+    int count = drain_internal(records, max_records);
     io_uring_cqe* cqe;
     while (count < max_records && io_uring_peek_cqe(&ring_, &cqe) == 0) {
       count += complete(cqe, records + count * kRecordInts);
       io_uring_cqe_seen(&ring_, cqe);
     }
-    if (count == max_records || !internal_.empty()) wake();
+    if (count == max_records || has_internal()) wake();
     return count;
   }
 
@@ -219,30 +198,6 @@ class UringBackend final : public Backend {
       for (size_t i = 0; i < used_buffers_.size(); i++) add_buffer(used_buffers_[i], static_cast<int>(i));
       io_uring_buf_ring_advance(buffers_, static_cast<int>(used_buffers_.size()));
       used_buffers_.clear();
-    }
-  }
-
-  bool queue_send(int id, const uint8_t* data, size_t length) override {
-    Connection* c = table_.get(id);
-    if (c == nullptr) return false;
-    if (c->out.pending() + length > options_.max_pending_output_bytes) {
-      counters.dropped++;
-      drop(id, c);
-      return false;
-    }
-    c->out.queued.insert(c->out.queued.end(), data, data + length);
-    list(id, c);
-    return true;
-  }
-
-  void close_connection(int id, bool flush_first) override {
-    Connection* c = table_.get(id);
-    if (c == nullptr) return;
-    if (flush_first && c->out.pending() > 0) {
-      c->closing = true;
-      list(id, c);
-    } else {
-      drop(id, c);
     }
   }
 
@@ -266,8 +221,6 @@ class UringBackend final : public Backend {
   }
 
  private:
-  int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
-
   void add_buffer(unsigned id, int offset) {
     io_uring_buf_ring_add(buffers_, options_.receive_area + static_cast<size_t>(id) * buffer_bytes_,
                           static_cast<unsigned>(buffer_bytes_), static_cast<unsigned short>(id),
@@ -284,13 +237,13 @@ class UringBackend final : public Backend {
     return entry;
   }
 
-  void wake() {
+  void wake() override {
     uint64_t one = 1;
     ssize_t ignored = write(event_fd_, &one, sizeof(one));
     (void)ignored;
   }
 
-  void add_listener(int fd) {
+  void add_listener(int fd) override {
     if (fd < 0) return;
     listeners_.push_back(fd);
     arm_accept(fd);
@@ -426,33 +379,16 @@ class UringBackend final : public Backend {
 
   uint32_t generation(int id) const { return generations_[id]; }
 
-  void list(int id, Connection* c) {
-    if (c->listed) return;
-    c->listed = true;
-    to_visit_.push_back(id);
-  }
-
   // Closes the connection; `error` is the errno a failed connect reports to JS.
-  void drop(int id, Connection* c, int error = 0) {
+  void drop(int id, Connection* c, int error = 0) override {
     shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
     close(c->fd);
     counters.syscalls += 2;
     generations_[id] = (generations_[id] + 1) & kGenerationMask;
     table_.remove(id);
-    int32_t closed[kRecordInts] = {kEventClosed, id, error, 0};
-    internal_.insert(internal_.end(), closed, closed + kRecordInts);
-    wake();
+    push_internal(kEventClosed, id, error);
   }
 
-  static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {
-    record[0] = kind;
-    record[1] = id;
-    record[2] = offset;
-    record[3] = length;
-  }
-
-  BackendOptions options_;
-  ConnectionTable table_;
   io_uring ring_{};
   bool ring_ready_ = false;
   io_uring_buf_ring* buffers_ = nullptr;
@@ -465,10 +401,8 @@ class UringBackend final : public Backend {
   std::string setup_features_;
   std::vector<int> listeners_;
   std::vector<int> listeners_to_arm_;
-  std::vector<int> to_visit_;
   std::vector<unsigned> used_buffers_;
   std::vector<uint32_t> generations_;
-  std::vector<int32_t> internal_;
 };
 
 }  // namespace
