@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Opcode, ReplyTag } from '../protocol/constants.js';
+import { encodeRequest } from '../protocol/request-frame.js';
 import type { MixEntry, Operation } from './args.js';
 import { RandomKeys, randomKeyBytes } from './random-keys.js';
 
@@ -18,26 +19,9 @@ export interface RequestTemplate {
   expected: Uint8Array | null;
 }
 
-/** u16be core_len, opcode, then each field as u16be length + bytes (spec 1.2). */
-export function encodeFrame(opcode: number, fields: Uint8Array[]): Uint8Array {
-  const core = 1 + fields.reduce((sum, field) => sum + 2 + field.length, 0);
-  const frame = new Uint8Array(2 + core);
-  frame[0] = core >> 8;
-  frame[1] = core & 0xff;
-  frame[2] = opcode;
-  let at = 3;
-  for (const field of fields) {
-    frame[at] = field.length >> 8;
-    frame[at + 1] = field.length & 0xff;
-    frame.set(field, at + 2);
-    at += 2 + field.length;
-  }
-  return frame;
-}
-
-/** A VALUE (tag 0x01) or PONG (tag 0x05) reply carrying payload. */
+/** A VALUE (tag 0x01) or PONG (tag 0x05) reply carrying payload: the shape of a one-field request. */
 function payloadReply(tag: number, payload: string): Uint8Array {
-  return encodeFrame(tag, [Buffer.from(payload, 'latin1')]);
+  return encodeRequest(tag, [Buffer.from(payload, 'latin1')]);
 }
 
 const errorOrNilReply = Uint8Array.of(0, 1, ReplyTag.error);
@@ -72,40 +56,40 @@ export class Workload {
     switch (operation) {
       case 'ping':
         return {
-          frame: encodeFrame(Opcode.ping, [new Uint8Array(0)]),
+          frame: encodeRequest(Opcode.ping, [new Uint8Array(0)]),
           keyOffset: -1,
           expected: payloadReply(ReplyTag.pong, ''),
         };
       case 'set':
         return {
-          frame: encodeFrame(Opcode.set, [key(fixedKey), bytes(fixedValue)]),
+          frame: encodeRequest(Opcode.set, [key(fixedKey), bytes(fixedValue)]),
           keyOffset,
           expected: payloadReply(ReplyTag.okOrValue, fixedValue),
         };
       case 'get':
         if (!randomKeys) {
           this.setup.push({
-            frame: encodeFrame(Opcode.set, [bytes(fixedKey), bytes(fixedValue)]),
+            frame: encodeRequest(Opcode.set, [bytes(fixedKey), bytes(fixedValue)]),
             keyOffset: -1,
             expected: payloadReply(ReplyTag.okOrValue, fixedValue),
           });
         }
         // A fresh random key is missing: nil, which FKVS writes like an error (spec 1.3).
         return {
-          frame: encodeFrame(Opcode.get, [key(fixedKey)]),
+          frame: encodeRequest(Opcode.get, [key(fixedKey)]),
           keyOffset,
           expected: randomKeys ? errorOrNilReply : payloadReply(ReplyTag.okOrValue, fixedValue),
         };
       case 'incr':
         if (!randomKeys) {
           this.setup.push({
-            frame: encodeFrame(Opcode.set, [bytes(counterKey), bytes('0')]),
+            frame: encodeRequest(Opcode.set, [bytes(counterKey), bytes('0')]),
             keyOffset: -1,
             expected: payloadReply(ReplyTag.okOrValue, '0'),
           });
         }
         return {
-          frame: encodeFrame(Opcode.incr, [key(counterKey)]),
+          frame: encodeRequest(Opcode.incr, [key(counterKey)]),
           keyOffset,
           expected: randomKeys ? payloadReply(ReplyTag.okOrValue, '1') : null,
         };
