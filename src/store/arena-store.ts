@@ -15,7 +15,7 @@ import { HashTable } from './hashtable.js';
 import type { KeyValueStore, StoreStats } from './store-api.js';
 import { StoreRefusal } from './store-api.js';
 
-/** Default maxmemory: this share of the machine's RAM. */
+/** Default maxmemory: this share of the RAM the process may use (the machine's, or its cgroup's). */
 export const defaultMaxMemoryShareOfRam = 0.5;
 /** Default key limit: the table then needs 2^28 slots (2 GiB), the most one typed array holds here. */
 export const defaultMaxKeys = 2 ** 27;
@@ -23,7 +23,17 @@ export const defaultMaxKeys = 2 ** 27;
 const expireClockCheckSlots = 1024;
 
 export function defaultMaxMemoryBytes(): number {
-  return Math.floor(totalmem() * defaultMaxMemoryShareOfRam);
+  return Math.floor(
+    usableMemoryBytes(totalmem(), process.constrainedMemory() ?? 0) * defaultMaxMemoryShareOfRam,
+  );
+}
+
+/**
+ * RAM a process may use: the machine's, or its cgroup's limit (a container's --memory) when that is
+ * lower. Without a limit the cgroup reports 0 or a huge number (2^64 - 1).
+ */
+export function usableMemoryBytes(machineBytes: number, cgroupLimitBytes: number): number {
+  return cgroupLimitBytes > 0 && cgroupLimitBytes < machineBytes ? cgroupLimitBytes : machineBytes;
 }
 
 export interface ArenaStoreOptions {

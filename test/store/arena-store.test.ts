@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { maxKeyBytes, maxValueBytes } from '../../src/limits.js';
 import { chunkBytes } from '../../src/store/arena.js';
-import { ArenaStore } from '../../src/store/arena-store.js';
+import { ArenaStore, usableMemoryBytes } from '../../src/store/arena-store.js';
 import { StoreRefusal } from '../../src/store/store-api.js';
 
 const text = new TextEncoder();
@@ -23,6 +23,14 @@ function get(store: ArenaStore, key: string, now = 0): string | null {
 }
 
 describe('ArenaStore', () => {
+  test('default maxmemory follows a container memory limit below the machine RAM, and only then', () => {
+    const gib = 1024 ** 3;
+    assert.equal(usableMemoryBytes(24 * gib, 2 * gib), 2 * gib);
+    assert.equal(usableMemoryBytes(24 * gib, 2 ** 64 - 1), 24 * gib); // cgroup without a limit
+    assert.equal(usableMemoryBytes(24 * gib, 0), 24 * gib); // no cgroup information
+    assert.equal(usableMemoryBytes(24 * gib, 48 * gib), 24 * gib);
+  });
+
   test('set, find, overwrite in place and across size classes, delete', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
     const h = set(store, 'k', 'v1');
