@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { freePort } from '../test/support/server-process.js';
 
 export type ServerKind = 'io_uring' | 'epoll' | 'redis';
 
@@ -39,14 +40,6 @@ function onPath(command: string): boolean {
   } catch {
     return false;
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. */
