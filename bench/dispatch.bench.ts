@@ -2,13 +2,14 @@
 // INCRs and PINGs, parsed, executed and encoded into an OutputBuffer; then a check that the hot
 // path allocates nothing (heap growth and garbage collections over 12.8M commands of each).
 // `npm run bench:dispatch` (medians of 3 runs, pinned to CPU 1).
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { bench, do_not_optimize, run } from 'mitata';
 import { Dispatcher } from '../src/commands/dispatcher.js';
 import { FrameReader } from '../src/protocol/frame-reader.js';
 import { OutputBuffer } from '../src/protocol/output-buffer.js';
 import { newServerInfo } from '../src/server/server-info.js';
 import { ArenaStore } from '../src/store/arena-store.js';
+import { GcCounter } from './gc-count.js';
 
 const pipeline = 128;
 
@@ -57,14 +58,7 @@ for (const trial of result.benchmarks) {
 // Allocation check: with nothing allocated per command, no scavenge runs over 12.8M commands.
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
-/** Start times of every garbage collection, to count those inside a measured interval. */
-const collections: number[] = [];
-const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) collections.push(entry.startTime);
-});
-const collectionsBetween = (from: number, to: number) =>
-  collections.filter((t) => t >= from && t <= to).length;
-observer.observe({ entryTypes: ['gc'] });
+const gcs = new GcCounter();
 const batches = 100_000;
 for (const [name, bytes] of workloads) {
   const runBatch = batch(bytes);
@@ -74,10 +68,10 @@ for (const [name, bytes] of workloads) {
   for (let i = 0; i < batches; i++) runBatch();
   const ended = performance.now();
   const grown = process.memoryUsage().heapUsed - before;
-  await new Promise((resolve) => setTimeout(resolve, 10)); // let the observer see every entry
+  await gcs.settle();
   console.log(`${name}, heap growth over ${batches * pipeline} commands: ${grown} bytes`);
   console.log(
-    `${name}, garbage collections over ${batches * pipeline} commands: ${collectionsBetween(started, ended)} runs`,
+    `${name}, garbage collections over ${batches * pipeline} commands: ${gcs.between(started, ended)} runs`,
   );
 }
-observer.disconnect();
+gcs.stop();

@@ -2,8 +2,9 @@
 // prints RSS growth per key, for the ArenaStore and for a Map<string, Buffer>; for the ArenaStore
 // also the JS heap growth over the last 90% of the SETs (flat: no JS allocation per new key).
 // `node --expose-gc dist/bench/store-memory.js [N] [arena|map]`; bench/repeat.ts takes medians.
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { ArenaStore } from '../src/store/arena-store.js';
+import { GcCounter } from './gc-count.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const kind = process.argv[3] ?? 'arena';
@@ -20,14 +21,7 @@ const writeKey = (i: number) => {
   for (let at = keyBytes - 1, rest = i; at >= 4; at--, rest = Math.floor(rest / 10))
     key[at] = 0x30 + (rest % 10);
 };
-/** Start times of every garbage collection, to count those inside a measured interval. */
-const collections: number[] = [];
-const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) collections.push(entry.startTime);
-});
-const collectionsBetween = (from: number, to: number) =>
-  collections.filter((t) => t >= from && t <= to).length;
-observer.observe({ entryTypes: ['gc'] });
+const gcs = new GcCounter();
 
 gc();
 const before = process.memoryUsage();
@@ -48,8 +42,8 @@ if (kind === 'arena') {
   }
   const ended = performance.now();
   const heapGrowth = process.memoryUsage().heapUsed - heapAtTenth;
-  await new Promise((resolve) => setTimeout(resolve, 10)); // let the observer see every entry
-  const collectionsDuring = collectionsBetween(started, ended);
+  await gcs.settle();
+  const collectionsDuring = gcs.between(started, ended);
   gc();
   const s = store.stats();
   stats =
@@ -73,4 +67,4 @@ console.log(
   `${kind} ${n} keys, RSS per key beyond key and value: ${(perKey - keyBytes - valueBytes).toFixed(1)} B`,
 );
 if (stats !== '') console.log(stats);
-observer.disconnect();
+gcs.stop();

@@ -10,17 +10,13 @@ import { addressFlags } from '../support/run-program.js';
 import {
   FrameClient,
   type RunningServer,
+  serverBackends,
   startServer,
   tempSocketPath,
   withServer,
 } from '../support/server-process.js';
 
-const backends: Array<[string, string[]]> = [
-  ['io_uring', ['--use-io-uring', 'true']],
-  ['epoll', ['--use-io-uring', 'false']],
-];
-
-for (const [backend, backendArgs] of backends) {
+for (const [backend, backendArgs] of serverBackends) {
   for (const transport of ['tcp', 'unix'] as const) {
     // Every client driver against the io_uring server; the default one against epoll.
     const clientDrivers = backend === 'io_uring' ? benchmarkDrivers : ['auto'];

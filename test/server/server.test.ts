@@ -7,17 +7,13 @@ import {
   FrameClient,
   freePort,
   type RunningServer,
+  serverBackends,
   startServer,
   tempSocketPath,
   withServer,
 } from '../support/server-process.js';
 
-const backends: Array<[string, string[]]> = [
-  ['io_uring', ['--use-io-uring', 'true']],
-  ['epoll', ['--use-io-uring', 'false']],
-];
-
-for (const [backend, backendArgs] of backends) {
+for (const [backend, backendArgs] of serverBackends) {
   for (const transport of ['tcp', 'unix'] as const) {
     describe(`fkvs-server over ${transport}, ${backend} backend`, () => {
       let server: RunningServer;
@@ -142,7 +138,7 @@ for (const [backend, backendArgs] of backends) {
 }
 
 describe('limits and fallback', () => {
-  for (const [backend, backendArgs] of backends) {
+  for (const [backend, backendArgs] of serverBackends) {
     test(`${backend}: over IPv6, clients that reset while a large reply is sent harm no one`, async () => {
       const port = await freePort();
       await withServer([...backendArgs, '--bind', '::1', '--port', String(port)], async () => {

@@ -4,6 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The two backends, each with the server flags that choose it. */
+export const serverBackends: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['io_uring', ['--use-io-uring', 'true']],
+  ['epoll', ['--use-io-uring', 'false']],
+];
+
 /** How long a test waits for the server to say it is ready. */
 const startTimeoutMs = 10_000;
 
