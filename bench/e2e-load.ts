@@ -1,6 +1,6 @@
 // The workloads of the end-to-end bench and the load tools that drive them: bin/fkvs-benchmark for
 // our server, redis-benchmark for the reference. Both run pinned to the load cores.
-import { spawn } from 'node:child_process';
+import { runProgram } from '../test/support/run-program.js';
 import type { BenchServer } from './e2e-servers.js';
 
 export interface Workload {
@@ -78,23 +78,16 @@ export async function runLoad(server: BenchServer, spec: LoadSpec): Promise<Load
   return parseFkvsJson(await run(spec.cores, args));
 }
 
-function run(cores: string, command: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${command.join(' ')} exited with ${code}:\n${stderr}${stdout}`));
-    });
-  });
+/** A load run that has not ended by then is taken as hung (the longest real runs take about a minute). */
+const loadRunTimeoutMs = 15 * 60_000;
+
+/** Runs the load tool pinned to `cores`; its stdout, or a rejection naming the exit code and output. */
+async function run(cores: string, command: string[]): Promise<string> {
+  const result = await runProgram('taskset', ['-c', cores, ...command], { timeoutMs: loadRunTimeoutMs });
+  if (result.code !== 0) {
+    throw new Error(`${command.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
 }
 
 /** redis-benchmark --csv: a header line, then one line per test with latencies in milliseconds. */

@@ -35,6 +35,10 @@ export function runProgram(command: string, args: string[], options: RunOptions 
         new Error(`${command} ${args.join(' ')} did not end within ${timeoutMs} ms; stdout:\n${stdout}`),
       );
     }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${command}: ${error.message}`)); // e.g. not installed: spawn ENOENT
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
