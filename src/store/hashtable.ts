@@ -4,8 +4,11 @@ import type { Arena } from './arena.js';
 export const maxLoadFactor = 0.75;
 /** Without memory to grow, inserts go on up to this load, then fail. */
 export const hardMaxLoadFactor = 0.9;
-/** Old-table home slots migrated per write during a resize: bounds the work of any one operation. */
-export const resizeHomesPerWrite = 16;
+/**
+ * Old-table slots migrated per write during a resize (finishing the cluster the last one is in):
+ * bounds the work of any one operation.
+ */
+export const resizeSlotsPerWrite = 16;
 export const initialTableSlots = 1024;
 export const slotBytes = 8;
 
@@ -13,16 +16,22 @@ export const slotBytes = 8;
  * Open addressing with linear probing over one Uint32Array of (hash, entry address) pairs; address
  * 0 marks an empty slot. Deletion shifts the following cluster back, so no tombstones build up.
  *
- * Incremental resize: while `old` exists, a key whose home slot in the old table is below `cursor`
- * lives in the new table, any other key in the old one. Each write migrates the keys of the next
- * resizeHomesPerWrite homes, so no operation pays for the whole table.
+ * Incremental resize: the old table is migrated a whole cluster (a run of occupied slots between
+ * empty ones) at a time, from an empty slot `migrateFrom` onwards, round the table. The keys of a
+ * cluster have their homes inside it, so while `old` exists a key whose home lies in the first
+ * `migrated` slots from migrateFrom lives in the new table, any other key in the old one. Each write
+ * migrates at least resizeSlotsPerWrite slots, so no operation pays for the whole table. Moving
+ * clusters whole, rather than home by home, reads each old slot once and never shifts a cluster.
  */
 export class HashTable {
   private slots: Uint32Array;
   private mask: number;
   private old: Uint32Array | null = null;
   private oldMask = 0;
-  private cursor = 0;
+  /** An empty old slot when the resize started: no cluster straddles it. */
+  private migrateFrom = 0;
+  /** Old slots migrated, counted from migrateFrom; always at a cluster's end. */
+  private migrated = 0;
   /** Entries in both tables. */
   count = 0;
 
@@ -132,7 +141,7 @@ export class HashTable {
         seen++;
         const hash = t[2 * i];
         if (hashOf(address) !== hash) throw new Error(`slot ${i}: stored hash differs from the key's`);
-        if (this.old !== null && isOld !== (hash & this.oldMask) >= this.cursor) {
+        if (isOld !== this.inOld(hash)) {
           throw new Error(`slot ${i}: key in the wrong table during resize`);
         }
         for (let j = hash & mask; j !== i; j = (j + 1) & mask) {
@@ -147,7 +156,7 @@ export class HashTable {
 
   /** The table holding (or due to hold) a key of this hash: the old one, or the current one. */
   private inOld(hash: number): boolean {
-    return this.old !== null && (hash & this.oldMask) >= this.cursor;
+    return this.old !== null && ((hash - this.migrateFrom) & this.oldMask) >= this.migrated;
   }
 
   private probe(
@@ -166,32 +175,46 @@ export class HashTable {
   }
 
   private startResize(): void {
-    this.old = this.slots;
+    const old = this.slots;
+    let from = 0;
+    while (old[2 * from + 1] !== 0) from++; // the load factor leaves empty slots
+    this.old = old;
     this.oldMask = this.mask;
-    this.cursor = 0;
-    this.slots = new Uint32Array(this.old.length * 2);
+    this.migrateFrom = from;
+    this.migrated = 0;
+    this.slots = new Uint32Array(old.length * 2);
     this.mask = this.mask * 2 + 1;
+    // Step at once, before the write that started the resize inserts into the old table: a key
+    // whose probe wraps round the end of the round then lands in a migrated slot (moved with the
+    // last cluster), never in the first cluster, which would carry it to the new table early.
+    // Each later write migrates before it inserts, and at most one key per write can wrap.
+    this.migrate();
   }
 
-  /** Moves the keys of the next few old-table homes into the new table. */
+  /** Moves the next few clusters of the old table into the new one. */
   private migrate(): void {
     const old = this.old;
     if (old === null) return;
     const oldMask = this.oldMask;
-    for (let n = 0; n < resizeHomesPerWrite && this.cursor <= oldMask; n++, this.cursor++) {
-      const home = this.cursor;
-      // The keys of `home` sit in the run of occupied slots that starts there.
-      for (let i = home; old[2 * i + 1] !== 0; ) {
-        const hash = old[2 * i];
-        if ((hash & oldMask) === home) {
-          insertInto(this.slots, this.mask, hash, old[2 * i + 1]);
-          deleteAt(old, oldMask, i); // slot i now holds the next key of the run, if any
-        } else {
-          i = (i + 1) & oldMask;
-        }
+    const oldSlots = oldMask + 1;
+    const until = Math.min(this.migrated + resizeSlotsPerWrite, oldSlots);
+    let i = (this.migrateFrom + this.migrated) & oldMask;
+    let migrated = this.migrated;
+    while (migrated < until) {
+      // A cluster may run on past `until`, and past the end of the round (keys inserted into the
+      // old table meanwhile, wrapping into migrated slots): it moves whole all the same.
+      while (old[2 * i + 1] !== 0) {
+        insertInto(this.slots, this.mask, old[2 * i], old[2 * i + 1]);
+        old[2 * i] = 0;
+        old[2 * i + 1] = 0;
+        i = (i + 1) & oldMask;
+        migrated++;
       }
+      i = (i + 1) & oldMask;
+      migrated++;
     }
-    if (this.cursor > oldMask) this.old = null;
+    this.migrated = migrated;
+    if (migrated >= oldSlots) this.old = null;
   }
 }
 

@@ -53,7 +53,7 @@ test('clusters that wrap past the end of the table survive deletes', () => {
   table.assertInvariants((x) => hashes.get(x)!);
 });
 
-test('a resize moves a bounded number of homes per write and keys stay reachable throughout', () => {
+test('a resize moves a bounded number of slots per write and keys stay reachable throughout', () => {
   const { table, add, find, remove } = setup(64);
   const hashOf = (n: number) => Math.imul(n, 0x9e3779b1) >>> 0;
   const live = new Map<number, number>();
@@ -79,4 +79,36 @@ test('without memory to grow, inserts go on to the hard load limit, then fail', 
   assert.equal(table.capacity, 16);
   assert.equal(table.count, 14);
   assert.equal(table.reserveOne(), false, 'a 15th key would pass 90% of 16 slots');
+});
+
+test('a resize moves whole clusters, and a key that wraps into a migrated slot meanwhile', () => {
+  const slots = 64;
+  const { table, add, find, remove } = setup(slots);
+  const hashes = new Map<number, number>();
+  const live = new Map<number, number>();
+  const put = (n: number, hash: number) => {
+    hashes.set(n, hash);
+    live.set(n, add(n, hash));
+  };
+  const check = (when: string) => {
+    for (const [n, address] of live) assert.equal(find(n, hashes.get(n)!), address, `key ${n} ${when}`);
+    const byAddress = new Map([...live].map(([n, a]) => [a, hashes.get(n)!]));
+    table.assertInvariants((a) => byAddress.get(a)!);
+  };
+  // A cluster from home 62 that wraps into slots 0 and 1; slot 2 empty, so migration starts there.
+  for (let n = 0; n < 4; n++) put(n, 62 + (n % 2));
+  // One cluster over slots 3..46, then empty slots up to 61.
+  for (let n = 4; live.size < slots * maxLoadFactor; n++) put(n, n - 1);
+  assert.equal(table.capacity, slots);
+  // This write starts the resize, which migrates slot 2 and the cluster 3..46 before the key goes
+  // into the old table: home 63 is not migrated, and its probe wraps past 0 and 1 into slot 2.
+  put(100, 63);
+  assert.ok(table.resizing);
+  check('when a key has wrapped into a migrated slot');
+  assert.equal(remove(1, 63), live.get(1));
+  live.delete(1);
+  check('after a delete from the wrapping cluster');
+  put(101, 5); // migrates the rest: the wrapping cluster moves whole, with the key in slot 2
+  assert.equal(table.resizing, false);
+  check('after the resize');
 });
