@@ -1,4 +1,4 @@
-import { copyBytes } from '../bytes.js';
+import { copyBytes, copyWords, LastView, wordCopyMinBytes } from '../bytes.js';
 import { maxKeyBytes, maxValueBytes } from '../limits.js';
 
 /**
@@ -49,6 +49,10 @@ export function sizeClassOf(entryBytes: number): number {
 export class Arena {
   /** Chunk i holds addresses [i << unitShift, (i + 1) << unitShift). */
   readonly chunks: Uint8Array[] = [];
+  /** A DataView over each chunk, for copyWords. */
+  private readonly chunkViews: DataView[] = [];
+  /** The DataView of the last array keys and values came from (a receive buffer, mostly). */
+  private readonly source = new LastView();
   /** Head address of each class's free list; a free entry holds the next address in its first 4 bytes. */
   private readonly freeHeads = new Float64Array(classSizes.length);
   private readonly freeCounts = new Float64Array(classSizes.length);
@@ -83,7 +87,9 @@ export class Arena {
     const size = classSizes[c];
     if (this.bumpOffset + size > chunkBytes) {
       if (this.chunks.length >= maxChunks || !this.mayReserve(chunkBytes)) return 0;
-      this.chunks.push(new Uint8Array(chunkBytes));
+      const chunk = new Uint8Array(chunkBytes);
+      this.chunks.push(chunk);
+      this.chunkViews.push(new DataView(chunk.buffer));
       this.bumpChunk = this.chunks.length - 1;
       // Offset 0 of chunk 0 would be address 0, which means "empty".
       this.bumpOffset = this.bumpChunk === 0 ? 8 : 0;
@@ -146,7 +152,7 @@ export class Arena {
     bytes[o] = keyLength;
     bytes[o + 1] = keyLength >>> 8;
     this.writeU32(address, 4, expirySlot);
-    copyBytes(key, keyOffset, bytes, o + entryHeaderBytes, keyLength);
+    this.copyIn(key, keyOffset, address, o + entryHeaderBytes, keyLength);
     this.writeValue(address, value, valueOffset, valueLength);
   }
 
@@ -156,13 +162,22 @@ export class Arena {
     const o = (address & slotMask) << 3;
     bytes[o + 2] = valueLength;
     bytes[o + 3] = valueLength >>> 8;
-    copyBytes(
+    this.copyIn(
       value,
       valueOffset,
-      bytes,
+      address,
       o + entryHeaderBytes + (bytes[o] | (bytes[o + 1] << 8)),
       valueLength,
     );
+  }
+
+  /** Copies from[fromOffset, fromOffset + length) to offset `to` of the chunk of `address`. */
+  private copyIn(from: Uint8Array, fromOffset: number, address: number, to: number, length: number): void {
+    if (length < wordCopyMinBytes) {
+      copyBytes(from, fromOffset, this.chunks[address >>> unitShift], to, length);
+    } else {
+      copyWords(this.source.of(from), fromOffset, this.chunkViews[address >>> unitShift], to, length);
+    }
   }
 
   /** True when the entry's key equals bytes[offset, offset + length). */

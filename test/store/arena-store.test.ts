@@ -131,7 +131,7 @@ describe('ArenaStore', () => {
 
   test('limits refuse and leave the store unchanged', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024, maxKeys: 3 });
-    const big = new Uint8Array(maxValueBytes + 1);
+    const big = new Uint8Array(Math.max(maxKeyBytes, maxValueBytes) + 1);
     assert.equal(store.set(big, 0, maxKeyBytes + 1, big, 0, 1, 0), StoreRefusal.keyTooLarge);
     assert.equal(store.set(big, 0, 1, big, 0, maxValueBytes + 1, 0), StoreRefusal.valueTooLarge);
     assert.ok(store.set(big, 0, maxKeyBytes, big, 0, maxValueBytes, 0) > 0, 'both at their limit');
