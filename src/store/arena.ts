@@ -1,4 +1,4 @@
-import { copyBytes, copyWords, LastView, wordCopyMinBytes } from '../bytes.js';
+import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
 import { maxKeyBytes, maxValueBytes } from '../limits.js';
 
 /**
@@ -51,8 +51,6 @@ export class Arena {
   readonly chunks: Uint8Array[] = [];
   /** A DataView over each chunk, for copyWords. */
   private readonly chunkViews: DataView[] = [];
-  /** The DataView of the last array keys and values came from (a receive buffer, mostly). */
-  private readonly source = new LastView();
   /** Head address of each class's free list; a free entry holds the next address in its first 4 bytes. */
   private readonly freeHeads = new Float64Array(classSizes.length);
   private readonly freeCounts = new Float64Array(classSizes.length);
@@ -176,7 +174,7 @@ export class Arena {
     if (length < wordCopyMinBytes) {
       copyBytes(from, fromOffset, this.chunks[address >>> unitShift], to, length);
     } else {
-      copyWords(this.source.of(from), fromOffset, this.chunkViews[address >>> unitShift], to, length);
+      copyToView(from, fromOffset, this.chunkViews[address >>> unitShift], to, length);
     }
   }
 
