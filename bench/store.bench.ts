@@ -2,7 +2,8 @@
 // land in another's timings:
 //   node dist/bench/store.bench.js hash      XXH32 (ours, JS) vs xxhash-wasm h32Raw by key length
 //   node dist/bench/store.bench.js <n>       GET hit/miss, SET overwrite, SET new key, DEL at n keys,
-//                                            each beside a Map<string, Buffer> fed the same keys
+//                                            each beside a Map<string, Buffer> fed the same keys; GET
+//                                            hit and SET new key also with keys prefetched in batches
 // Run it with --expose-gc: mitata then collects garbage before each benchmark, so that the set-up
 // garbage of a 1M-key Map does not land in the first timings. Every result is one line
 // "label: value unit"; bench/repeat.ts runs it several times and prints medians (`npm run bench:store`).
@@ -10,6 +11,7 @@ import { bench, do_not_optimize, run } from 'mitata';
 import xxhash from 'xxhash-wasm';
 import { ArenaStore } from '../src/store/arena-store.js';
 import { xxh32 } from '../src/store/hash.js';
+import { maxPrefetchKeys } from '../src/store/store-api.js';
 
 const keyBytes = 16;
 const valueBytes = 16;
@@ -84,6 +86,19 @@ if (what === 'hash') {
     const h = store.find(keys, next() * keyBytes, keyBytes);
     do_not_optimize(store.valueOffset(h) + store.valueLength(h));
   });
+  // What the dispatcher does with a pipelined batch: prefetch its keys, then run them with their hashes.
+  const batch = maxPrefetchKeys;
+  const offsets = new Int32Array(batch);
+  const lengths = new Int32Array(batch).fill(keyBytes);
+  const hashes = new Int32Array(batch);
+  bench(`GET hit, ${at} | ArenaStore, ${batch} keys prefetched at a time (ns per ${batch} GETs)`, () => {
+    for (let j = 0; j < batch; j++) offsets[j] = next() * keyBytes;
+    store.prefetch(keys, offsets, lengths, batch, hashes);
+    let sum = 0;
+    for (let j = 0; j < batch; j++)
+      sum += store.valueLength(store.find(keys, offsets[j], keyBytes, hashes[j]));
+    do_not_optimize(sum);
+  });
   bench(`GET hit, ${at} | Map, key decoded from bytes`, () =>
     do_not_optimize(map.get(decoded(keys, next()))),
   );
@@ -107,6 +122,12 @@ if (what === 'hash') {
     ns.get(`GET hit, ${at} | Map, key decoded from bytes`),
     arenaGet,
   );
+  const prefetchedGet = ns.get(
+    `GET hit, ${at} | ArenaStore, ${batch} keys prefetched at a time (ns per ${batch} GETs)`,
+  );
+  if (prefetchedGet === undefined) throw new Error('no figure for prefetched GET');
+  console.log(`GET hit, ${at} | ArenaStore, prefetched: ${(prefetchedGet / batch).toFixed(1)} ns/op`);
+  ratio(`GET hit, ${at} | one at a time / prefetched`, arenaGet, prefetchedGet / batch);
   ratio(
     `GET hit, ${at} | Map prebuilt / ArenaStore`,
     ns.get(`GET hit, ${at} | Map, key string prebuilt`),
@@ -156,6 +177,21 @@ if (what === 'hash') {
       del: (k) => s.delete(keys, k * keyBytes, keyBytes),
     };
   });
+  const [prefetchedSet] = fillAndDelete(() => {
+    const s = new ArenaStore({ maxMemoryBytes: 4 * 1024 ** 3 });
+    return {
+      set: (k) => {
+        const j = k % batch;
+        if (j === 0) {
+          const count = Math.min(batch, n - k);
+          for (let i = 0; i < count; i++) offsets[i] = (k + i) * keyBytes;
+          s.prefetch(keys, offsets, lengths, count, hashes);
+        }
+        s.set(keys, k * keyBytes, keyBytes, value, 0, valueBytes, 0, hashes[j]);
+      },
+      del: (k) => s.delete(keys, k * keyBytes, keyBytes),
+    };
+  });
   const [mapSet, mapDel] = fillAndDelete(() => {
     const m = new Map<string, Buffer>();
     return {
@@ -166,6 +202,8 @@ if (what === 'hash') {
   console.log(`SET new key, fill to ${at} | ArenaStore: ${arenaSet.toFixed(1)} ns/op`);
   console.log(`SET new key, fill to ${at} | Map, key decoded, value copied: ${mapSet.toFixed(1)} ns/op`);
   ratio(`SET new key, fill to ${at} | Map / ArenaStore`, mapSet, arenaSet);
+  console.log(`SET new key, fill to ${at} | ArenaStore, prefetched: ${prefetchedSet.toFixed(1)} ns/op`);
+  ratio(`SET new key, fill to ${at} | one at a time / prefetched`, arenaSet, prefetchedSet);
   console.log(`DEL, ${at} down to empty | ArenaStore: ${arenaDel.toFixed(1)} ns/op`);
   console.log(`DEL, ${at} down to empty | Map, key decoded: ${mapDel.toFixed(1)} ns/op`);
   ratio(`DEL, ${at} down to empty | Map / ArenaStore`, mapDel, arenaDel);

@@ -31,14 +31,23 @@ export class Commands {
       deadline = parseDeadline(b, r.offsets[2], r.lengths[2], this.store.nowMs, this.operand);
       if (deadline < 0) return reply.failed(Failure.syntax);
     }
-    const handle = this.store.set(b, r.offsets[0], r.lengths[0], b, r.offsets[1], r.lengths[1], deadline);
+    const handle = this.store.set(
+      b,
+      r.offsets[0],
+      r.lengths[0],
+      b,
+      r.offsets[1],
+      r.lengths[1],
+      deadline,
+      r.keyHash,
+    );
     if (handle < 0) return reply.failed(Failure.outOfMemory);
     return reply.stored(b, r.offsets[1], r.lengths[1]);
   }
 
   get(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0]);
+    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
     if (handle < 0) return reply.nil();
     return reply.value(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
   }
@@ -52,9 +61,9 @@ export class Commands {
     const b = r.bytes;
     const keyOffset = r.offsets[0];
     const keyLength = r.lengths[0];
-    let handle = store.find(b, keyOffset, keyLength);
+    let handle = store.find(b, keyOffset, keyLength, r.keyHash);
     if (handle < 0) {
-      handle = store.set(b, keyOffset, keyLength, zeroText, 0, 1, 0);
+      handle = store.set(b, keyOffset, keyLength, zeroText, 0, 1, 0, r.keyHash);
       if (handle < 0) return reply.failed(Failure.outOfMemory);
     }
     const current = this.current;
@@ -69,20 +78,20 @@ export class Commands {
     }
     if (!(subtract ? current.subtract(operand) : current.add(operand))) return reply.failed(Failure.overflow);
     const length = current.format(this.digits, 0);
-    if (store.set(b, keyOffset, keyLength, this.digits, 0, length, store.deadline(handle)) < 0) {
+    if (store.set(b, keyOffset, keyLength, this.digits, 0, length, store.deadline(handle), r.keyHash) < 0) {
       return reply.failed(Failure.outOfMemory);
     }
     return reply.integer(current);
   }
 
   del(r: Request, reply: Reply): boolean {
-    return reply.deleted(this.store.delete(r.bytes, r.offsets[0], r.lengths[0]) ? 1 : 0);
+    return reply.deleted(this.store.delete(r.bytes, r.offsets[0], r.lengths[0], r.keyHash) ? 1 : 0);
   }
 
   /** EXPIRE key seconds: no lazy expiry first, so an expired key not yet reclaimed revives (spec 3.6). */
   expire(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0]);
+    const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
     if (handle < 0) return reply.failed(Failure.noSuchKey);
     const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
@@ -93,7 +102,7 @@ export class Commands {
   /** TTL: whole seconds left, floored (spec 3.7). */
   ttl(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0]);
+    const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
     if (handle < 0) return reply.ttl(-2);
     const deadline = store.deadline(handle);
     return reply.ttl(deadline === 0 ? -1 : Math.floor((deadline - store.nowMs) / 1000));
@@ -102,7 +111,7 @@ export class Commands {
   /** PERSIST: like EXPIRE, no lazy expiry first. */
   persist(r: Request, reply: Reply): boolean {
     const store = this.store;
-    const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0]);
+    const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
     const hadDeadline = handle >= 0 && store.deadline(handle) !== 0;
     if (hadDeadline) store.setDeadline(handle, 0);
     return reply.persisted(hadDeadline);

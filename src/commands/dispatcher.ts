@@ -1,10 +1,11 @@
+import { framePrefixBytes } from '../limits.js';
 import { Opcode } from '../protocol/constants.js';
 import { FkvsReplyWriter } from '../protocol/fkvs-reply-writer.js';
-import { decodeFkvsRequest } from '../protocol/fkvs-request.js';
+import { decodeFkvsRequest, fkvsKeyOffset } from '../protocol/fkvs-request.js';
 import { FeedResult, type FrameReader, type FrameSink } from '../protocol/frame-reader.js';
 import type { OutputBuffer } from '../protocol/output-buffer.js';
 import type { ServerInfo } from '../server/server-info.js';
-import type { KeyValueStore } from '../store/store-api.js';
+import { type KeyValueStore, maxPrefetchKeys, unknownHash } from '../store/store-api.js';
 import { Commands } from './commands.js';
 import { Failure, type Reply } from './reply.js';
 import { Request } from './request.js';
@@ -38,6 +39,18 @@ export class Dispatcher implements FrameSink {
   private readonly commands: Commands;
   private readonly request = new Request();
   private readonly reply = new FkvsReplyWriter();
+  /** The chunk being fed when the store wants look-ahead, and how far into it the store has been told of keys. */
+  private chunk: Uint8Array | null = null;
+  private chunkEnd = 0;
+  private lookedTo = 0;
+  /** The keys of the last look-ahead, in frame order: where their frames start, the keys, their store hashes. */
+  private readonly keyFrames = new Int32Array(maxPrefetchKeys);
+  private readonly keyOffsets = new Int32Array(maxPrefetchKeys);
+  private readonly keyLengths = new Int32Array(maxPrefetchKeys);
+  private readonly keyHashes = new Int32Array(maxPrefetchKeys);
+  private keyCount = 0;
+  /** The first of those keys whose frame has not run yet. */
+  private nextKey = 0;
 
   constructor(
     private readonly store: KeyValueStore,
@@ -61,22 +74,64 @@ export class Dispatcher implements FrameSink {
   ): number {
     this.reply.out = out;
     this.store.nowMs = nowMs;
-    return reader.feed(bytes, offset, length, this);
+    this.chunk = this.store.prefetchHelps ? bytes : null;
+    this.chunkEnd = offset + length;
+    this.lookedTo = offset;
+    this.keyCount = 0;
+    const result = reader.feed(bytes, offset, length, this);
+    this.chunk = null;
+    return result;
   }
 
   onFrame(bytes: Uint8Array, at: number, coreLength: number): number {
-    const result = this.execute(bytes, at, coreLength);
+    let keyHash = unknownHash;
+    if (bytes === this.chunk) {
+      if (at >= this.lookedTo) this.lookAhead(bytes, at);
+      // Frames run in look-ahead order: the next known key is this frame's, or a later frame's.
+      const k = this.nextKey;
+      if (k < this.keyCount && this.keyFrames[k] === at) {
+        keyHash = this.keyHashes[k];
+        this.nextKey = k + 1;
+      }
+    }
+    const result = this.execute(bytes, at, coreLength, keyHash);
     this.info.commandsExecuted++; // every frame counts, after it ran (spec 2.1)
     return result;
   }
 
-  private execute(bytes: Uint8Array, at: number, coreLength: number): number {
+  /**
+   * Tells the store the keys of the complete frames from `at` (a frame start) on, up to
+   * maxPrefetchKeys of them, so that their cache misses overlap (KeyValueStore.prefetch).
+   */
+  private lookAhead(bytes: Uint8Array, at: number): void {
+    const end = this.chunkEnd;
+    let pos = at;
+    let count = 0;
+    while (count < maxPrefetchKeys && end - pos >= framePrefixBytes) {
+      const core = (bytes[pos] << 8) | bytes[pos + 1];
+      if (end - pos < framePrefixBytes + core) break;
+      const key = fkvsKeyOffset(bytes, pos, core);
+      if (key >= 0) {
+        this.keyFrames[count] = pos;
+        this.keyOffsets[count] = key;
+        this.keyLengths[count] = (bytes[key - 2] << 8) | bytes[key - 1];
+        count++;
+      }
+      pos += framePrefixBytes + core;
+    }
+    this.lookedTo = pos;
+    this.keyCount = count;
+    this.nextKey = 0;
+    if (count > 0) this.store.prefetch(bytes, this.keyOffsets, this.keyLengths, count, this.keyHashes);
+  }
+
+  private execute(bytes: Uint8Array, at: number, coreLength: number, keyHash: number): number {
     if (coreLength === 0) return FeedResult.ok;
     const opcode = bytes[at + 2];
     const handler = handlers[opcode];
     if (handler === undefined) return FeedResult.ok;
     const request = this.request;
-    request.reset(bytes);
+    request.reset(bytes, keyHash);
     const written = decodeFkvsRequest(opcode, bytes, at, coreLength, request)
       ? handler(this.commands, request, this.reply)
       : this.reply.failed(Failure.syntax);

@@ -1,3 +1,5 @@
+import { unknownHash } from '../store/store-api.js';
+
 /** Arguments a command can take at most (SET key value seconds). */
 export const maxArguments = 3;
 
@@ -10,10 +12,13 @@ export class Request {
   readonly offsets = new Int32Array(maxArguments);
   readonly lengths = new Int32Array(maxArguments);
   count = 0;
+  /** The store's hash of the first argument (the key), when known ahead (KeyValueStore.prefetch). */
+  keyHash = unknownHash;
 
-  reset(bytes: Uint8Array): void {
+  reset(bytes: Uint8Array, keyHash: number): void {
     this.bytes = bytes;
     this.count = 0;
+    this.keyHash = keyHash;
   }
 
   push(offset: number, length: number): void {

@@ -39,6 +39,19 @@ function u16(bytes: Uint8Array, at: number): number {
 }
 
 /**
+ * Where the key of the complete frame at bytes[at] (core_len L) starts, or -1 when its opcode
+ * takes no key or the key does not fit the frame; the key's length is the u16 before it. Decoding
+ * checks the frame fully later: this only has to be right for well-formed frames, and in bounds.
+ */
+export function fkvsKeyOffset(bytes: Uint8Array, at: number, L: number): number {
+  if (L < 3) return -1;
+  const layout = layoutByOpcode[bytes[at + 2]];
+  if (layout !== Layout.key && layout !== Layout.keyArgument && layout !== Layout.set) return -1;
+  if (3 + u16(bytes, at + 3) > L) return -1;
+  return at + 5;
+}
+
+/**
  * Decodes the arguments of the frame at bytes[at] (core_len L, core from at + 2) into r. False
  * for a malformed frame, which gets the ERROR reply. Where the C server reads a key past the end
  * of the frame (spec 7 row 2) this refuses instead; trailing bytes after the last field are

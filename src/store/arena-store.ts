@@ -12,13 +12,18 @@ import {
 } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable } from './hashtable.js';
-import type { KeyValueStore, StoreStats } from './store-api.js';
-import { StoreRefusal } from './store-api.js';
+import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from './store-api.js';
 
 /** Default maxmemory: this share of the RAM the process may use (the machine's, or its cgroup's). */
 export const defaultMaxMemoryShareOfRam = 0.5;
 /** Default key limit: the table then needs 2^28 slots (2 GiB), the most one typed array holds here. */
 export const defaultMaxKeys = 2 ** 27;
+/**
+ * Default of prefetchMinTableBytes: from a table of this size on (256K slots, from about 100K
+ * keys) prefetch, the look-ahead over a batch of keys, pays for itself; on smaller tables, which
+ * stay in the CPU caches, it costs more than it saves (store bench, docs/store.md).
+ */
+export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -41,6 +46,8 @@ export interface ArenaStoreOptions {
   maxKeys?: number;
   /** Per-process random by default, so clients cannot aim keys at one slot. Below 2^30 (see xxh32). */
   hashSeed?: number;
+  /** prefetchHelps from this table size on (bytes); 0: always. */
+  prefetchMinTableBytes?: number;
 }
 
 /**
@@ -50,6 +57,7 @@ export interface ArenaStoreOptions {
 export class ArenaStore implements KeyValueStore {
   readonly maxMemoryBytes: number;
   readonly maxKeys: number;
+  private readonly prefetchMinTableBytes: number;
   private readonly seed: number;
   private readonly arena: Arena;
   private readonly table: HashTable;
@@ -60,6 +68,7 @@ export class ArenaStore implements KeyValueStore {
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
     this.maxKeys = options.maxKeys ?? defaultMaxKeys;
+    this.prefetchMinTableBytes = options.prefetchMinTableBytes ?? defaultPrefetchMinTableBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
     const mayReserve = (bytes: number) => this.bytesReserved() + bytes <= this.maxMemoryBytes;
@@ -72,8 +81,8 @@ export class ArenaStore implements KeyValueStore {
     return this.table.count;
   }
 
-  find(key: Uint8Array, keyOffset: number, keyLength: number): number {
-    const hash = this.keyHash(key, keyOffset, keyLength);
+  find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
+    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
@@ -85,9 +94,30 @@ export class ArenaStore implements KeyValueStore {
     return address;
   }
 
-  findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number {
-    const address = this.table.lookup(this.keyHash(key, keyOffset, keyLength), key, keyOffset, keyLength);
+  findIncludingExpired(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    knownHash = unknownHash,
+  ): number {
+    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const address = this.table.lookup(hash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
+  }
+
+  get prefetchHelps(): boolean {
+    return this.table.bytesReserved >= this.prefetchMinTableBytes;
+  }
+
+  prefetch(
+    bytes: Uint8Array,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    count: number,
+    hashes: Int32Array,
+  ): void {
+    for (let i = 0; i < count; i++) hashes[i] = this.keyHash(bytes, offsets[i], lengths[i]);
+    this.table.prefetch(hashes, count);
   }
 
   valueBytes(handle: number): Uint8Array {
@@ -110,11 +140,12 @@ export class ArenaStore implements KeyValueStore {
     valueOffset: number,
     valueLength: number,
     deadlineMs: number,
+    knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
-    const hash = this.keyHash(key, keyOffset, keyLength);
+    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
     const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
     let address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
@@ -146,8 +177,9 @@ export class ArenaStore implements KeyValueStore {
     return address;
   }
 
-  delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean {
-    const address = this.table.remove(this.keyHash(key, keyOffset, keyLength), key, keyOffset, keyLength);
+  delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
+    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
     this.releaseEntry(address);
     return true;

@@ -7,6 +7,9 @@
  * next call that writes to the store (set, delete, setDeadline, expireCycle, or a find that
  * lazily expires a key).
  *
+ * The keyed methods take an optional last argument `hash`: the key's hash as prefetch reported it,
+ * which spares hashing the key again. Omitted or unknownHash (-1), the store hashes the key.
+ *
  * Deadlines are absolute Unix-epoch milliseconds (Date.now() scale); 0 means "no deadline". A key
  * is expired when deadline <= nowMs.
  */
@@ -22,6 +25,12 @@ export const StoreRefusal = {
 } as const;
 
 export const noDeadline = 0;
+
+/** The most keys one prefetch call may name. */
+export const maxPrefetchKeys = 64;
+
+/** The `hash` argument of a keyed method when the caller has none: the store hashes the key. */
+export const unknownHash = -1;
 
 export interface StoreStats {
   keys: number;
@@ -45,10 +54,31 @@ export interface KeyValueStore {
    */
   nowMs: number;
 
+  /**
+   * Whether prefetch can pay for itself now: it cannot while the index fits the CPU caches, where
+   * looking ahead is pure overhead (callers then skip it).
+   */
+  readonly prefetchHelps: boolean;
+
+  /**
+   * A hint that the keys bytes[offsets[i], offsets[i] + lengths[i]) for i < count are about to be
+   * used. The arena store loads their table slots (and entries) for all of them at once, so that
+   * the cache misses of a batch overlap instead of stalling each command in turn. Writes each
+   * key's hash (or unknownHash) into hashes[i], for the keyed methods. Changes nothing a caller
+   * can see; count is at most maxPrefetchKeys.
+   */
+  prefetch(
+    bytes: Uint8Array,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    count: number,
+    hashes: Int32Array,
+  ): void;
+
   /** Handle of the key, or -1. A key whose deadline has passed (by nowMs) is deleted first (lazy expiry). */
-  find(key: Uint8Array, keyOffset: number, keyLength: number): number;
+  find(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): number;
   /** Handle of the key, or -1, without the expiry check (EXPIRE and PERSIST revive, spec 3.6). */
-  findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number;
+  findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): number;
 
   /** Where an entry's value lives: valueBytes(h)[valueOffset(h), valueOffset(h) + valueLength(h)). */
   valueBytes(handle: number): Uint8Array;
@@ -64,10 +94,11 @@ export interface KeyValueStore {
     valueOffset: number,
     valueLength: number,
     deadlineMs: number,
+    hash?: number,
   ): number;
 
   /** Removes the key; true when it was there (expired or not). */
-  delete(key: Uint8Array, keyOffset: number, keyLength: number): boolean;
+  delete(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): boolean;
 
   deadline(handle: number): number;
   /** Sets or clears (0) the deadline; false, with nothing changed, when memory for a new deadline is refused. */

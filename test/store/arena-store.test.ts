@@ -31,6 +31,30 @@ describe('ArenaStore', () => {
     assert.equal(usableMemoryBytes(24 * gib, 48 * gib), 24 * gib);
   });
 
+  test('prefetch hands out the hashes the store itself uses, and helps only past a table size', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024, prefetchMinTableBytes: 64 * 1024 });
+    assert.equal(store.prefetchHelps, false, 'an empty table fits any cache');
+    const keys = Buffer.from('alphabetagammadelta', 'latin1');
+    const offsets = new Int32Array([0, 5, 9, 14]);
+    const lengths = new Int32Array([5, 4, 5, 5]);
+    const hashes = new Int32Array(4);
+    store.prefetch(keys, offsets, lengths, 4, hashes);
+    const v = bytes('v');
+    store.set(keys, 0, 5, v, 0, 1, 0, hashes[0]);
+    store.set(keys, 5, 4, v, 0, 1, 0);
+    assert.ok(store.find(keys, 0, 5) >= 0, 'set with the prefetched hash, found without it');
+    assert.ok(store.find(keys, 5, 4, hashes[1]) >= 0, 'set without, found with the prefetched hash');
+    assert.ok(store.delete(keys, 0, 5, hashes[0]));
+    assert.equal(store.find(keys, 0, 5), -1);
+    store.assertInvariants();
+    // 64 KiB of table is 8,192 slots: it grows to that size past 3,072 keys (load 0.75 of 4,096).
+    for (let i = 0; !store.prefetchHelps; i++) {
+      assert.ok(i <= 3072, 'prefetch helps once the table has grown to 64 KiB');
+      set(store, `key${i}`, 'v');
+    }
+    assert.equal(store.size, 3072 + 1);
+  });
+
   test('set, find, overwrite in place and across size classes, delete', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
     const h = set(store, 'k', 'v1');

@@ -1,5 +1,5 @@
 import { maxKeyBytes, maxValueBytes } from '../../src/limits.js';
-import { type KeyValueStore, StoreRefusal, type StoreStats } from '../../src/store/store-api.js';
+import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from '../../src/store/store-api.js';
 
 interface ModelEntry {
   key: string;
@@ -32,6 +32,19 @@ export class MapStore implements KeyValueStore {
       return -1;
     }
     return handle;
+  }
+
+  /** A Map has no cache misses to overlap, and no hashes to hand out. */
+  readonly prefetchHelps = false;
+
+  prefetch(
+    _bytes: Uint8Array,
+    _offsets: Int32Array,
+    _lengths: Int32Array,
+    count: number,
+    hashes: Int32Array,
+  ): void {
+    hashes.fill(unknownHash, 0, count);
   }
 
   findIncludingExpired(key: Uint8Array, keyOffset: number, keyLength: number): number {
