@@ -84,19 +84,24 @@ export class Dispatcher implements FrameSink {
   }
 
   onFrame(bytes: Uint8Array, at: number, coreLength: number): number {
-    let keyHash = unknownHash;
-    if (bytes === this.chunk) {
-      if (at >= this.lookedTo) this.lookAhead(bytes, at);
-      // Frames run in look-ahead order: the next known key is this frame's, or a later frame's.
-      const k = this.nextKey;
-      if (k < this.keyCount && this.keyFrames[k] === at) {
-        keyHash = this.keyHashes[k];
-        this.nextKey = k + 1;
-      }
-    }
+    const keyHash = bytes === this.chunk ? this.knownKeyHash(bytes, at) : unknownHash;
     const result = this.execute(bytes, at, coreLength, keyHash);
     this.info.commandsExecuted++; // every frame counts, after it ran (spec 2.1)
     return result;
+  }
+
+  /**
+   * The store hash of the key of the frame at `at` in the chunk, looking ahead first when the
+   * frame lies past the last look-ahead; unknownHash for a frame without a key. Out of line from
+   * onFrame, so that V8 inlines none of it into the frame loop where look-ahead is off.
+   */
+  private knownKeyHash(bytes: Uint8Array, at: number): number {
+    if (at >= this.lookedTo) this.lookAhead(bytes, at);
+    // Frames run in look-ahead order: the next known key is this frame's, or a later frame's.
+    const k = this.nextKey;
+    if (k >= this.keyCount || this.keyFrames[k] !== at) return unknownHash;
+    this.nextKey = k + 1;
+    return this.keyHashes[k];
   }
 
   /**
