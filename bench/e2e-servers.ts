@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { freePort } from '../test/support/server-process.js';
 
 export type ServerKind = 'io_uring' | 'epoll' | 'redis';
@@ -42,11 +43,15 @@ function onPath(command: string): boolean {
   }
 }
 
-/** Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. */
+/**
+ * Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. Ours runs
+ * `checkout`/bin/fkvs-server: this checkout by default, another built one for an A/B (bench/ab.ts).
+ */
 export async function startServer(
   kind: ServerKind,
   cores: string,
   nodeFlags: string[] = [],
+  checkout = '.',
 ): Promise<BenchServer> {
   const port = await freePort();
   const command =
@@ -69,7 +74,7 @@ export async function startServer(
       : [
           process.execPath,
           ...nodeFlags,
-          'bin/fkvs-server',
+          join(checkout, 'bin/fkvs-server'),
           '--port',
           String(port),
           '--use-io-uring',
