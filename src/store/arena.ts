@@ -49,7 +49,7 @@ export function sizeClassOf(entryBytes: number): number {
 export class Arena {
   /** Chunk i holds addresses [i << unitShift, (i + 1) << unitShift). */
   readonly chunks: Uint8Array[] = [];
-  /** A DataView over each chunk, for copyWords. */
+  /** A DataView over each chunk, for copyToView. */
   private readonly chunkViews: DataView[] = [];
   /** Head address of each class's free list; a free entry holds the next address in its first 4 bytes. */
   private readonly freeHeads = new Float64Array(classSizes.length);

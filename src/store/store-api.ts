@@ -26,7 +26,7 @@ export const StoreRefusal = {
 
 export const noDeadline = 0;
 
-/** The most keys one prefetch call may name. */
+/** Keys per prefetch call of the dispatcher's look-ahead: enough misses to keep the CPU's miss slots busy. */
 export const maxPrefetchKeys = 64;
 
 /** The `hash` argument of a keyed method when the caller has none: the store hashes the key. */
@@ -65,7 +65,7 @@ export interface KeyValueStore {
    * used. The arena store loads their table slots (and entries) for all of them at once, so that
    * the cache misses of a batch overlap instead of stalling each command in turn. Writes each
    * key's hash (or unknownHash) into hashes[i], for the keyed methods. Changes nothing a caller
-   * can see; count is at most maxPrefetchKeys.
+   * can see.
    */
   prefetch(
     bytes: Uint8Array,
