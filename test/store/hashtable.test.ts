@@ -112,3 +112,37 @@ test('a resize moves whole clusters, and a key that wraps into a migrated slot m
   assert.equal(table.resizing, false);
   check('after the resize');
 });
+
+test('random inserts and deletes agree with a Map through resizes, with clusters wrapping the end', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    let state = seed;
+    const random = (n: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const { table, add, find, remove } = setup(16);
+    // Half the keys get hashes whose low bits are all but the last few ones: their homes sit at
+    // the end of every table size, so clusters there wrap round into slot 0 and on.
+    const hashOf = (n: number) => (n % 2 === 0 ? 0x3ffffff0 | (n % 16) : Math.imul(n, 0x9e3779b1) >>> 2);
+    const live = new Map<number, number>();
+    for (let step = 0; step < 6000; step++) {
+      const n = random(3000);
+      const where = `seed ${seed}, step ${step}, key ${n}`;
+      if (live.has(n) && random(3) === 0) {
+        assert.equal(remove(n, hashOf(n)), live.get(n), where);
+        live.delete(n);
+      } else if (!live.has(n)) {
+        live.set(n, add(n, hashOf(n)));
+      }
+      const probe = random(3000);
+      assert.equal(find(probe, hashOf(probe)), live.get(probe) ?? 0, `${where}: find ${probe}`);
+      if (step % 500 === 0 || table.resizing) {
+        const byAddress = new Map([...live].map(([k, a]) => [a, hashOf(k)]));
+        table.assertInvariants((a) => byAddress.get(a)!);
+      }
+    }
+    for (const [n, address] of live)
+      assert.equal(find(n, hashOf(n)), address, `seed ${seed}: key ${n} at the end`);
+    assert.equal(table.count, live.size);
+  }
+});
