@@ -23,6 +23,9 @@ export interface BenchServer {
   cpuMicros(): number;
   rssBytes(): number;
   keyCount(): Promise<number>;
+  /** SIGSTOP / SIGCONT: a paused server runs no timers (Redis's cron rehashes and expires keys). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,8 @@ export async function startServer(
     cpuMicros: () => processCpuMicros(pid),
     rssBytes: () => processRssBytes(pid),
     keyCount: () => (kind === 'redis' ? redisKeyCount(port) : fkvsKeyCount(port)),
+    pause: () => process.kill(pid, 'SIGSTOP'),
+    resume: () => process.kill(pid, 'SIGCONT'),
     stop: () => stopChild(child),
   };
 }

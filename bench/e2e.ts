@@ -163,8 +163,14 @@ async function measureCell(
     for (let run = 0; run < runs; run++) {
       for (let i = 0; i < servers.length; i++) {
         const server = servers[i];
+        // The servers share their core: the others wait stopped, so that no timer of theirs (Redis's
+        // cron rehashes its growing table) takes the core or the caches from the one measured.
+        const others = servers.filter((s) => s !== server);
+        for (const other of others) other.pause();
         const cpuBefore = server.cpuMicros();
-        const result = await runLoad(server, spec);
+        const result = await runLoad(server, spec).finally(() => {
+          for (const other of others) other.resume();
+        });
         const cpu = server.cpuMicros() - cpuBefore;
         samples[i].push({
           ...result,
