@@ -9,6 +9,8 @@ export interface Workload {
   readonly redisArgs: string[];
   /** Run before the measured runs: fills what the workload reads (GET) and warms the JIT. */
   readonly warmup: string;
+  /** Each run adds data (new keys): repeat runs need fresh servers. */
+  readonly growsData: boolean;
 }
 
 /** redis-benchmark draws keys from [0, keyspace): at 2e9 (its atoi limit) a run's keys are distinct. */
@@ -19,16 +21,23 @@ export const valueBytes = 5;
 export const randomKeyBytes: Record<'fkvs' | 'redis', number> = { fkvs: 32, redis: 16 };
 
 export const workloads: Workload[] = [
-  { name: 'ping', fkvsArgs: ['-t', 'ping'], redisArgs: ['-t', 'ping_mbulk'], warmup: 'ping' },
-  { name: 'set', fkvsArgs: ['-t', 'set'], redisArgs: ['-t', 'set'], warmup: 'set' },
-  { name: 'get', fkvsArgs: ['-t', 'get'], redisArgs: ['-t', 'get'], warmup: 'set' },
+  {
+    name: 'ping',
+    fkvsArgs: ['-t', 'ping'],
+    redisArgs: ['-t', 'ping_mbulk'],
+    warmup: 'ping',
+    growsData: false,
+  },
+  { name: 'set', fkvsArgs: ['-t', 'set'], redisArgs: ['-t', 'set'], warmup: 'set', growsData: false },
+  { name: 'get', fkvsArgs: ['-t', 'get'], redisArgs: ['-t', 'get'], warmup: 'set', growsData: false },
   {
     name: 'set-random',
     fkvsArgs: ['-t', 'set', '-r'],
     redisArgs: ['-t', 'set', '-r', redisKeyspace],
     warmup: 'set-random',
+    growsData: true,
   },
-  { name: 'incr', fkvsArgs: ['-t', 'incr'], redisArgs: ['-t', 'incr'], warmup: 'incr' },
+  { name: 'incr', fkvsArgs: ['-t', 'incr'], redisArgs: ['-t', 'incr'], warmup: 'incr', growsData: false },
 ];
 
 export function workload(name: string): Workload {

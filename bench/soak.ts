@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const backend = values.backend;
   if (backend !== 'io_uring' && backend !== 'epoll') throw new Error(`unknown backend ${backend}`);
   const durationMs = Number(values.minutes) * 60_000;
-  const mix = { name: 'mix', fkvsArgs: ['-t', 'set:1,get:8,incr:1'], redisArgs: [], warmup: 'mix' };
+  const mix = {
+    name: 'mix',
+    fkvsArgs: ['-t', 'set:1,get:8,incr:1'],
+    redisArgs: [],
+    warmup: 'mix',
+    growsData: false,
+  };
   const server = await startServer(backend, values['server-cores']);
   const samples: Array<{ seconds: number; rssBytes: number; keys: number }> = [];
   try {
