@@ -82,7 +82,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
-    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
@@ -100,7 +100,7 @@ export class ArenaStore implements KeyValueStore {
     keyLength: number,
     knownHash = unknownHash,
   ): number {
-    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
   }
@@ -145,7 +145,7 @@ export class ArenaStore implements KeyValueStore {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
-    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
     let address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
@@ -178,7 +178,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
-    const hash = knownHash === unknownHash ? this.keyHash(key, keyOffset, keyLength) : knownHash;
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
     this.releaseEntry(address);
@@ -280,6 +280,11 @@ export class ArenaStore implements KeyValueStore {
 
   private bytesReserved(): number {
     return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
+  }
+
+  /** knownHash, when the caller has it (from prefetch), else the key's hash. */
+  private keyHashOr(knownHash: number, bytes: Uint8Array, offset: number, length: number): number {
+    return knownHash === unknownHash ? this.keyHash(bytes, offset, length) : knownHash;
   }
 
   /** The table's hash of a key: XXH32's top 30 bits, a small integer (see xxh32). */
