@@ -134,15 +134,22 @@ class Transport : public Napi::ObjectWrap<Transport> {
   Napi::Value ListenTcp(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value());
-    if (!error.empty()) Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+    return ListenerIndex(info.Env(), error);
   }
 
   Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     std::string error = backend_->listen_unix(info[0].As<Napi::String>());
-    if (!error.empty()) Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+    return ListenerIndex(info.Env(), error);
+  }
+
+  // The index Open records of the new listener carry, or a thrown error.
+  Napi::Value ListenerIndex(Napi::Env env, const std::string& error) {
+    if (!error.empty()) {
+      Napi::Error::New(env, error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, backend_->listener_count() - 1);
   }
 
   // connectTcp(host, port) → connection id; an Open record follows once connected, or a Closed

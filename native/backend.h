@@ -14,7 +14,9 @@ namespace fkvs {
 // An event record in the shared Int32Array: kind, connection id, offset in the receive area, length.
 constexpr int kRecordInts = 4;
 enum EventKind : int32_t {
-  kEventOpen = 1,    // a connection was accepted, or an outgoing one is connected
+  // A connection was accepted (offset: the index of its listener, in the order the listeners were
+  // opened), or an outgoing one is connected (offset -1).
+  kEventOpen = 1,
   kEventData = 2,    // bytes arrived: [offset, offset + length) of the receive area
   // The connection is gone; its id may be reused after this event. The offset field holds the
   // errno when an outgoing connection failed to connect (ECONNREFUSED...), else 0.
@@ -58,6 +60,8 @@ class Backend {
   // Returns "" on success, else the error text.
   virtual std::string listen_tcp(const std::string& host, int port) = 0;
   virtual std::string listen_unix(const std::string& path) = 0;
+  // Listeners opened so far; the last one opened has index listener_count() - 1.
+  virtual int listener_count() const = 0;
   // Starts an outgoing connection: returns its id, or -1 with *error (bad address, no socket,
   // max_outgoing reached). Queued sends wait until it is connected; then an Open record follows,
   // or a Closed record carrying the connect errno.

@@ -23,15 +23,17 @@ class ConnectionBackend : public Backend {
 
   std::string listen_tcp(const std::string& host, int port) override {
     std::string error;
-    add_listener(open_tcp_listener(host, port, backlog(), &error));
+    watch_listener(open_tcp_listener(host, port, backlog(), &error));
     return error;
   }
 
   std::string listen_unix(const std::string& path) override {
     std::string error;
-    add_listener(open_unix_listener(path, backlog(), &error));
+    watch_listener(open_unix_listener(path, backlog(), &error));
     return error;
   }
+
+  int listener_count() const override { return static_cast<int>(listeners_.size()); }
 
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = table_.get(id);
@@ -58,7 +60,7 @@ class ConnectionBackend : public Backend {
   }
 
  protected:
-  // Watches a new listening socket (fd < 0: opening it failed, nothing to watch).
+  // Starts accepting on a new listening socket, already in listeners_.
   virtual void add_listener(int fd) = 0;
   // Closes the connection and frees its slot; `error` is the errno a failed connect reports to JS.
   virtual void drop(int id, Connection* c, int error) = 0;
@@ -96,6 +98,14 @@ class ConnectionBackend : public Backend {
     return count;
   }
 
+  // The listener's index (the order it was opened in), or -1 when it is no longer ours.
+  int listener_index(int fd) const {
+    for (size_t i = 0; i < listeners_.size(); i++) {
+      if (listeners_[i] == fd) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
   static void write_record(int32_t* record, int32_t kind, int32_t id, int32_t offset, int32_t length) {
     record[0] = kind;
     record[1] = id;
@@ -106,8 +116,18 @@ class ConnectionBackend : public Backend {
   BackendOptions options_;
   ConnectionTable table_;
   std::vector<int> to_visit_;  // connections listed for the next flush()
+  // Listening sockets in the order they were opened: an Open record carries the index. Emptied
+  // by stop_listening, after which nothing is accepted.
+  std::vector<int> listeners_;
 
  private:
+  // fd < 0: opening it failed, nothing to watch.
+  void watch_listener(int fd) {
+    if (fd < 0) return;
+    listeners_.push_back(fd);
+    add_listener(fd);
+  }
+
   std::vector<int32_t> internal_;
 };
 

@@ -59,7 +59,7 @@ class EpollBackend final : public ConnectionBackend {
       drop(id, c, errno);
     } else if (result == 0) {
       connected(id, c);
-      push_internal(kEventOpen, id, 0);
+      push_internal(kEventOpen, id, -1);
     }
     return id;
   }
@@ -122,12 +122,10 @@ class EpollBackend final : public ConnectionBackend {
 
  private:
   void add_listener(int fd) override {
-    if (fd < 0) return;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = kListenerTag | static_cast<uint32_t>(fd);
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-    listeners_.push_back(fd);
   }
 
   void wake() override {
@@ -170,7 +168,7 @@ class EpollBackend final : public ConnectionBackend {
       event.data.u64 = static_cast<uint32_t>(id);
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
       counters.accepted++;
-      write_record(records + written++ * kRecordInts, kEventOpen, id, 0, 0);
+      write_record(records + written++ * kRecordInts, kEventOpen, id, listener_index(listener), 0);
     }
     return written;
   }
@@ -207,7 +205,7 @@ class EpollBackend final : public ConnectionBackend {
       return 0;
     }
     connected(id, c);
-    write_record(record, kEventOpen, id, 0, 0);
+    write_record(record, kEventOpen, id, -1, 0);
     return 1;
   }
 
@@ -274,7 +272,6 @@ class EpollBackend final : public ConnectionBackend {
   int wake_fd_;
   int spare_fd_ = -1;
   size_t area_used_ = 0;
-  std::vector<int> listeners_;
 };
 
 }  // namespace

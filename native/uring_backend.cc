@@ -244,8 +244,6 @@ class UringBackend final : public ConnectionBackend {
   }
 
   void add_listener(int fd) override {
-    if (fd < 0) return;
-    listeners_.push_back(fd);
     arm_accept(fd);
     io_uring_submit(&ring_);
     counters.syscalls++;
@@ -307,7 +305,7 @@ class UringBackend final : public ConnectionBackend {
         return 0;
       }
       list(static_cast<int>(id), c);  // arms its recv and sends what was queued meanwhile
-      write_record(record, kEventOpen, static_cast<int32_t>(id), 0, 0);
+      write_record(record, kEventOpen, static_cast<int32_t>(id), -1, 0);
       return 1;
     }
     if (op == kOpRecv) {
@@ -341,8 +339,8 @@ class UringBackend final : public ConnectionBackend {
   }
 
   int accepted(int listener, int fd, bool more, int32_t* record) {
-    bool listening = false;
-    for (int l : listeners_) listening = listening || l == listener;
+    int index = listener_index(listener);
+    bool listening = index >= 0;
     if (!more && listening) listeners_to_arm_.push_back(listener);
     if (fd < 0) {
       if ((fd == -EMFILE || fd == -ENFILE) && spare_fd_ >= 0 && listening) {
@@ -373,7 +371,7 @@ class UringBackend final : public ConnectionBackend {
     if (static_cast<size_t>(id) >= generations_.size()) generations_.resize(id + 1, 0);
     Connection* c = table_.get(id);
     arm_recv(id, c);
-    write_record(record, kEventOpen, id, 0, 0);
+    write_record(record, kEventOpen, id, index, 0);
     return 1;
   }
 
@@ -399,7 +397,6 @@ class UringBackend final : public ConnectionBackend {
   bool multishot_accept_ = false;
   bool multishot_recv_ = false;
   std::string setup_features_;
-  std::vector<int> listeners_;
   std::vector<int> listeners_to_arm_;
   std::vector<unsigned> used_buffers_;
   std::vector<uint32_t> generations_;

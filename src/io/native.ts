@@ -32,13 +32,16 @@ export interface NativeTransport {
   /** Bytes received; data records point into it. */
   readonly receiveArea: ArrayBuffer;
   /**
-   * Event records: kind, connection id, offset, length (recordInts each). A closed record's
-   * offset is the errno when an outgoing connection failed to connect (util.getSystemErrorName(-errno)), else 0.
+   * Event records: kind, connection id, offset, length (recordInts each). An open record's offset
+   * is the index of the listener that accepted it (what listenTcp/listenUnix returned), -1 for an
+   * outgoing connection. A closed record's offset is the errno when an outgoing connection failed
+   * to connect (util.getSystemErrorName(-errno)), else 0.
    */
   readonly records: Int32Array;
   readonly openConnections: number;
-  listenTcp(host: string, port: number): void;
-  listenUnix(path: string): void;
+  /** Returns the listener's index (0 for the first opened), which its open records carry. */
+  listenTcp(host: string, port: number): number;
+  listenUnix(path: string): number;
   /**
    * Starts a connection to an IPv4/IPv6 literal and port (TCP_NODELAY); returns its id at once.
    * An open record follows when connected, or a closed record carrying the errno. Sends queued

@@ -11,14 +11,15 @@ const eventTimeoutMs = 5000;
 /** The addon's Transport used as a client, recording every event it hands over. */
 class NativeClient {
   readonly native: NativeTransport;
-  readonly opened = new Set<number>();
+  /** Open connections and the listener index their open record carried (-1: outgoing). */
+  readonly opened = new Map<number, number>();
   /** Closed connections and the errno their closed record carried. */
   readonly closed = new Map<number, number>();
   private readonly received = new Map<number, Buffer[]>();
 
-  constructor(backend: 'io_uring' | 'epoll', maxOutgoing: number) {
+  constructor(backend: 'io_uring' | 'epoll', maxOutgoing: number, maxClients = 0) {
     const options = {
-      maxClients: 0,
+      maxClients,
       maxOutgoing,
       maxPendingOutputBytes: 1 << 20,
       deferTaskrun: true,
@@ -65,7 +66,7 @@ class NativeClient {
     for (let i = 0; i < count; i++) {
       const [kind, id, offset, length] = records.subarray(4 * i, 4 * i + 4);
       if (kind === EventKind.open) {
-        this.opened.add(id);
+        this.opened.set(id, offset);
         this.received.set(id, []);
       } else if (kind === EventKind.data) {
         this.received.get(id)?.push(Buffer.from(area.subarray(offset, offset + length)));
@@ -83,8 +84,9 @@ async function withClient(
   backend: (typeof backends)[number],
   maxOutgoing: number,
   fn: (client: NativeClient) => Promise<void>,
+  maxClients = 0,
 ): Promise<void> {
-  const client = new NativeClient(backend, maxOutgoing);
+  const client = new NativeClient(backend, maxOutgoing, maxClients);
   try {
     await fn(client);
   } finally {
@@ -128,6 +130,27 @@ for (const backend of backends) {
         });
       });
     }
+
+    test('open records name the listener that accepted the connection, -1 for outgoing ones', async () => {
+      await withClient(
+        backend,
+        2,
+        async (client) => {
+          const port = await freePort();
+          const path = tempSocketPath();
+          assert.equal(client.native.listenTcp('127.0.0.1', port), 0);
+          assert.equal(client.native.listenUnix(path), 1);
+          const toUnix = client.native.connectUnix(path);
+          const toTcp = client.native.connectTcp('127.0.0.1', port);
+          await client.until('four open records', () => client.opened.size === 4);
+          assert.equal(client.opened.get(toUnix), -1);
+          assert.equal(client.opened.get(toTcp), -1);
+          const accepted = [...client.opened].filter(([id]) => id !== toUnix && id !== toTcp);
+          assert.deepEqual(accepted.map(([, listener]) => listener).sort(), [0, 1]);
+        },
+        2,
+      );
+    });
 
     test('a refused connect arrives as a closed record with its errno, never as open', async () => {
       await withClient(backend, 8, async (client) => {
