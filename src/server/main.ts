@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { Dispatcher } from '../commands/dispatcher.js';
+import { Commands } from '../commands/commands.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs } from '../limits.js';
+import { expireCycleMs, maxPendingOutputBytes } from '../limits.js';
+import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
+import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
+import { newServerInfo } from '../server-info.js';
 import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { log } from './log.js';
-import { newServerInfo } from './server-info.js';
 
 /** How long a graceful stop may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
@@ -51,9 +53,9 @@ function serve(config: ServerConfig): void {
   info.configFile = config.configFile ?? '(embedded default)';
   info.eventLoopMaxEvents = config.eventLoopMaxEvents;
   const store = new ArenaStore({ maxMemoryBytes: config.maxMemoryBytes });
-  const dispatcher = new Dispatcher(store, info);
+  const fkvs = new FkvsSessionFactory(new Dispatcher(new Commands(store, info)), log);
   log('Server starting');
-  const transport = new Transport({ ...config, log }, dispatcher, info);
+  const transport = new Transport({ ...config, maxQueuedOutputBytes: maxPendingOutputBytes }, info);
   if (transport.fallbackReason !== null) {
     log(
       `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +
@@ -65,8 +67,8 @@ function serve(config: ServerConfig): void {
   info.backend = transport.native.backend;
   info.backendFeatures = transport.native.features;
   try {
-    if (config.unixSocket !== null) transport.listenUnix(config.unixSocket);
-    else transport.listenTcp(config.bind, config.port);
+    if (config.unixSocket !== null) transport.listenUnix(config.unixSocket, fkvs);
+    else transport.listenTcp(config.bind, config.port, fkvs);
   } catch (error) {
     log(`Failed to start the server: ${(error as Error).message}. Exiting.`);
     transport.native.destroy();
