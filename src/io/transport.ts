@@ -1,6 +1,13 @@
 import { maxPendingOutputBytes } from '../limits.js';
 import type { ConnectionCounters } from '../server-info.js';
-import { addon, EventKind, type NativeTransport, type NativeTransportOptions } from './native.js';
+import {
+  addon,
+  dispatchEvents,
+  type NativeEvents,
+  type NativeTransport,
+  type NativeTransportOptions,
+  SendBatch,
+} from './native.js';
 import { OutputBuffer } from './output-buffer.js';
 import { type ProtocolSession, type SessionFactory, SessionStatus } from './session.js';
 
@@ -48,15 +55,16 @@ export class Transport {
   readonly fallbackReason: string | null;
   private readonly area: Uint8Array;
   private readonly records: Int32Array;
+  /** What dispatchEvents calls for each record of a batch. */
+  private readonly events: NativeEvents;
+  /** The time of the batch being handled (Unix ms). */
+  private now = 0;
   private readonly connections: Array<ConnectionState | undefined> = [];
   /** The session factory of each listener, by the index its open records carry. */
   private readonly factories: SessionFactory[] = [];
   private readonly listed: number[] = [];
   private readonly toClose: number[] = [];
-  private sendIds = new Int32Array(64);
-  private sendStarts = new Int32Array(64);
-  private sendEnds = new Int32Array(64);
-  private readonly sendBuffers: Uint8Array[] = [];
+  private readonly sends = new SendBatch();
 
   constructor(
     options: TransportOptions,
@@ -82,6 +90,12 @@ export class Transport {
     this.fallbackReason = fallbackReason;
     this.area = new Uint8Array(this.native.receiveArea);
     this.records = this.native.records;
+    this.events = {
+      opened: (id, listener) => this.opened(id, listener),
+      received: (id, offset, length) => this.received(id, offset, length),
+      closed: (id) => this.closed(id),
+      refused: () => this.counters.disconnectedClients++,
+    };
   }
 
   /** Listens on an IPv4/IPv6 literal and port; each connection accepted gets a session of `factory`. */
@@ -116,21 +130,8 @@ export class Transport {
   }
 
   private onEvents(count: number): void {
-    const records = this.records;
-    const now = Date.now();
-    for (let i = 0; i < count; i++) {
-      const kind = records[4 * i];
-      const id = records[4 * i + 1];
-      if (kind === EventKind.data) {
-        this.received(id, records[4 * i + 2], records[4 * i + 3], now);
-      } else if (kind === EventKind.open) {
-        this.opened(id, records[4 * i + 2]);
-      } else if (kind === EventKind.closed) {
-        this.closed(id);
-      } else if (kind === EventKind.refused) {
-        this.counters.disconnectedClients++;
-      }
-    }
+    this.now = Date.now();
+    dispatchEvents(this.records, count, this.events);
     this.flush();
   }
 
@@ -165,10 +166,10 @@ export class Transport {
     this.counters.disconnectedClients++;
   }
 
-  private received(id: number, offset: number, length: number, now: number): void {
+  private received(id: number, offset: number, length: number): void {
     const state = this.connections[id];
     if (state === undefined || state.closing) return;
-    const status = state.session!.feed(this.area, offset, length, state.out, now);
+    const status = state.session!.feed(this.area, offset, length, state.out, this.now);
     if (status === SessionStatus.ok) {
       if (state.out.pendingBytes > 0 && !state.listed) {
         state.listed = true;
@@ -194,15 +195,11 @@ export class Transport {
     const listed = this.listed;
     const count = listed.length;
     if (count > 0) {
-      if (count > this.sendIds.length) this.growSendArrays(count);
       for (let i = 0; i < count; i++) {
-        const state = this.connections[listed[i]]!;
-        this.sendIds[i] = listed[i];
-        this.sendStarts[i] = state.out.start;
-        this.sendEnds[i] = state.out.end;
-        this.sendBuffers[i] = state.out.bytes;
+        const out = this.connections[listed[i]]!.out;
+        this.sends.add(listed[i], out.bytes, out.start, out.end);
       }
-      this.native.send(this.sendIds, this.sendStarts, this.sendEnds, this.sendBuffers, count);
+      this.sends.sendThrough(this.native);
       for (let i = 0; i < count; i++) {
         const state = this.connections[listed[i]]!;
         state.out.consume(state.out.pendingBytes);
@@ -214,13 +211,5 @@ export class Transport {
       for (const id of this.toClose) this.native.close(id, true);
       this.toClose.length = 0;
     }
-  }
-
-  private growSendArrays(count: number): void {
-    let size = this.sendIds.length;
-    while (size < count) size *= 2;
-    this.sendIds = new Int32Array(size);
-    this.sendStarts = new Int32Array(size);
-    this.sendEnds = new Int32Array(size);
   }
 }
