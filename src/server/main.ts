@@ -2,14 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { Dispatcher } from '../commands/dispatcher.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs } from '../limits.js';
+import { expireCycleMs, shutdownTimeoutMs } from '../limits.js';
 import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { log } from './log.js';
 import { newServerInfo } from './server-info.js';
 
-/** How long a graceful stop may take to flush replies before connections are cut. */
-export const shutdownTimeoutMs = 5000;
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
 

@@ -72,7 +72,10 @@ test('random bytes never throw, never hang, and keep the carry bounded', () => {
       assert.ok(s.reader.carriedBytes <= 65536, random.at(`round ${round}`));
       s.out.consume(s.out.pendingBytes);
     }
-    assert.ok(result === FeedResult.ok || result === FeedResult.closeFrameTooLarge, random.at(`round ${round}`));
+    assert.ok(
+      result === FeedResult.ok || result === FeedResult.closeFrameTooLarge,
+      random.at(`round ${round}`),
+    );
   }
 });
 
@@ -191,7 +194,11 @@ test('random frames: one well-formed reply per handled frame, the same on both s
     }
     const got = arena.send(...chunks);
     assert.equal(got, model.send(stream), random.at(`round ${round}: ArenaStore and MapStore agree`));
-    assert.equal(replyFrames(hex(got)).length, handled, random.at(`round ${round}: one reply per handled frame`));
+    assert.equal(
+      replyFrames(hex(got)).length,
+      handled,
+      random.at(`round ${round}: one reply per handled frame`),
+    );
     assert.equal(arena.reader.carriedBytes, 0);
   }
 });

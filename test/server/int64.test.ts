@@ -64,7 +64,16 @@ const edges = [
   10n ** 16n - 1n,
   0n,
 ];
-const deltas = ['0', '1', '-1', '+1', '-0', ...edges.map(String), '9223372036854775808', '-9223372036854775809'];
+const deltas = [
+  '0',
+  '1',
+  '-1',
+  '+1',
+  '-0',
+  ...edges.map(String),
+  '9223372036854775808',
+  '-9223372036854775809',
+];
 
 test('INCR, DECR, INCRBY and DECRBY agree with BigInt at the ±2^53 and int64 edges, on a live server', async () => {
   await withServer([], async (server) => {

@@ -29,7 +29,9 @@ test('--maxmemory on a live server: SET and SET EX past it get the ERROR frame, 
       replies.slice(stored).every((r) => r === rep.err),
       'every SET past the limit gets the ERROR frame',
     );
-    console.log(`${stored} of ${setsTried} SETs of ${valueBytes} bytes stored under --maxmemory ${maxMemoryBytes}`);
+    console.log(
+      `${stored} of ${setsTried} SETs of ${valueBytes} bytes stored under --maxmemory ${maxMemoryBytes}`,
+    );
     const used = await infoNumber(client, 'store_bytes_reserved');
     assert.ok(used <= maxMemoryBytes, `store_bytes_reserved ${used}`);
     assert.equal(await infoNumber(client, 'keys'), stored);
