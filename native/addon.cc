@@ -265,6 +265,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("accepted", static_cast<double>(c.accepted));
     result.Set("refused", static_cast<double>(c.refused));
     result.Set("dropped", static_cast<double>(c.dropped));
+    result.Set("openConnections", backend_->open_connections());
+    result.Set("tableConnections", backend_->table_connections());
     return result;
   }
 

@@ -78,6 +78,8 @@ class Backend {
   virtual void flush() = 0;
   virtual void stop_listening() = 0;
   virtual int open_connections() const = 0;
+  // Connections in the table, counted slot by slot (asserted equal to open_connections()).
+  virtual int table_connections() const = 0;
   BackendCounters counters;
 };
 

@@ -20,6 +20,7 @@ class ConnectionBackend : public Backend {
       : options_(options), table_(options.max_clients, options.max_outgoing) {}
 
   int open_connections() const override { return table_.open(); }
+  int table_connections() const override { return table_.count_slots(); }
 
   std::string listen_tcp(const std::string& host, int port) override {
     std::string error;

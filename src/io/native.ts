@@ -11,6 +11,10 @@ export interface NativeCounters {
   accepted: number;
   refused: number;
   dropped: number;
+  /** Connections open (as openConnections). */
+  openConnections: number;
+  /** Connections in the native table, counted slot by slot: always equal to openConnections. */
+  tableConnections: number;
 }
 
 export interface NativeTransportOptions {
