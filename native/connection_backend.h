@@ -21,6 +21,14 @@ class ConnectionBackend : public Backend {
 
   int open_connections() const override { return table_.open(); }
   int table_connections() const override { return table_.count_slots(); }
+  size_t unsent_output_bytes() const override { return unsent_output_bytes_; }
+
+  void notify_drained(int id) override {
+    Connection* c = checked(id);
+    if (c == nullptr) return;
+    c->drain_wanted = true;
+    if (c->out.pending() == 0 && !c->out.in_flight) drained(id, c);
+  }
 
   std::string listen_tcp(const std::string& host, int port) override {
     std::string error;
@@ -37,7 +45,7 @@ class ConnectionBackend : public Backend {
   int listener_count() const override { return static_cast<int>(listeners_.size()); }
 
   bool queue_send(int id, const uint8_t* data, size_t length) override {
-    Connection* c = table_.get(id);
+    Connection* c = checked(id);
     if (c == nullptr) return false;
     if (c->out.pending() + length > options_.max_pending_output_bytes) {
       counters.dropped++;
@@ -45,12 +53,13 @@ class ConnectionBackend : public Backend {
       return false;
     }
     c->out.queued.insert(c->out.queued.end(), data, data + length);
+    unsent_output_bytes_ += length;
     list(id, c);
     return true;
   }
 
   void close_connection(int id, bool flush_first) override {
-    Connection* c = table_.get(id);
+    Connection* c = checked(id);
     if (c == nullptr) return;
     if (flush_first && c->out.pending() > 0) {
       c->closing = true;
@@ -69,6 +78,35 @@ class ConnectionBackend : public Backend {
   virtual void wake() = 0;
 
   int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  // The open connection with this id; an id JS never got, or one already closed, is a broken
+  // invariant of the transport (JS only names connections it saw open and not yet closed...
+  // except after its own close, which the Closed record confirms later: those return nullptr).
+  Connection* checked(int id) {
+    FKVS_ASSERT(id >= 0 && static_cast<size_t>(id) < table_.size(), "connection id out of range");
+    return table_.get(id);
+  }
+
+  // The kernel took n more bytes of the connection's queue.
+  void took(Connection* c, size_t n) {
+    c->out.sent += n;
+    unsent_output_bytes_ -= n;
+  }
+
+  // The connection's queue is empty: raises Drained if JS asked; true when it should be closed now
+  // (a close after flush, or the peer's FIN once every byte it sent before reached JS).
+  bool settled(int id, Connection* c) {
+    if (c->drain_wanted) drained(id, c);
+    return c->closing;
+  }
+
+  // What every close shares once the fd is closed: the queue's bytes leave the total, the slot is
+  // freed, JS gets the Closed record. `error`: the errno a failed connect reports.
+  void forget(int id, Connection* c, int error) {
+    unsent_output_bytes_ -= c->out.pending();
+    table_.remove(id);
+    push_internal(kEventClosed, id, error);
+  }
 
   // Puts the connection on the list that flush() visits.
   void list(int id, Connection* c) {
@@ -129,7 +167,13 @@ class ConnectionBackend : public Backend {
     add_listener(fd);
   }
 
+  void drained(int id, Connection* c) {
+    c->drain_wanted = false;
+    push_internal(kEventDrained, id, 0);
+  }
+
   std::vector<int32_t> internal_;
+  size_t unsent_output_bytes_ = 0;
 };
 
 }  // namespace fkvs

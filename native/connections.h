@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "assert.h"
+#include "limits.h"
 #include "sockets.h"
 
 namespace fkvs {
@@ -21,9 +22,14 @@ struct SendQueue {
 
   size_t pending() const { return sending.size() - sent + queued.size(); }
   // Moves queued bytes to `sending` when nothing is left there; true if there is something to send.
+  // A drained queue keeps at most kMaxIdleSendQueueBytes of memory.
   bool ready() {
     if (sent == sending.size()) {
-      sending.clear();
+      if (sending.capacity() > kMaxIdleSendQueueBytes) {
+        std::vector<uint8_t>().swap(sending);
+      } else {
+        sending.clear();
+      }
       sent = 0;
       sending.swap(queued);
     }
@@ -38,10 +44,15 @@ struct Connection {
   bool read_closed = false;   // the peer sent FIN (or recv failed): no more data
   bool closing = false;       // close once the send queue is empty
   bool recv_armed = false;    // io_uring: a recv is in flight
+  bool recv_multishot = false; // io_uring: that recv is multishot
   bool hang_up_armed = false; // io_uring: the poll for the peer's hang-up is in flight or done
   bool hung_up = false;       // io_uring: that poll fired; recvs are single-shot from here on
   bool listed = false;        // on the backend's list of connections to send for
   bool write_armed = false;   // epoll: waiting for EPOLLOUT
+  bool paused = false;        // JS paused reading
+  bool drain_wanted = false;  // JS asked for a Drained record
+  uint32_t held = 0;          // io_uring: data records held back for a later batch
+  size_t batch_bytes = 0;     // bytes handed to JS in the current batch
   SendQueue out;
 };
 
