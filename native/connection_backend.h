@@ -38,8 +38,22 @@ class ConnectionBackend : public Backend {
 
   std::string listen_unix(const std::string& path) override {
     std::string error;
-    watch_listener(open_unix_listener(path, backlog(), &error));
+    BoundPath bound;
+    int fd = open_unix_listener(path, backlog(), &bound, &error);
+    if (fd >= 0) bound_paths_.push_back(bound);
+    watch_listener(fd);
     return error;
+  }
+
+  // Closes every listener, then removes the unix socket files that are still ours.
+  void stop_listening() override {
+    for (int fd : listeners_) {
+      unwatch_listener(fd);
+      close(fd);
+    }
+    listeners_.clear();
+    for (const BoundPath& bound : bound_paths_) remove_if_ours(bound);
+    bound_paths_.clear();
   }
 
   int listener_count() const override { return static_cast<int>(listeners_.size()); }
@@ -72,6 +86,8 @@ class ConnectionBackend : public Backend {
  protected:
   // Starts accepting on a new listening socket, already in listeners_.
   virtual void add_listener(int fd) = 0;
+  // Stops accepting on a listening socket about to be closed.
+  virtual void unwatch_listener(int fd) = 0;
   // Closes the connection and frees its slot; `error` is the errno a failed connect reports to JS.
   virtual void drop(int id, Connection* c, int error) = 0;
   // Makes poll_fd() readable, so that the loop collects again.
@@ -174,6 +190,7 @@ class ConnectionBackend : public Backend {
 
   std::vector<int32_t> internal_;
   size_t unsent_output_bytes_ = 0;
+  std::vector<BoundPath> bound_paths_;
 };
 
 }  // namespace fkvs

@@ -61,13 +61,6 @@ class EpollBackend final : public ConnectionBackend {
     return id;
   }
 
-  void stop_listening() override {
-    for (int fd : listeners_) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-      close(fd);
-    }
-    listeners_.clear();
-  }
 
   int collect(int32_t* records, int max_records) override {
     int count = drain_internal(records, max_records);
@@ -134,6 +127,8 @@ class EpollBackend final : public ConnectionBackend {
     event.data.u64 = kListenerTag | static_cast<uint32_t>(fd);
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
   }
+
+  void unwatch_listener(int fd) override { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
   void wake() override {
     uint64_t one = 1;

@@ -169,13 +169,6 @@ class UringBackend final : public ConnectionBackend {
     return id;
   }
 
-  void stop_listening() override {
-    for (int fd : listeners_) {
-      shutdown(fd, SHUT_RDWR);  // ends the accept in flight
-      close(fd);
-    }
-    listeners_.clear();
-  }
 
   int collect(int32_t* records, int max_records) override {
     uint64_t ignored;
@@ -265,6 +258,8 @@ class UringBackend final : public ConnectionBackend {
     io_uring_submit(&ring_);
     counters.syscalls++;
   }
+
+  void unwatch_listener(int fd) override { shutdown(fd, SHUT_RDWR); }  // ends the accept in flight
 
   void arm_accept(int fd) {
     io_uring_sqe* entry = sqe();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Dispatcher } from '../commands/dispatcher.js';
 import { Transport } from '../io/transport.js';
 import { expireCycleMs } from '../limits.js';
@@ -82,8 +82,8 @@ function serve(config: ServerConfig): void {
     clearInterval(expiry);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
+    // Stops listening first: the addon removes the unix socket file then, if it is still ours.
     await transport.shutdown(shutdownTimeoutMs);
-    if (config.unixSocket !== null && existsSync(config.unixSocket)) unlinkSync(config.unixSocket);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
