@@ -64,6 +64,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.max_clients = static_cast<uint32_t>(max_clients.As<Napi::Number>().Int64Value());
     o.max_outgoing = static_cast<uint32_t>(max_outgoing.As<Napi::Number>().Int64Value());
     o.max_pending_output_bytes = static_cast<size_t>(max_pending.As<Napi::Number>().Int64Value());
+    Napi::Value keepalive = options.Get("tcpKeepaliveSeconds");
+    if (keepalive.IsNumber()) o.tcp_keepalive_seconds = keepalive.As<Napi::Number>().Int32Value();
     o.defer_taskrun = flag(options, "deferTaskrun", true);
     o.coop_taskrun = flag(options, "coopTaskrun", true);
     o.multishot_accept = flag(options, "multishotAccept", true);

@@ -35,6 +35,7 @@ struct BackendOptions {
   uint32_t max_clients = 128;   // accepted connections open at once
   uint32_t max_outgoing = 0;    // connections opened by connect_tcp/connect_unix at once
   size_t max_pending_output_bytes = 1 << 20;
+  int tcp_keepalive_seconds = 0;  // accepted TCP connections: idle seconds before probes; 0: off
   // io_uring switches (ignored by epoll).
   bool defer_taskrun = true;
   bool coop_taskrun = true;

@@ -22,18 +22,12 @@ constexpr uint64_t kWakeTag = 1ull << 41;
 class EpollBackend final : public ConnectionBackend {
  public:
   EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
-      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {
-    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  }
+      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
 
   ~EpollBackend() override {
-    for (size_t id = 0; id < table_.size(); id++) {
-      if (Connection* c = table_.get(static_cast<int>(id))) close(c->fd);
-    }
-    stop_listening();
+    close_all();
     close(wake_fd_);
     close(epoll_fd_);
-    if (spare_fd_ >= 0) close(spare_fd_);
   }
 
   const char* name() const override { return "epoll"; }
@@ -109,18 +103,10 @@ class EpollBackend final : public ConnectionBackend {
     if (!c->connecting) rearm(id, c);
   }
 
-  void flush() override {
-    for (size_t i = 0; i < to_visit_.size(); i++) {
-      int id = to_visit_[i];
-      Connection* c = table_.get(id);
-      if (c == nullptr) continue;
-      c->listed = false;
-      try_send(id, c);
-    }
-    to_visit_.clear();
-  }
 
  private:
+  void visit(int id, Connection* c) override { try_send(id, c); }
+
   void add_listener(int fd) override {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -144,33 +130,18 @@ class EpollBackend final : public ConnectionBackend {
       counters.syscalls++;
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if ((errno == EMFILE || errno == ENFILE) && spare_fd_ >= 0) {
-          // Out of fds: free the spare, take the connection and close it, so the listener does
-          // not stay readable forever (level-triggered spin).
-          close(spare_fd_);
-          int refused = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-          if (refused >= 0) close(refused);
-          spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-          counters.refused++;
-          write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
+        if ((errno == EMFILE || errno == ENFILE) && refuse_with_spare(listener, records + written * kRecordInts)) {
+          written++;
           continue;
         }
         break;
       }
-      int id = table_.add(fd, false);
-      if (id < 0) {
-        close(fd);
-        counters.refused++;
-        write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
-        continue;
-      }
-      set_no_delay(fd);
+      int id = admit(fd, listener_index(listener), records + written++ * kRecordInts);
+      if (id < 0) continue;
       epoll_event event{};
       event.events = EPOLLIN | EPOLLRDHUP;
       event.data.u64 = static_cast<uint32_t>(id);
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-      counters.accepted++;
-      write_record(records + written++ * kRecordInts, kEventOpen, id, listener_index(listener), 0);
     }
     return written;
   }
@@ -271,7 +242,6 @@ class EpollBackend final : public ConnectionBackend {
 
   int epoll_fd_;
   int wake_fd_;
-  int spare_fd_ = -1;
   size_t area_used_ = 0;
 };
 

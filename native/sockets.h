@@ -37,5 +37,8 @@ void remove_if_ours(const BoundPath& bound);
 int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error);
 // TCP_NODELAY on an accepted socket (a no-op for unix sockets).
 void set_no_delay(int fd);
+// Keepalive probes after idle_seconds, then every third of it, 3 unanswered close: Redis's
+// anetKeepAlive. For accepted TCP sockets.
+void set_keepalive(int fd, int idle_seconds);
 
 }  // namespace fkvs

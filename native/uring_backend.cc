@@ -120,22 +120,14 @@ class UringBackend final : public ConnectionBackend {
     if (event_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
     result = io_uring_register_eventfd(&ring_, event_fd_);
     if (result != 0) return "io_uring_register_eventfd returned " + errno_name(-result);
-    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
     return "";
   }
 
   ~UringBackend() override {
-    for (size_t id = 0; id < table_.size(); id++) {
-      if (Connection* c = table_.get(static_cast<int>(id))) {
-        shutdown(c->fd, SHUT_RDWR);
-        close(c->fd);
-      }
-    }
-    stop_listening();
+    close_all();
     if (ring_ready_) io_uring_queue_exit(&ring_);
     if (buffers_ != nullptr) munmap(buffers_, buffer_ring_bytes_);
     if (event_fd_ >= 0) close(event_fd_);
-    if (spare_fd_ >= 0) close(spare_fd_);
   }
 
   const char* name() const override { return "io_uring"; }
@@ -211,17 +203,13 @@ class UringBackend final : public ConnectionBackend {
     }
   }
 
-  void flush() override {
-    for (size_t i = 0; i < to_visit_.size(); i++) {
-      int id = to_visit_[i];
-      Connection* c = table_.get(id);
-      if (c == nullptr) continue;
-      c->listed = false;
-      if (!c->out.in_flight) send_next(id, c);
-      c = table_.get(id);
-      if (c != nullptr && !c->recv_armed && !c->read_closed && !c->connecting && !c->paused) arm_recv(id, c);
-    }
-    to_visit_.clear();
+  void visit(int id, Connection* c) override {
+    if (!c->out.in_flight) send_next(id, c);
+    c = table_.get(id);
+    if (c != nullptr && !c->recv_armed && !c->read_closed && !c->connecting && !c->paused) arm_recv(id, c);
+  }
+
+  void after_flush() override {
     for (int fd : listeners_to_arm_) arm_accept(fd);
     listeners_to_arm_.clear();
     if (io_uring_sq_ready(&ring_) > 0) {
@@ -237,6 +225,7 @@ class UringBackend final : public ConnectionBackend {
                           io_uring_buf_ring_mask(kReceiveBufferCount), offset);
   }
 
+  // A free submission entry: when the queue is full, submitting what it holds makes room.
   io_uring_sqe* sqe() {
     io_uring_sqe* entry = io_uring_get_sqe(&ring_);
     if (entry == nullptr) {
@@ -244,6 +233,7 @@ class UringBackend final : public ConnectionBackend {
       counters.syscalls++;
       entry = io_uring_get_sqe(&ring_);
     }
+    FKVS_ASSERT(entry != nullptr, "no submission queue entry free after a submit");
     return entry;
   }
 
@@ -386,35 +376,16 @@ class UringBackend final : public ConnectionBackend {
     bool listening = index >= 0;
     if (!more && listening) listeners_to_arm_.push_back(listener);
     if (fd < 0) {
-      if ((fd == -EMFILE || fd == -ENFILE) && spare_fd_ >= 0 && listening) {
-        // Out of fds: take the waiting connection with the spare and close it, so accept cannot spin.
-        close(spare_fd_);
-        int refused = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (refused >= 0) close(refused);
-        spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        counters.refused++;
-        write_record(record, kEventRefused, -1, 0, 0);
-        return 1;
-      }
-      return 0;
+      return (fd == -EMFILE || fd == -ENFILE) && listening && refuse_with_spare(listener, record) ? 1 : 0;
     }
     if (!listening) {
       close(fd);
       return 0;
     }
-    int id = table_.add(fd, false);
-    if (id < 0) {
-      close(fd);
-      counters.refused++;
-      write_record(record, kEventRefused, -1, 0, 0);
-      return 1;
-    }
-    set_no_delay(fd);
-    counters.accepted++;
+    int id = admit(fd, index, record);
+    if (id < 0) return 1;
     if (static_cast<size_t>(id) >= generations_.size()) generations_.resize(id + 1, 0);
-    Connection* c = table_.get(id);
-    arm_recv(id, c);
-    write_record(record, kEventOpen, id, index, 0);
+    arm_recv(id, table_.get(id));
     return 1;
   }
 
@@ -481,7 +452,6 @@ class UringBackend final : public ConnectionBackend {
   size_t buffer_ring_bytes_ = 0;
   size_t buffer_bytes_ = 0;
   int event_fd_ = -1;
-  int spare_fd_ = -1;
   bool multishot_accept_ = false;
   bool multishot_recv_ = false;
   std::string setup_features_;

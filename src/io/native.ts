@@ -25,6 +25,8 @@ export interface NativeTransportOptions {
   /** Connections opened by connectTcp/connectUnix at once; one more throws. */
   maxOutgoing: number;
   maxPendingOutputBytes: number;
+  /** Keepalive on accepted TCP connections: idle seconds before probes (as Redis's anetKeepAlive); 0: off. */
+  tcpKeepaliveSeconds?: number;
   deferTaskrun: boolean;
   coopTaskrun: boolean;
   multishotAccept: boolean;

@@ -21,6 +21,7 @@ export interface TransportOptions {
   useIoUring: boolean;
   ioUring: IoUringSwitches;
   maxClients: number;
+  tcpKeepaliveSeconds: number;
   log: (message: string) => void;
 }
 
@@ -63,6 +64,7 @@ export class Transport {
       maxClients: options.maxClients,
       maxOutgoing: 0, // the server opens no connections
       maxPendingOutputBytes,
+      tcpKeepaliveSeconds: options.tcpKeepaliveSeconds,
       ...options.ioUring,
     };
     const onEvents = (count: number) => this.onEvents(count);
