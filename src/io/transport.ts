@@ -28,6 +28,8 @@ export interface TransportOptions {
    * client that does not read); over it the connection is dropped. For every listener alike.
    */
   maxQueuedOutputBytes: number;
+  /** SO_KEEPALIVE idle seconds on accepted TCP sockets (Redis's tcp-keepalive); 0 off. */
+  tcpKeepaliveSeconds: number;
 }
 
 /** How often a graceful stop checks whether every connection has flushed and closed. */
@@ -76,6 +78,7 @@ export class Transport {
       maxClients: options.maxClients,
       maxOutgoing: 0, // the server opens no connections
       maxPendingOutputBytes: options.maxQueuedOutputBytes,
+      tcpKeepaliveSeconds: options.tcpKeepaliveSeconds,
       ...options.ioUring,
     };
     const onEvents = (count: number) => this.onEvents(count);
@@ -97,6 +100,7 @@ export class Transport {
       received: (id, offset, length) => this.received(id, offset, length),
       closed: (id) => this.closed(id),
       refused: () => this.counters.disconnectedClients++,
+      drained: () => {}, // the transport never asks (notifyDrained)
     };
   }
 

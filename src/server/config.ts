@@ -16,6 +16,8 @@ export interface ServerConfig {
   /** When set, the server listens on this unix socket only (as the original). */
   unixSocket: string | null;
   maxClients: number;
+  /** SO_KEEPALIVE probes on accepted TCP connections after this idle time (Redis's tcp-keepalive); 0: off. */
+  tcpKeepaliveSeconds: number;
   eventLoopMaxEvents: number;
   /** io_uring when the kernel allows it, else epoll; false forces epoll. */
   useIoUring: boolean;
@@ -42,6 +44,10 @@ export const maxUnixSocketPathBytes = 107;
 /** Smallest maxmemory accepted. */
 export const minMaxMemoryBytes = 1024 * 1024;
 export const defaultPort = 5995;
+/** Redis's default tcp-keepalive. */
+export const defaultTcpKeepaliveSeconds = 300;
+/** Largest tcp-keepalive: Linux takes TCP_KEEPIDLE up to 32767 seconds. */
+export const maxTcpKeepaliveSeconds = 32767;
 export const version = '0.1.0';
 
 type Setter = (config: ServerConfig, value: string) => string | null;
@@ -115,6 +121,15 @@ const keySpecs: readonly KeySpec[] = [
       c.maxClients = v;
     },
   ),
+  integerKey(
+    'tcp-keepalive',
+    'seconds idle before keepalive probes on client TCP connections (as Redis); 0: off',
+    0,
+    maxTcpKeepaliveSeconds,
+    (c, v) => {
+      c.tcpKeepaliveSeconds = v;
+    },
+  ),
   integerKey('event-loop-max-events', 'reported by INFO, as by the original', 1, 2147483647, (c, v) => {
     c.eventLoopMaxEvents = v;
   }),
@@ -174,6 +189,7 @@ export function defaultServerConfig(): ServerConfig {
     bind: '127.0.0.1',
     unixSocket: null,
     maxClients: 10000,
+    tcpKeepaliveSeconds: defaultTcpKeepaliveSeconds,
     eventLoopMaxEvents: 100000,
     useIoUring: true,
     ioUring: {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
 import { Transport } from '../io/transport.js';
 import { expireCycleMs, idleCheckMs, maxPendingOutputBytes, shutdownTimeoutMs } from '../limits.js';
@@ -86,18 +86,29 @@ function serve(config: ServerConfig): void {
     if (idleCheck !== null) clearInterval(idleCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
+    // Stops listening first: the addon removes the unix socket file then, if it is still ours.
     await transport.shutdown(shutdownTimeoutMs);
-    if (config.unixSocket !== null && existsSync(config.unixSocket)) unlinkSync(config.unixSocket);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (config.unixSocket === null && !isLoopback(config.bind)) {
+    log(
+      `WARNING: bind ${config.bind} is not a loopback address and FKVS has no authentication: ` +
+        `anyone who reaches port ${config.port} can read and change every key`,
+    );
+  }
   log(
     `Ready to accept connections via ${config.unixSocket === null ? `tcp on ${config.bind}:${config.port}` : `unix domain socket ${config.unixSocket}`}`,
   );
   log(`event-loop-kind: ${info.backend}`);
   if (info.backendFeatures !== '') log(`io_uring features: ${info.backendFeatures}`);
   log('allocator: v8');
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: only this machine can connect. */
+function isLoopback(address: string): boolean {
+  return /^(::ffff:)?127\./i.test(address) || address === '::1';
 }
 
 main(process.argv.slice(2));

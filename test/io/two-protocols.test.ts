@@ -107,6 +107,7 @@ for (const useIoUring of [true, false]) {
           ioUring: { deferTaskrun: true, coopTaskrun: true, multishotAccept: true, multishotRecv: true },
           maxClients: 16,
           maxQueuedOutputBytes: echo.maxPendingOutputBytes,
+          tcpKeepaliveSeconds: 0,
         },
         info,
       );
