@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { rep, req } from '../support/fkvs.js';
@@ -14,8 +14,17 @@ import { FrameClient, serverBackends, startServer, tempSocketPath } from '../sup
  * accepts than the submission queue and more reads than the buffer ring.
  */
 
-const straceMissing = spawnSync('strace', ['-V']).error !== undefined;
+/** Why strace cannot inject here, or false: missing, or barred from attaching (yama ptrace_scope). */
+function straceUnusable(): string | false {
+  if (spawnSync('strace', ['-V']).error !== undefined) return 'strace is not installed';
+  const scope = existsSync(yamaScopeFile) ? Number(readFileSync(yamaScopeFile, 'latin1')) : 0;
+  if (scope >= 2 || (scope === 1 && process.getuid?.() !== 0)) return `ptrace_scope ${scope} bars strace -p`;
+  return false;
+}
+const yamaScopeFile = '/proc/sys/kernel/yama/ptrace_scope';
 const prlimitMissing = spawnSync('prlimit', ['--version']).error !== undefined;
+/** The fds this process may open (ulimit -n): the burst needs one per client. */
+const openFileLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'latin1' }).stdout.trim()) || 0;
 /** RLIMIT_NOFILE of the server that runs out of fds: what Node needs and a few connections. */
 const serverFdLimit = 64;
 /** Connections of the burst: more than the io_uring submission queue (1024) and buffer ring (256). */
@@ -81,7 +90,7 @@ async function waitFor(done: () => boolean, what: string, timeoutMs = 10_000): P
   }
 }
 
-describe('syscall errors injected with strace', { skip: straceMissing && 'strace is not installed' }, () => {
+describe('syscall errors injected with strace', { skip: straceUnusable() }, () => {
   for (const backend of ['epoll', 'io_uring']) {
     test(`${backend}: socket and listen failures are errors that name the call`, async () => {
       const socket = await injected(backend, 'socket', 'EMFILE');
@@ -174,7 +183,10 @@ for (const [backend, backendArgs] of serverBackends) {
       }
     });
 
-    test(`${burstClients} clients connect and write while the server is stopped: all answered once it resumes`, async () => {
+    test(`${burstClients} clients connect and write while the server is stopped: all answered once it resumes`, {
+      skip:
+        openFileLimit < burstClients + 100 && `ulimit -n is ${openFileLimit}: too few fds for the clients`,
+    }, async () => {
       const server = await startServer([...backendArgs, '--max-clients', String(2 * burstClients)]);
       let stopped = false;
       try {
