@@ -5,11 +5,17 @@ import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { rep, req } from '../support/fkvs.js';
 import { awaitInfoNumber, infoNumber } from '../support/info.js';
-import { FrameClient, serverBackends, startServer, tempSocketPath } from '../support/server-process.js';
+import {
+  FrameClient,
+  serverBackends,
+  startServer,
+  tempSocketPath,
+  withServer,
+} from '../support/server-process.js';
 
 /**
  * The addon's error paths, driven from outside: syscall errors injected with strace into a process
- * that opens transports, a low RLIMIT_NOFILE (prlimit) on a live server, and a server stopped
+ * that opens transports and into a live epoll server's sends and reads, a low RLIMIT_NOFILE (prlimit) on a live server, and a server stopped
  * (SIGSTOP) while a thousand clients connect and write, so that on its return one batch holds more
  * accepts than the submission queue and more reads than the buffer ring.
  */
@@ -66,20 +72,37 @@ async function injected(backend: string, syscall: string, errno: string, when?: 
   });
   const exited = new Promise<number | null>((done) => child.on('exit', done));
   await waitFor(() => output.includes('ready\n'), 'the script to start');
+  const strace = await attachStrace(child.pid!, syscall, errno, when);
+  child.stdin.end('go\n');
+  assert.equal(await exited, 0, strace.log());
+  await strace.exited;
+  return JSON.parse(output.slice(output.indexOf('ready\n') + 6));
+}
+
+/**
+ * strace attached to the main thread of pid (where the addon runs, not Node's worker threads),
+ * failing `syscall` with `errno` at the calls `when` names; resolves once attached.
+ */
+async function attachStrace(pid: number, syscall: string, errno: string, when?: string) {
   const inject = `inject=${syscall}:error=${errno}${when === undefined ? '' : `:when=${when}`}`;
-  // -p: the main thread only, where the addon runs; not node's worker threads.
-  const strace = spawn('strace', ['-p', String(child.pid), '-e', `trace=${syscall}`, '-e', inject], {
+  const strace = spawn('strace', ['-p', String(pid), '-e', `trace=${syscall}`, '-e', inject], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let straceLog = '';
+  let log = '';
   strace.stderr.on('data', (d) => {
-    straceLog += d;
+    log += d;
   });
-  await waitFor(() => straceLog.includes('attached'), 'strace to attach');
-  child.stdin.end('go\n');
-  assert.equal(await exited, 0, straceLog);
-  await new Promise((done) => strace.on('exit', done));
-  return JSON.parse(output.slice(output.indexOf('ready\n') + 6));
+  const exited = new Promise<void>((done) => strace.on('exit', () => done()));
+  await waitFor(() => log.includes('attached'), 'strace to attach');
+  return {
+    log: () => log,
+    exited,
+    /** Detaches: the process runs on untouched. */
+    detach: async () => {
+      strace.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 async function waitFor(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -126,6 +149,47 @@ describe('syscall errors injected with strace', { skip: straceUnusable() }, () =
       (await injected('io_uring', 'io_uring_setup', 'EINVAL', '1..2')).create,
       /^features: multishot_accept /,
     );
+  });
+
+  test('epoll, live: sends and reads failing with EAGAIN or EINTR every other call still deliver everything', async () => {
+    await withServer(['--use-io-uring', 'false'], async (server) => {
+      const client = await FrameClient.connect(server.address);
+      for (const [syscall, errno] of [
+        ['sendto', 'EAGAIN'],
+        ['sendto', 'EINTR'],
+        ['recvfrom', 'EAGAIN'],
+        ['recvfrom', 'EINTR'],
+      ]) {
+        const strace = await attachStrace(server.process.pid!, syscall, errno, '1+2');
+        for (let round = 0; round < 20; round++) {
+          client.send(Buffer.concat(Array.from({ length: 50 }, (_, i) => req.ping(`${round}.${i}`))));
+          const replies = await client.frames(50);
+          assert.equal(replies[49], rep.pong(`${round}.49`), `${syscall} ${errno}`);
+        }
+        await strace.detach();
+      }
+      client.end();
+    });
+  });
+
+  test('epoll, live: a send or read failing with ECONNRESET drops that client only', async () => {
+    await withServer(['--use-io-uring', 'false'], async (server) => {
+      const observer = await FrameClient.connect(server.address);
+      for (const syscall of ['sendto', 'recvfrom']) {
+        const victim = await FrameClient.connect(server.address);
+        await awaitInfoNumber(observer, 'connected clients', 2, 2000);
+        // The next call fails: the victim's read of its request, or the send of its reply.
+        const strace = await attachStrace(server.process.pid!, syscall, 'ECONNRESET', '1');
+        victim.send(req.ping('victim'));
+        await victim.closedByServer();
+        await strace.detach();
+        assert.equal(victim.bytesBuffered(), 0, syscall);
+        observer.send(req.ping('observer'));
+        assert.deepEqual(await observer.frames(1), [rep.pong('observer')]);
+        assert.equal(await infoNumber(observer, 'connected clients'), 1);
+      }
+      observer.end();
+    });
   });
 
   test('io_uring: failing registrations (opcode probe, buffer ring, eventfd) are named', async () => {
