@@ -96,8 +96,13 @@ interface Addon {
 }
 
 const require = createRequire(import.meta.url);
-/** The compiled addon: dist/src/io/ → build/Release/. */
-export const addon: Addon = require('../../../build/Release/fkvs_native.node');
+/**
+ * The compiled addon: dist/src/io/ → build/Release/, or the file FKVS_NATIVE_ADDON names (the
+ * coverage build that scripts/coverage.mjs makes apart from the normal one).
+ */
+export const addon: Addon = require(
+  process.env.FKVS_NATIVE_ADDON || '../../../build/Release/fkvs_native.node',
+);
 
 /** Ints per event record: kind, connection id, offset, length (kRecordInts in native/backend.h). */
 const recordInts = 4;
