@@ -21,6 +21,13 @@ export const maxKeysListingBytes = 65500;
 export const maxInfoTextBytes = 767;
 /** Unsent reply bytes one connection may hold; over it the connection is closed. */
 export const maxPendingOutputBytes = 1024 * 1024;
+/**
+ * Reply bytes handed to the addon for one connection past which the transport asks to be told
+ * when they are all sent (its count of unsent bytes only falls then).
+ */
+export const drainAskBytes = 64 * 1024;
+/** Default of `maxmemory-clients`: unsent reply bytes of all connections together. */
+export const defaultMaxClientOutputBytes = 256 * 1024 * 1024;
 /** First allocation of a connection's output buffer. */
 export const initialOutputBytes = 16 * 1024;
 /** Period of the active expiry cycle. */

@@ -3,6 +3,10 @@ export interface ConnectionCounters {
   connectedClients: number;
   /** Dropped plus refused connections since start. */
   disconnectedClients: number;
+  /** Reply bytes handed to the addon and not yet known to be sent, all connections together. */
+  clientOutputBytes: number;
+  /** Connections closed because the unsent replies of all passed maxmemory-clients (Redis's name). */
+  evictedClients: number;
 }
 
 /** Live figures of the running server, shared by the transport (which updates them) and INFO. */
@@ -33,6 +37,8 @@ export function newServerInfo(): ServerInfo {
     backendFeatures: '',
     connectedClients: 0,
     disconnectedClients: 0,
+    clientOutputBytes: 0,
+    evictedClients: 0,
     commandsExecuted: 0,
   };
 }

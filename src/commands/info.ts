@@ -18,6 +18,8 @@ export function infoText(info: ServerInfo, store: KeyValueStore): string {
     `keys_with_deadline: ${stats.keysWithDeadline} \n` +
     `store_bytes_used: ${stats.bytesUsed} \n` +
     `store_bytes_reserved: ${stats.bytesReserved} \n` +
+    `client_output_bytes: ${info.clientOutputBytes} \n` +
+    `evicted_clients: ${info.evictedClients} \n` +
     '\n';
   const withOurs = original + ours;
   return Buffer.byteLength(withOurs) <= maxInfoTextBytes ? withOurs : original;

@@ -35,4 +35,10 @@ export interface SessionFactory {
    * absent. A wire whose single replies can be larger needs more.
    */
   readonly maxPendingOutputBytes?: number;
+  /**
+   * Unsent reply bytes of one connection past which it is not read from until they are sent (its
+   * requests wait in the kernel): backpressure for wires whose clients expect no output limit.
+   * Absent: never paused; the output limits close a client that does not read.
+   */
+  readonly outputPauseBytes?: number;
 }

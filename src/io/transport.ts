@@ -1,4 +1,4 @@
-import { maxPendingOutputBytes } from '../limits.js';
+import { drainAskBytes, maxPendingOutputBytes } from '../limits.js';
 import type { ConnectionCounters } from '../server-info.js';
 import {
   addon,
@@ -30,6 +30,11 @@ export interface TransportOptions {
   maxQueuedOutputBytes: number;
   /** SO_KEEPALIVE idle seconds on accepted TCP sockets (Redis's tcp-keepalive); 0 off. */
   tcpKeepaliveSeconds: number;
+  /**
+   * Unsent reply bytes of all connections together (Redis's maxmemory-clients): past it the
+   * connections holding the most are closed, until the rest fit.
+   */
+  maxClientOutputBytes: number;
 }
 
 /** How often a graceful stop checks whether every connection has flushed and closed. */
@@ -44,6 +49,17 @@ class ConnectionState {
   listed = false;
   /** When its last bytes arrived, or it opened (Unix ms): what closeIdle compares. */
   lastActiveMs = 0;
+  /**
+   * Reply bytes handed to the addon since its last drained record: an upper bound of what the
+   * addon still holds for it.
+   */
+  unsentBytes = 0;
+  /** A drained record was asked for (notifyDrained) and has not come yet. */
+  drainAsked = false;
+  /** Its listener's outputPauseBytes, or 0: never paused. */
+  pauseBytes = 0;
+  /** Not read from until its drained record comes (unsentBytes passed pauseBytes). */
+  paused = false;
 
   constructor(public out: OutputBuffer) {}
 }
@@ -69,6 +85,7 @@ export class Transport {
   private readonly listed: number[] = [];
   private readonly toClose: number[] = [];
   private readonly sends = new SendBatch();
+  private readonly maxClientOutputBytes: number;
 
   constructor(
     options: TransportOptions,
@@ -100,8 +117,9 @@ export class Transport {
       received: (id, offset, length) => this.received(id, offset, length),
       closed: (id) => this.closed(id),
       refused: () => this.counters.disconnectedClients++,
-      drained: () => {}, // the transport never asks (notifyDrained)
+      drained: (id) => this.drained(id),
     };
+    this.maxClientOutputBytes = options.maxClientOutputBytes;
   }
 
   /** Listens on an IPv4/IPv6 literal and port; each connection accepted gets a session of `factory`. */
@@ -172,6 +190,10 @@ export class Transport {
     state.out.consume(state.out.pendingBytes);
     state.closing = false;
     state.listed = false;
+    state.unsentBytes = 0;
+    state.drainAsked = false;
+    state.pauseBytes = factory.outputPauseBytes ?? 0;
+    state.paused = false;
     state.session = factory.open(id);
     state.lastActiveMs = this.now;
     this.counters.connectedClients++;
@@ -184,6 +206,7 @@ export class Transport {
       state.session = null;
       state.out.consume(state.out.pendingBytes);
       state.closing = true;
+      this.forgetUnsent(state);
     }
     this.counters.connectedClients--;
     this.counters.disconnectedClients++;
@@ -214,7 +237,7 @@ export class Transport {
     }
   }
 
-  /** Hands every connection's new replies to the addon in one call. */
+  /** Hands every connection's new replies to the addon in one call; then applies backpressure. */
   private flush(): void {
     const listed = this.listed;
     const count = listed.length;
@@ -225,15 +248,69 @@ export class Transport {
       }
       this.sends.sendThrough(this.native);
       for (let i = 0; i < count; i++) {
-        const state = this.connections[listed[i]]!;
-        state.out.consume(state.out.pendingBytes);
+        const id = listed[i];
+        const state = this.connections[id]!;
+        const sent = state.out.pendingBytes;
+        state.out.consume(sent);
         state.listed = false;
+        state.unsentBytes += sent;
+        this.counters.clientOutputBytes += sent;
+        if (state.pauseBytes > 0 && !state.paused && state.unsentBytes > state.pauseBytes) {
+          // Replies pile up: no more requests from it until the kernel has taken them.
+          state.paused = true;
+          this.native.pauseReading(id);
+        }
+        if (!state.drainAsked && (state.paused || state.unsentBytes > drainAskBytes)) {
+          // The estimate only falls when the addon says all was sent.
+          state.drainAsked = true;
+          this.native.notifyDrained(id);
+        }
       }
       listed.length = 0;
+      if (this.counters.clientOutputBytes > this.maxClientOutputBytes) this.evictClients();
     }
     if (this.toClose.length > 0) {
       for (const id of this.toClose) this.native.close(id, true);
       this.toClose.length = 0;
+    }
+  }
+
+  /** The addon sent everything queued for the connection (answering notifyDrained). */
+  private drained(id: number): void {
+    const state = this.connections[id];
+    if (state === undefined || state.session === null) return;
+    this.forgetUnsent(state);
+    state.drainAsked = false;
+    if (state.paused && !state.closing) this.native.resumeReading(id);
+    state.paused = false;
+  }
+
+  private forgetUnsent(state: ConnectionState): void {
+    this.counters.clientOutputBytes -= state.unsentBytes;
+    state.unsentBytes = 0;
+  }
+
+  /**
+   * Closes the connections holding the most unsent replies until the rest fit maxClientOutputBytes
+   * (Redis 7's client eviction): clients that do not read, as the others' counts fall back to 0
+   * at each drained record.
+   */
+  private evictClients(): void {
+    while (this.counters.clientOutputBytes > this.maxClientOutputBytes) {
+      let largest = -1;
+      let largestBytes = 0;
+      this.connections.forEach((state, id) => {
+        if (state !== undefined && state.session !== null && state.unsentBytes > largestBytes) {
+          largest = id;
+          largestBytes = state.unsentBytes;
+        }
+      });
+      if (largest < 0) return;
+      const state = this.connections[largest]!;
+      this.forgetUnsent(state);
+      state.closing = true;
+      this.counters.evictedClients++;
+      this.native.close(largest, false);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IoUringSwitches } from '../io/transport.js';
+import { defaultMaxClientOutputBytes } from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
 /**
@@ -24,6 +25,8 @@ export interface ServerConfig {
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
+  /** Unsent reply bytes of all clients together; past it the largest holders are closed. */
+  maxClientOutputBytes: number;
   /** Seconds a client may stay idle before it is closed (Redis's `timeout`); 0: never. */
   idleTimeoutSeconds: number;
   showLogo: boolean;
@@ -160,6 +163,18 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  {
+    key: 'maxmemory-clients',
+    help: 'unsent replies of all clients together (bytes, or kb, mb, gb); past it the clients holding the most are closed',
+    set: (config, value) => {
+      const bytes = parseByteSize(value);
+      if (bytes === null || bytes < minMaxMemoryBytes) {
+        return `expected a size of at least ${minMaxMemoryBytes} bytes, e.g. 256mb`;
+      }
+      config.maxClientOutputBytes = bytes;
+      return null;
+    },
+  },
   integerKey(
     'timeout',
     "close a client idle for this many seconds, 0 never (Redis's timeout)",
@@ -199,6 +214,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
+    maxClientOutputBytes: defaultMaxClientOutputBytes,
     idleTimeoutSeconds: 0,
     showLogo: false,
     daemonize: false,
