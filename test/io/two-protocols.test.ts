@@ -21,23 +21,29 @@ const longLineBytes = 3 * 1024 * 1024;
  * connection after it. A line split across reads is kept until its newline.
  */
 class LineEchoSession implements ProtocolSession {
-  private partial: Buffer = Buffer.alloc(0);
+  /** The line so far: line[0, length). Grows by doubling, so a long line costs linear time. */
+  private line = new Uint8Array(64);
+  private length = 0;
 
   constructor(private readonly factory: LineEchoFactory) {}
 
   feed(bytes: Uint8Array, offset: number, length: number, out: OutputBuffer): number {
-    let rest = Buffer.concat([this.partial, bytes.subarray(offset, offset + length)]);
-    for (let end = rest.indexOf(newline); end >= 0; end = rest.indexOf(newline)) {
-      const line = rest.subarray(0, end + 1);
-      rest = rest.subarray(end + 1);
-      const quit = line.toString() === 'quit\n';
-      const reply = quit ? Buffer.from('bye\n') : line;
+    for (let i = offset; i < offset + length; i++) {
+      if (this.length === this.line.length) {
+        const grown = new Uint8Array(2 * this.line.length);
+        grown.set(this.line);
+        this.line = grown;
+      }
+      this.line[this.length++] = bytes[i];
+      if (bytes[i] !== newline) continue;
+      const quit = Buffer.from(this.line.subarray(0, this.length)).toString() === 'quit\n';
+      const reply = quit ? Buffer.from('bye\n') : this.line.subarray(0, this.length);
+      this.length = 0;
       const at = out.reserve(reply.length);
       if (at < 0) return SessionStatus.closeNow;
       out.bytes.set(reply, at);
       if (quit) return SessionStatus.closeAfterReplies;
     }
-    this.partial = Buffer.from(rest);
     return SessionStatus.ok;
   }
 
