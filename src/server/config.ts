@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IoUringSwitches } from '../io/transport.js';
+import { maxConfigLineBytes, maxUnixSocketPathBytes, minMaxMemoryBytes } from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
 /**
@@ -33,12 +34,6 @@ export type ServerArgs =
 
 export class ConfigError extends Error {}
 
-/** Longest config-file line the original reads (fgets into 1024 bytes). */
-export const maxConfigLineBytes = 1023;
-/** Longest unix socket path: sockaddr_un.sun_path holds 108 bytes with the terminating NUL. */
-export const maxUnixSocketPathBytes = 107;
-/** Smallest maxmemory accepted. */
-export const minMaxMemoryBytes = 1024 * 1024;
 export const defaultPort = 5995;
 export const version = '0.1.0';
 

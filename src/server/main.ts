@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs, maxPendingOutputBytes } from '../limits.js';
+import { expireCycleMs, maxPendingOutputBytes, shutdownTimeoutMs } from '../limits.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { newServerInfo } from '../server-info.js';
@@ -10,8 +10,6 @@ import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { log } from './log.js';
 
-/** How long a graceful stop may take to flush replies before connections are cut. */
-export const shutdownTimeoutMs = 5000;
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
 
