@@ -32,6 +32,8 @@ export const maxPendingOutputBytes = 1024 * 1024;
 export const initialOutputBytes = 16 * 1024;
 /** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
+/** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */
+export const idleCheckMs = 1000;
 
 // Configuration (fkvs-server)
 /** Longest config-file line the original reads (fgets into 1024 bytes). */

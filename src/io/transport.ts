@@ -40,6 +40,8 @@ class ConnectionState {
   /** Closed by us (at its session's request): its further data is ignored. */
   closing = false;
   listed = false;
+  /** When its last bytes arrived, or it opened (Unix ms): what closeIdle compares. */
+  lastActiveMs = 0;
 
   constructor(public out: OutputBuffer) {}
 }
@@ -129,6 +131,22 @@ export class Transport {
     native.destroy();
   }
 
+  /**
+   * Closes every connection that sent nothing for more than idleMs (after the replies it is
+   * owed): Redis's `timeout`. Returns how many it closed.
+   */
+  closeIdle(nowMs: number, idleMs: number): number {
+    let closed = 0;
+    this.connections.forEach((state, id) => {
+      if (state === undefined || state.closing || state.session === null) return;
+      if (nowMs - state.lastActiveMs <= idleMs) return;
+      state.closing = true;
+      this.native.close(id, true);
+      closed++;
+    });
+    return closed;
+  }
+
   private onEvents(count: number): void {
     this.now = Date.now();
     dispatchEvents(this.records, count, this.events);
@@ -151,6 +169,7 @@ export class Transport {
     state.closing = false;
     state.listed = false;
     state.session = factory.open(id);
+    state.lastActiveMs = this.now;
     this.counters.connectedClients++;
   }
 
@@ -169,6 +188,7 @@ export class Transport {
   private received(id: number, offset: number, length: number): void {
     const state = this.connections[id];
     if (state === undefined || state.closing) return;
+    state.lastActiveMs = this.now;
     const status = state.session!.feed(this.area, offset, length, state.out, this.now);
     if (status === SessionStatus.ok) {
       if (state.out.pendingBytes > 0 && !state.listed) {

@@ -23,6 +23,8 @@ export interface ServerConfig {
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
+  /** Seconds a client may stay idle before it is closed (Redis's `timeout`); 0: never. */
+  idleTimeoutSeconds: number;
   showLogo: boolean;
   daemonize: boolean;
 }
@@ -138,6 +140,15 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  integerKey(
+    'timeout',
+    "close a client idle for this many seconds, 0 never (Redis's timeout)",
+    0,
+    2147483647,
+    (c, v) => {
+      c.idleTimeoutSeconds = v;
+    },
+  ),
   booleanKey('verbose', "accepted for the original's server.conf; fkvs has no debug output", () => {}),
   booleanKey('show-logo', 'print logo.txt from the working directory at start-up', (c, v) => {
     c.showLogo = v;
@@ -167,6 +178,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
+    idleTimeoutSeconds: 0,
     showLogo: false,
     daemonize: false,
   };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs, maxPendingOutputBytes, shutdownTimeoutMs } from '../limits.js';
+import { expireCycleMs, idleCheckMs, maxPendingOutputBytes, shutdownTimeoutMs } from '../limits.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { newServerInfo } from '../server-info.js';
@@ -74,12 +74,16 @@ function serve(config: ServerConfig): void {
   }
   // Handlers before the ready lines: a client that reacts to them at once may also stop us at once.
   const expiry = setInterval(() => store.expireCycle(Date.now()), expireCycleMs);
+  const idleMs = config.idleTimeoutSeconds * 1000;
+  const idleCheck =
+    idleMs > 0 ? setInterval(() => transport.closeIdle(Date.now(), idleMs), idleCheckMs) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal} received: closing connections and exiting`);
     clearInterval(expiry);
+    if (idleCheck !== null) clearInterval(idleCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     await transport.shutdown(shutdownTimeoutMs);
