@@ -24,8 +24,6 @@ export const StoreRefusal = {
   tooManyKeys: -4,
 } as const;
 
-export const noDeadline = 0;
-
 /** The `hash` argument of a keyed method when the caller has none: the store hashes the key. */
 export const unknownHash = -1;
 
