@@ -36,6 +36,8 @@ export const shutdownTimeoutMs = 5000;
 export const idleCheckMs = 1000;
 
 // Configuration (fkvs-server)
+/** Default max-clients: connections served at once; one more is accepted and closed at once. */
+export const defaultMaxClients = 10000;
 /** Longest config-file line the original reads (fgets into 1024 bytes). */
 export const maxConfigLineBytes = 1023;
 /** Longest unix socket path: sockaddr_un.sun_path holds 108 bytes with the terminating NUL. */

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IoUringSwitches } from '../io/transport.js';
-import { maxConfigLineBytes, maxUnixSocketPathBytes, minMaxMemoryBytes } from '../limits.js';
+import {
+  defaultMaxClients,
+  maxConfigLineBytes,
+  maxUnixSocketPathBytes,
+  minMaxMemoryBytes,
+} from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
 /**
@@ -168,7 +173,7 @@ export function defaultServerConfig(): ServerConfig {
     port: defaultPort,
     bind: '127.0.0.1',
     unixSocket: null,
-    maxClients: 10000,
+    maxClients: defaultMaxClients,
     eventLoopMaxEvents: 100000,
     useIoUring: true,
     ioUring: {
