@@ -9,9 +9,9 @@
 // "label: value unit"; bench/repeat.ts runs it several times and prints medians (`npm run bench:store`).
 import { bench, do_not_optimize, run } from 'mitata';
 import xxhash from 'xxhash-wasm';
+import { maxPrefetchKeys } from '../src/limits.js';
 import { ArenaStore } from '../src/store/arena-store.js';
 import { xxh32 } from '../src/store/hash.js';
-import { maxPrefetchKeys } from '../src/store/store-api.js';
 
 const keyBytes = 16;
 const valueBytes = 16;

@@ -1,8 +1,11 @@
 /**
- * Every limit of fkvs, in one place, with its unit in its name. Wire limits come from the FKVS
- * protocol (shared spec, sections 2.3-2.5); the rest are ours.
+ * Every limit of the TypeScript side of fkvs, in one place, each with its unit in its name, and
+ * each listed in docs/limits.md (test/limits.test.ts keeps the two in step). Wire limits come from
+ * the FKVS protocol (shared spec, sections 2.3-2.5); the rest are ours. The addon's own limits
+ * (receive area, batch records) are in native/.
  */
 
+// The FKVS wire (spec 2.3-2.5)
 /** Size of the u16 big-endian length prefix of every frame. */
 export const framePrefixBytes = 2;
 /** Largest frame, prefix included: the C server's 65536-byte input buffer. */
@@ -15,11 +18,15 @@ export const maxKeyBytes = maxCoreLengthBytes - 3;
 export const maxValueBytes = maxCoreLengthBytes - 5;
 /** Longest seconds string accepted by EXPIRE and SET EX. */
 export const maxSecondsDigits = 31;
+/** Longest decimal of an int64 with its sign: "-9223372036854775808". */
+export const maxInt64DecimalBytes = 20;
 /** KEYS body limit, counting a newline after every line. */
 export const maxKeysListingBytes = 65500;
 /** INFO text limit of the original (a longer text gets the ERROR frame). */
 export const maxInfoTextBytes = 767;
-/** Unsent reply bytes one connection may hold; over it the connection is closed. */
+
+// Connections (fkvs-server)
+/** Unsent reply bytes one FKVS connection may hold; over it the connection is closed (spec 2.3). */
 export const maxPendingOutputBytes = 1024 * 1024;
 /**
  * Reply bytes handed to the addon for one connection past which the transport asks to be told
@@ -30,16 +37,59 @@ export const drainAskBytes = 64 * 1024;
 export const defaultMaxClientOutputBytes = 256 * 1024 * 1024;
 /** First allocation of a connection's output buffer. */
 export const initialOutputBytes = 16 * 1024;
-/** Period of the active expiry cycle. */
-export const expireCycleMs = 100;
+/** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
+export const shutdownTimeoutMs = 5000;
 /** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */
 export const idleCheckMs = 1000;
-/** How long a graceful stop (SIGTERM, SIGINT) may take to flush replies before connections are cut. */
-export const shutdownTimeoutMs = 5000;
 
-// Integers (spec 2.5)
-/** Longest decimal of an int64 with its sign: "-9223372036854775808". */
-export const maxInt64DecimalBytes = 20;
+// Configuration (fkvs-server)
+/** Default max-clients: connections served at once; one more is accepted and closed at once. */
+export const defaultMaxClients = 10000;
+/** Longest config-file line the original reads (fgets into 1024 bytes). */
+export const maxConfigLineBytes = 1023;
+/** Longest unix socket path: sockaddr_un.sun_path holds 108 bytes with the terminating NUL. */
+export const maxUnixSocketPathBytes = 107;
+/** Smallest maxmemory accepted. */
+export const minMaxMemoryBytes = 1024 * 1024;
+/** Redis's default tcp-keepalive. */
+export const defaultTcpKeepaliveSeconds = 300;
+/** Largest tcp-keepalive: Linux takes TCP_KEEPIDLE up to 32767 seconds. */
+export const maxTcpKeepaliveSeconds = 32767;
+
+// The store
+/** Default maxmemory: this share of the RAM the process may use (the machine's, or its cgroup's). */
+export const defaultMaxMemoryShareOfRam = 0.5;
+/** Default key limit: the table then needs 2^28 slots (2 GiB), the most one typed array holds here. */
+export const defaultMaxKeys = 2 ** 27;
+/** Keys per look-ahead (KeyValueStore.prefetch): enough misses to keep the CPU's miss slots busy. */
+export const maxPrefetchKeys = 64;
+/** Period of the active expiry cycle. */
+export const expireCycleMs = 100;
+/** CPU time one active expiry cycle may take; with expireCycleMs = 100 that is at most 5% of a core. */
+export const expireCycleBudgetMs = 5;
+/** Deadline-index slots one active cycle examines at least... */
+export const expireMinScanSlotsPerCycle = 10_000;
+/** ...or 1/expireFullSweepCycles of the index if larger: a full sweep every 5 s at expireCycleMs = 100. */
+export const expireFullSweepCycles = 50;
+/** The cycle scans on while more than this share of what it scanned had expired (mass expiry). */
+export const expireRepeatShare = 0.25;
+
+// fkvs-cli
+/**
+ * Longest command line read (UTF-8 bytes, newline excluded): room for the largest SET frame's key
+ * and value with quotes and spaces; longer piped lines are skipped with an error, never buffered.
+ */
+export const maxCliLineBytes = 2 * maxFrameBytes;
+/** Words per command line, as the original CLI (no command takes more than 5). */
+export const maxCliTokens = 8;
+/** How long fkvs-cli waits for a TCP or unix socket connection to open. */
+export const cliConnectTimeoutMs = 5000;
+/** How long fkvs-cli waits for each reply frame before giving up on the connection. */
+export const cliReplyTimeoutMs = 5000;
+/** Entries kept in ~/.fkvs_cli_history (the original keeps 50). */
+export const cliHistoryEntries = 50;
+/** Longer lines are left out of the history file, so it stays small. */
+export const maxCliHistoryLineBytes = 4096;
 
 // fkvs-benchmark
 /** Connections one benchmark run may open (-c). */

@@ -1,4 +1,11 @@
-import { maxFrameBytes } from '../limits.js';
+import {
+  cliConnectTimeoutMs,
+  cliHistoryEntries,
+  cliReplyTimeoutMs,
+  maxCliLineBytes,
+  maxCliTokens,
+  maxFrameBytes,
+} from '../limits.js';
 import {
   applyClientConfigFile,
   defaultClientConfig,
@@ -7,13 +14,6 @@ import {
 } from './client-config.js';
 import { isCommandVerb } from './commands.js';
 import type { Target } from './connection.js';
-import {
-  cliConnectTimeoutMs,
-  cliHistoryEntries,
-  cliReplyTimeoutMs,
-  maxCliLineBytes,
-  maxCliTokens,
-} from './limits.js';
 import { UsageError } from './usage-error.js';
 
 export interface CliOptions {

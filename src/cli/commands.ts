@@ -1,7 +1,6 @@
-import { maxFrameBytes } from '../limits.js';
+import { maxCliTokens, maxFrameBytes } from '../limits.js';
 import { encodeRequest, requestCoreLength } from '../protocol/fkvs/client-request-encoder.js';
 import { Opcode } from '../protocol/fkvs/constants.js';
-import { maxCliTokens } from './limits.js';
 
 interface CommandSpec {
   verb: string;

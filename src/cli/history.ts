@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { cliHistoryEntries, maxCliHistoryLineBytes } from './limits.js';
+import { cliHistoryEntries, maxCliHistoryLineBytes } from '../limits.js';
 
 /** ~/.fkvs_cli_history: one line per entry, oldest first, as the original's linenoise file. */
 export function historyFile(): string {

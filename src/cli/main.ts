@@ -1,8 +1,8 @@
+import { maxCliLineBytes } from '../limits.js';
 import { encodeRequest } from '../protocol/fkvs/client-request-encoder.js';
 import { Opcode } from '../protocol/fkvs/constants.js';
 import { parseCliArgs } from './args.js';
 import { ConnectionError } from './connection.js';
-import { maxCliLineBytes } from './limits.js';
 import { lineTooLong, readLines } from './line-reader.js';
 import { runRepl } from './repl.js';
 import { LineOutcome, Session } from './session.js';

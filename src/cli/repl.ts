@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
+import { cliHistoryEntries } from '../limits.js';
 import { describeTarget } from './connection.js';
 import { historyFile, loadHistory, saveHistory } from './history.js';
-import { cliHistoryEntries } from './limits.js';
 import { LineOutcome, type Session, type Write } from './session.js';
 
 /**

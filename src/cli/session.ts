@@ -1,6 +1,6 @@
+import { cliConnectTimeoutMs, cliReplyTimeoutMs, maxCliLineBytes } from '../limits.js';
 import { commandHelp, parseCommand } from './commands.js';
 import { Connection, ConnectionError, type Target } from './connection.js';
-import { cliConnectTimeoutMs, cliReplyTimeoutMs, maxCliLineBytes } from './limits.js';
 import { formatReply } from './reply-printer.js';
 import { tokenize } from './tokenizer.js';
 

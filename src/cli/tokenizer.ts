@@ -1,4 +1,4 @@
-import { maxCliTokens } from './limits.js';
+import { maxCliTokens } from '../limits.js';
 
 /** C isspace(): space, \t, \n, \v, \f, \r. */
 function isSpace(c: number): boolean {

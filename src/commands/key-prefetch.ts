@@ -1,9 +1,8 @@
-import { type KeyValueStore, maxPrefetchKeys, unknownHash } from '../store/store-api.js';
+import { maxPrefetchKeys } from '../limits.js';
+import { type KeyValueStore, unknownHash } from '../store/store-api.js';
 
 /** A Request's keyHash when no look-ahead told it: the store hashes the key itself. */
 export const unknownKeyHash = unknownHash;
-/** Keys one look-ahead hands the store at most. */
-export const maxLookAheadKeys = maxPrefetchKeys;
 
 /**
  * Look-ahead for any wire: a protocol lists the keys of the requests it is about to run (byte

@@ -44,7 +44,7 @@ const shutdownPollMs = 5;
 class ConnectionState {
   /** The session of the connection; null once it closed. */
   session: ProtocolSession | null = null;
-  /** Closed by us (at its session's request): its further data is ignored. */
+  /** Closed by us (its session asked, or it was idle): its further data is ignored. */
   closing = false;
   listed = false;
   /** When its last bytes arrived, or it opened (Unix ms): what closeIdle compares. */

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { IoUringSwitches } from '../io/transport.js';
-import { defaultMaxClientOutputBytes } from '../limits.js';
+import {
+  defaultMaxClientOutputBytes,
+  defaultMaxClients,
+  defaultTcpKeepaliveSeconds,
+  maxConfigLineBytes,
+  maxTcpKeepaliveSeconds,
+  maxUnixSocketPathBytes,
+  minMaxMemoryBytes,
+} from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
 /**
@@ -40,17 +48,7 @@ export type ServerArgs =
 
 export class ConfigError extends Error {}
 
-/** Longest config-file line the original reads (fgets into 1024 bytes). */
-export const maxConfigLineBytes = 1023;
-/** Longest unix socket path: sockaddr_un.sun_path holds 108 bytes with the terminating NUL. */
-export const maxUnixSocketPathBytes = 107;
-/** Smallest maxmemory accepted. */
-export const minMaxMemoryBytes = 1024 * 1024;
 export const defaultPort = 5995;
-/** Redis's default tcp-keepalive. */
-export const defaultTcpKeepaliveSeconds = 300;
-/** Largest tcp-keepalive: Linux takes TCP_KEEPIDLE up to 32767 seconds. */
-export const maxTcpKeepaliveSeconds = 32767;
 export const version = '0.1.0';
 
 type Setter = (config: ServerConfig, value: string) => string | null;
@@ -203,7 +201,7 @@ export function defaultServerConfig(): ServerConfig {
     port: defaultPort,
     bind: '127.0.0.1',
     unixSocket: null,
-    maxClients: 10000,
+    maxClients: defaultMaxClients,
     tcpKeepaliveSeconds: defaultTcpKeepaliveSeconds,
     eventLoopMaxEvents: 100000,
     useIoUring: true,

@@ -1,23 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { maxKeyBytes, maxValueBytes } from '../limits.js';
-import { Arena, classSizes, entryHeaderBytes, sizeClassOf } from './arena.js';
 import {
-  ExpiryIndex,
+  defaultMaxKeys,
+  defaultMaxMemoryShareOfRam,
   expireCycleBudgetMs,
   expireFullSweepCycles,
   expireMinScanSlotsPerCycle,
   expireRepeatShare,
-} from './expiry.js';
+  maxKeyBytes,
+  maxValueBytes,
+} from '../limits.js';
+import { Arena, classSizes, entryHeaderBytes, sizeClassOf } from './arena.js';
+import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable } from './hashtable.js';
 import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from './store-api.js';
 
-/** Default maxmemory: this share of the RAM the process may use (the machine's, or its cgroup's). */
-export const defaultMaxMemoryShareOfRam = 0.5;
-/** Default key limit: the table then needs 2^28 slots (2 GiB), the most one typed array holds here. */
-export const defaultMaxKeys = 2 ** 27;
 /**
  * Default of prefetchMinTableBytes: from a table of this size on (256K slots, from about 100K
  * keys) prefetch, the look-ahead over a batch of keys, pays for itself; on smaller tables, which

@@ -1,20 +1,9 @@
-/**
- * The active cycle sweeps the deadline index in order from a cursor (cheaper and surer than Redis's
- * random sampling: every deadline is examined within expireFullSweepCycles cycles).
- * At least this many slots are examined per cycle...
- */
-export const expireMinScanSlotsPerCycle = 10_000;
-/** ...or 1/expireFullSweepCycles of the index if larger: a full sweep every 5 s at expireCycleMs = 100. */
-export const expireFullSweepCycles = 50;
-/** The cycle scans on while more than this share of what it scanned had expired (mass expiry). */
-export const expireRepeatShare = 0.25;
-/** CPU time one active cycle may take; with expireCycleMs = 100 that is at most 5% of a core. */
-export const expireCycleBudgetMs = 5;
 const initialSlots = 1024;
 
 /**
- * Entries that have a deadline, as a dense array of (entry address, deadline ms), so the active
- * cycle can sample them at random. Slots are 1-based (0 = "no deadline" in the entry header);
+ * Entries that have a deadline, as a dense array of (entry address, deadline ms), which the active
+ * cycle sweeps in order from a cursor: cheaper and surer than Redis's random sampling, since every
+ * deadline is examined within expireFullSweepCycles cycles (limits.ts). Slots are 1-based (0 = "no deadline" in the entry header);
  * removal moves the last slot into the hole, and the caller re-points that entry.
  */
 export class ExpiryIndex {

@@ -10,7 +10,6 @@ export const hardMaxLoadFactor = 0.9;
  */
 export const resizeSlotsPerWrite = 16;
 export const initialTableSlots = 1024;
-export const slotBytes = 8;
 
 /**
  * Open addressing with linear probing over one Uint32Array of (hash, entry address) pairs; address

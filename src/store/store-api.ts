@@ -24,11 +24,6 @@ export const StoreRefusal = {
   tooManyKeys: -4,
 } as const;
 
-export const noDeadline = 0;
-
-/** Keys per prefetch call of the dispatcher's look-ahead: enough misses to keep the CPU's miss slots busy. */
-export const maxPrefetchKeys = 64;
-
 /** The `hash` argument of a keyed method when the caller has none: the store hashes the key. */
 export const unknownHash = -1;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadHistory, saveHistory } from '../../src/cli/history.js';
-import { cliHistoryEntries, maxCliHistoryLineBytes } from '../../src/cli/limits.js';
+import { cliHistoryEntries, maxCliHistoryLineBytes } from '../../src/limits.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fkvs-cli-history-'));
 

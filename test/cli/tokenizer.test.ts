@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { maxCliTokens } from '../../src/cli/limits.js';
 import { tokenize } from '../../src/cli/tokenizer.js';
+import { maxCliTokens } from '../../src/limits.js';
 
 test('words split on any C whitespace', () => {
   assert.deepEqual(tokenize('  SET\tk \x0b v\r'), ['SET', 'k', 'v']);

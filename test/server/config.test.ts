@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { maxConfigLineBytes } from '../../src/limits.js';
 import {
   ConfigError,
   defaultServerConfig,
-  maxConfigLineBytes,
   parseServerArgs,
   type ServerConfig,
 } from '../../src/server/config.js';

@@ -1,10 +1,10 @@
-import { type KeyPrefetch, maxLookAheadKeys, unknownKeyHash } from '../../commands/key-prefetch.js';
-import { framePrefixBytes } from '../../limits.js';
+import { type KeyPrefetch, unknownKeyHash } from '../../commands/key-prefetch.js';
+import { framePrefixBytes, maxPrefetchKeys } from '../../limits.js';
 import { fkvsKeyOffset } from './request-decoder.js';
 
 /**
  * The look-ahead of the FKVS dispatcher: while the frames of one received chunk run, tells the
- * store the keys of the next complete frames, up to maxLookAheadKeys at a time, so that their
+ * store the keys of the next complete frames, up to maxPrefetchKeys at a time, so that their
  * cache misses overlap (KeyPrefetch); then hands each frame the hash of its key, so the store
  * does not hash it again.
  */
@@ -14,7 +14,7 @@ export class LookAhead {
   private chunkEnd = 0;
   private lookedTo = 0;
   /** Where the frames of the keys of the last look-ahead start, in frame order (the keys are in prefetch). */
-  private readonly keyFrames = new Int32Array(maxLookAheadKeys);
+  private readonly keyFrames = new Int32Array(maxPrefetchKeys);
   private keyCount = 0;
   /** The first of those keys whose frame has not run yet. */
   private nextKey = 0;
@@ -53,13 +53,13 @@ export class LookAhead {
     return this.prefetch.hashes[k];
   }
 
-  /** Tells the store the keys of the complete frames from `at` (a frame start) on, up to maxLookAheadKeys of them. */
+  /** Tells the store the keys of the complete frames from `at` (a frame start) on, up to maxPrefetchKeys of them. */
   private lookAhead(bytes: Uint8Array, at: number): void {
     const end = this.chunkEnd;
     const prefetch = this.prefetch;
     let pos = at;
     let count = 0;
-    while (count < maxLookAheadKeys && end - pos >= framePrefixBytes) {
+    while (count < maxPrefetchKeys && end - pos >= framePrefixBytes) {
       const core = (bytes[pos] << 8) | bytes[pos + 1];
       if (end - pos < framePrefixBytes + core) break;
       const key = fkvsKeyOffset(bytes, pos, core);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { maxPrefetchKeys } from '../../../src/limits.js';
 import { ArenaStore } from '../../../src/store/arena-store.js';
-import { maxPrefetchKeys, unknownHash } from '../../../src/store/store-api.js';
+import { unknownHash } from '../../../src/store/store-api.js';
 import { frame, hex, rep, req, Session } from '../../support/fkvs.js';
 import { MapStore } from '../../support/map-store.js';
 
