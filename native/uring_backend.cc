@@ -161,7 +161,6 @@ class UringBackend final : public ConnectionBackend {
     return id;
   }
 
-
   int collect(int32_t* records, int max_records) override {
     uint64_t ignored;
     if (read(event_fd_, &ignored, sizeof(ignored)) > 0) counters.syscalls++;

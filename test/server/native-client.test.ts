@@ -104,6 +104,17 @@ async function withClient(
   }
 }
 
+/** The client listens on TCP and a node socket connects to it: the socket and the accepted id. */
+async function acceptPeer(client: NativeClient): Promise<{ peer: net.Socket; id: number }> {
+  const port = await freePort();
+  client.native.listenTcp('127.0.0.1', port);
+  const peer = net.connect(port, '127.0.0.1');
+  peer.on('error', () => {});
+  await client.until('open', () => client.opened.size === 1);
+  const [id] = client.opened.keys();
+  return { peer, id };
+}
+
 for (const backend of backends) {
   describe(`the native transport as a client, ${backend} backend`, () => {
     for (const where of ['tcp', 'tcp6', 'unix'] as const) {
@@ -194,12 +205,7 @@ for (const backend of backends) {
         backend,
         0,
         async (client) => {
-          const port = await freePort();
-          client.native.listenTcp('127.0.0.1', port);
-          const peer = net.connect(port, '127.0.0.1');
-          peer.on('error', () => {});
-          await client.until('open', () => client.opened.size === 1);
-          const [id] = client.opened.keys();
+          const { peer, id } = await acceptPeer(client);
           client.native.pauseReading(id);
           peer.write(Buffer.alloc(100, 1));
           await new Promise((resolve) => setTimeout(resolve, 200));
@@ -225,13 +231,8 @@ for (const backend of backends) {
         backend,
         0,
         async (client) => {
-          const port = await freePort();
-          client.native.listenTcp('127.0.0.1', port);
-          const peer = net.connect(port, '127.0.0.1');
-          peer.on('error', () => {});
+          const { peer, id } = await acceptPeer(client);
           peer.pause(); // reads nothing until resumed
-          await client.until('open', () => client.opened.size === 1);
-          const [id] = client.opened.keys();
           client.native.notifyDrained(id);
           await client.until('drained at once: nothing queued', () => client.drained.get(id) === 1);
           // Fill the kernel's buffers until bytes stay queued in the addon (under its 1 MiB cap).
