@@ -22,3 +22,7 @@ export const maxManifestLineBytes = 1024;
 export const maxManifestBytes = 1024 * 1024;
 /** Bytes of a key quoted in an error message; longer keys are cut with "...". */
 export const maxQuotedKeyBytes = 64;
+/** Bytes the append-only log buffer may hold before it is written out: far above one loop turn's writes. */
+export const maxLogBufferBytes = 256 * 1024 * 1024;
+/** First allocation of the append-only log buffer. */
+export const initialLogBufferBytes = 64 * 1024;
