@@ -141,35 +141,27 @@ export function splitArgs(line: string): string[] | null {
     let quote = '';
     for (;;) {
       const c = line[i];
-      if (quote === '"') {
+      if (quote !== '') {
         if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+        const next = line[i + 1];
+        if (
+          quote === '"' &&
+          c === '\\' &&
+          next === 'x' &&
+          /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))
+        ) {
           word += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
           i += 4;
           continue;
         }
-        if (c === '\\' && i + 1 < line.length) {
-          word += escapes[line[i + 1]] ?? line[i + 1];
+        // In double quotes a backslash escapes any character (C escapes); in single quotes only a quote.
+        if (c === '\\' && next !== undefined && (quote === '"' || next === "'")) {
+          word += quote === '"' ? (escapes[next] ?? next) : next;
           i += 2;
           continue;
         }
-        if (c === '"') {
-          if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
-          quote = '';
-          i++;
-          break;
-        }
-        word += c;
-        i++;
-      } else if (quote === "'") {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === "'") {
-          word += "'";
-          i += 2;
-          continue;
-        }
-        if (c === "'") {
-          if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
+        if (c === quote) {
+          if (next !== undefined && !isSpace(next)) return null;
           quote = '';
           i++;
           break;

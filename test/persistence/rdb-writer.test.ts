@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import { integerEncodable, RdbWriter } from '../../src/persistence/rdb-writer.js';
 import { writeStoreSnapshot } from '../../src/persistence/store-snapshot.js';
 import { ArenaStore } from '../../src/store/arena-store.js';
-import { RedisServer, readStrings, requireRedisTools, tempDir } from '../support/redis-server.js';
+import {
+  assertRedisLoads,
+  RedisServer,
+  readStrings,
+  requireRedisTools,
+  tempDir,
+} from '../support/redis-server.js';
 import { byDatabase, fixedAux, sampleEntries, writeRdb } from './rdb-fixtures.js';
 
 const nowMs = Date.now();
@@ -72,25 +78,7 @@ test('RDB writer: redis-check-rdb accepts the file and redis-server 7.0 loads it
   const check = execFileSync('redis-check-rdb', [path], { encoding: 'utf8' });
   assert.match(check, /RDB looks OK/);
 
-  const server = await RedisServer.start(dir, ['--dbfilename', 'dump.rdb']);
-  try {
-    const client = await server.connect();
-    const expected = byDatabase(entries);
-    for (const db of [0, 1, 3, 15]) {
-      const actual = await readStrings(client, db);
-      const want = expected.get(db) ?? new Map();
-      assert.equal(actual.size, want.size, `keys in db ${db}`);
-      for (const [key, { value, deadlineMs }] of want) {
-        const got = actual.get(key);
-        assert.ok(got, `db ${db} key ${JSON.stringify(key)} missing`);
-        assert.ok(got.value.equals(value), `db ${db} key ${JSON.stringify(key)}: value differs`);
-        assert.equal(got.deadlineMs, deadlineMs, `db ${db} key ${JSON.stringify(key)}: deadline`);
-      }
-    }
-    client.close();
-  } finally {
-    await server.stop();
-  }
+  await assertRedisLoads(dir, ['--dbfilename', 'dump.rdb'], byDatabase(entries));
 });
 
 test('RDB writer: redis-check-rdb rejects the file once one byte of it is changed (the check above can fail)', () => {

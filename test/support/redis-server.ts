@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
@@ -197,4 +198,32 @@ export async function readStrings(
     result.set(key.toString('latin1'), { value, deadlineMs: Math.max(deadline, 0) });
   }
   return result;
+}
+
+/** db -> key (latin1) -> value and absolute deadline (0: none). */
+export type StringContents = Map<number, Map<string, { value: Buffer; deadlineMs: number }>>;
+
+/**
+ * Starts redis-server in dir with args (it loads what is there), and asserts that databases 0-15
+ * hold exactly the expected string keys, values and deadlines.
+ */
+export async function assertRedisLoads(dir: string, args: string[], expected: StringContents): Promise<void> {
+  const server = await RedisServer.start(dir, args);
+  try {
+    const client = await server.connect();
+    for (let db = 0; db < 16; db++) {
+      const actual = await readStrings(client, db);
+      const want = expected.get(db) ?? new Map();
+      assert.equal(actual.size, want.size, `keys in db ${db}`);
+      for (const [key, { value, deadlineMs }] of want) {
+        const got = actual.get(key);
+        assert.ok(got, `db ${db} key ${JSON.stringify(key)} missing`);
+        assert.ok(got.value.equals(value), `db ${db} key ${JSON.stringify(key)}: value differs`);
+        assert.equal(got.deadlineMs, deadlineMs, `db ${db} key ${JSON.stringify(key)}: deadline`);
+      }
+    }
+    client.close();
+  } finally {
+    await server.stop();
+  }
 }
