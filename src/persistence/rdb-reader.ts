@@ -50,13 +50,14 @@ export class RdbLoadError extends Error {
     readonly fileName: string,
     readonly offset: number,
     readonly reason: string,
+    message = `${fileName}: ${reason} at offset ${offset}; check the file with: redis-check-rdb ${fileName}`,
   ) {
-    super(`${fileName}: ${reason} at offset ${offset}; check the file with: redis-check-rdb ${fileName}`);
+    super(message);
     this.name = 'RdbLoadError';
   }
 }
 
-/** A key of a type fkvs does not hold (stops the load unless skipOtherTypes). */
+/** A key of a type fkvs does not hold (stops the load unless skipOtherTypes): the file is sound, so no check is suggested. */
 export class RdbUnsupportedTypeError extends RdbLoadError {
   constructor(
     fileName: string,
@@ -66,10 +67,12 @@ export class RdbUnsupportedTypeError extends RdbLoadError {
     readonly typeName: string,
     readonly rdbType: number,
   ) {
+    const reason = `key ${key} in database ${db} is a ${typeName} (RDB type ${rdbType}), and fkvs holds strings only`;
     super(
       fileName,
       offset,
-      `key ${key} in database ${db} is a ${typeName} (RDB type ${rdbType}), and fkvs holds strings only`,
+      reason,
+      `${fileName}: ${reason} (offset ${offset}); keys of other types can be skipped, counted`,
     );
     this.name = 'RdbUnsupportedTypeError';
   }
