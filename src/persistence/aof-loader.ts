@@ -33,8 +33,13 @@ export interface AofFileLoadOptions {
   /** What an error tells the operator to run, e.g. "redis-check-aof --fix appendonlydir/appendonly.aof.manifest". */
   checkCommand: string;
   sink: CommandSink;
-  /** Where an RDB part (a .base.rdb file, or an RDB preamble) loads; fileName is set per file. */
-  rdb: Omit<RdbLoadOptions, 'fileName'>;
+  /**
+   * Where an RDB part (a .base.rdb file, or an RDB preamble) loads. It keeps its expired keys, as
+   * Redis loads a base: the commands after it may touch them (an INCR logged while the key lived).
+   * For the same reason nothing may expire while the commands replay: the stores' nowMs stays 0
+   * until the load ends (Redis's expireIfNeeded does nothing while loading).
+   */
+  rdb: Omit<RdbLoadOptions, 'fileName' | 'nowMs'>;
   /** aof-load-truncated yes: a file that ends inside a command loads up to the last whole one. */
   loadTruncated: boolean;
 }
@@ -128,7 +133,11 @@ class AofReader {
       Buffer.from(w.bytes.subarray(w.pos, w.pos + 5)).toString('latin1') === rdbMagic
     ) {
       try {
-        this.result.rdb = loadRdb(w, { ...this.options.rdb, fileName: this.options.fileName });
+        this.result.rdb = loadRdb(w, {
+          ...this.options.rdb,
+          fileName: this.options.fileName,
+          nowMs: Number.NEGATIVE_INFINITY,
+        });
       } catch (error) {
         if (error instanceof RdbLoadError && error.constructor === RdbLoadError) {
           throw new AofLoadError(
@@ -376,7 +385,7 @@ export interface AofDirLoadOptions {
   /** appendfilename: the manifest is <aofName>.manifest. */
   aofName: string;
   sink: CommandSink;
-  rdb: Omit<RdbLoadOptions, 'fileName'>;
+  rdb: Omit<RdbLoadOptions, 'fileName' | 'nowMs'>;
   loadTruncated: boolean;
 }
 

@@ -22,7 +22,7 @@ import type { ReadWindow } from './read-window.js';
 export interface RdbLoadOptions {
   /** The store of database db, or undefined when db is beyond the databases configured. */
   storeFor(db: number): KeyValueStore | undefined;
-  /** Keys whose deadline is at or before this (Unix ms) are not loaded (as a Redis master does). */
+  /** Keys whose deadline is at or before this (Unix ms) are not loaded (as a Redis master does); -Infinity keeps them all. */
   nowMs: number;
   /** Leave out keys of other types (and function libraries), counted, instead of stopping at the first. */
   skipOtherTypes: boolean;

@@ -21,7 +21,7 @@ import {
   tempDir,
 } from '../support/redis-server.js';
 import { CommandModel } from './command-model.js';
-import { everyByte } from './rdb-fixtures.js';
+import { everyByte, fixedAux, writeRdb } from './rdb-fixtures.js';
 
 const nowMs = Date.now();
 const b = (text: string) => Buffer.from(text);
@@ -32,7 +32,7 @@ function loadDir(dir: string): { model: CommandModel; files: AofFileLoadResult[]
     dir,
     aofName: defaultAofName,
     sink: model.sink,
-    rdb: { storeFor: model.storeFor, nowMs, skipOtherTypes: false },
+    rdb: { storeFor: model.storeFor, skipOtherTypes: false },
     loadTruncated: true,
   });
   assert.ok(loaded, `no manifest in ${dir}`);
@@ -183,7 +183,7 @@ function loadBytes(
       fileName: 'appendonly.aof.1.incr.aof',
       checkCommand: 'redis-check-aof --fix appendonlydir/appendonly.aof.manifest',
       sink,
-      rdb: { storeFor: () => undefined, nowMs, skipOtherTypes: false },
+      rdb: { storeFor: () => undefined, skipOtherTypes: false },
       loadTruncated: options.loadTruncated ?? true,
     },
   );
@@ -311,7 +311,7 @@ test('AOF loader: only the last file of a directory may be truncated', () => {
     dir: aofDir,
     aofName: defaultAofName,
     sink: () => {},
-    rdb: { storeFor: () => undefined, nowMs, skipOtherTypes: false },
+    rdb: { storeFor: () => undefined, skipOtherTypes: false },
     loadTruncated: true,
   });
   assert.equal(loaded?.files[1].truncatedBytes, cut.length - loaded!.files[1].validBytes);
@@ -322,7 +322,7 @@ test('AOF loader: only the last file of a directory may be truncated', () => {
         dir: aofDir,
         aofName: defaultAofName,
         sink: () => {},
-        rdb: { storeFor: () => undefined, nowMs, skipOtherTypes: false },
+        rdb: { storeFor: () => undefined, skipOtherTypes: false },
         loadTruncated: true,
       }),
     (error: unknown) =>
@@ -336,9 +336,42 @@ test('AOF loader: only the last file of a directory may be truncated', () => {
       dir: join(dir, 'none'),
       aofName: defaultAofName,
       sink: () => {},
-      rdb: { storeFor: () => undefined, nowMs, skipOtherTypes: false },
+      rdb: { storeFor: () => undefined, skipOtherTypes: false },
       loadTruncated: true,
     }),
     null,
   );
+});
+
+test('AOF loader: a base keeps its expired keys, as Redis loads one, so the commands after it apply as they did', () => {
+  const dir = tempDir('aof-expired-base');
+  const aofDir = join(dir, 'appendonlydir');
+  mkdirSync(aofDir);
+  const past = nowMs - 60_000;
+  writeFileSync(
+    join(aofDir, 'appendonly.aof.1.base.rdb'),
+    writeRdb([{ db: 0, key: b('counter'), value: b('5'), deadlineMs: past }], {
+      aux: { ...fixedAux, aofBase: true },
+    }).file,
+  );
+  // Logged while the key lived; replayed after its deadline, it must find 5, not start from nothing.
+  writeFileSync(
+    join(aofDir, 'appendonly.aof.1.incr.aof'),
+    '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*2\r\n$4\r\nincr\r\n$7\r\ncounter\r\n',
+  );
+  writeFileSync(
+    join(aofDir, `${defaultAofName}.manifest`),
+    'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
+  );
+  const { model, files } = loadDir(aofDir);
+  assert.equal(files[0].rdb?.keysLoaded, 1);
+  const store = model.storeFor(0);
+  const handle = store.findIncludingExpired(b('counter'), 0, 7);
+  assert.ok(handle >= 0);
+  const at = store.valueOffset(handle);
+  assert.equal(
+    Buffer.from(store.valueBytes(handle).subarray(at, at + store.valueLength(handle))).toString(),
+    '6',
+  );
+  assert.equal(store.deadline(handle), past);
 });

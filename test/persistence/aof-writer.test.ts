@@ -117,7 +117,7 @@ for (const baseFormat of ['rdb', 'aof'] as const) {
       dir: aofDir,
       aofName: defaultAofName,
       sink: model.sink,
-      rdb: { storeFor: model.storeFor, nowMs, skipOtherTypes: false },
+      rdb: { storeFor: model.storeFor, skipOtherTypes: false },
       loadTruncated: false,
     });
     assert.ok(loaded);
