@@ -67,7 +67,7 @@ export class AofLoadError extends Error {
     readonly checkCommand: string,
   ) {
     super(
-      `Bad file format reading the append only file ${fileName} at offset ${offset}: ${reason}. ` +
+      `Cannot load the append only file ${fileName}: ${reason} at offset ${offset}. ` +
         `Make a backup of the file, then check it with: ${checkCommand}`,
     );
     this.name = 'AofLoadError';
