@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 / Ubuntu 22.04+ machine to build, test and run fkvs: system packages
-# (liburing-dev and a C++ toolchain), npm ci, and the build. Safe to run again; sudo only when not root.
+# (liburing-dev and a C++ toolchain; redis-server and redis-tools, which the persistence tests and
+# bench:e2e run as the reference), npm ci, and the build. Safe to run again; sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev g++ make python3 pkg-config)
+packages=(liburing-dev g++ make python3 pkg-config redis-server redis-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; then
-    echo "setup: could not install ${missing[*]}; continuing (without liburing the server runs on epoll only)" >&2
+    echo "setup: could not install ${missing[*]}; continuing (without liburing the server runs on epoll only; without redis-server and redis-tools the persistence tests fail)" >&2
   fi
 fi
 

@@ -13,6 +13,7 @@ const below: Record<string, (target: string, floorOfTarget: string) => boolean> 
   base: () => false,
   store: (_, floor) => floor === 'base',
   commands: (_, floor) => floor === 'base' || floor === 'store',
+  persistence: (_, floor) => floor === 'base' || floor === 'store',
   protocol: (target, floor) =>
     floor === 'base' ||
     floor === 'commands' ||
