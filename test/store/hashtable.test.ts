@@ -5,7 +5,10 @@ import { HashTable, maxLoadFactor } from '../../src/store/hashtable.js';
 
 /** Keys are 4-byte big-endian numbers; hashes are chosen by the test, so collisions are forced. */
 function setup(initialSlots: number, mayGrow = () => true) {
-  const arena = new Arena(() => true);
+  const arena = new Arena(
+    () => true,
+    () => assert.fail('nothing compacts'),
+  );
   const table = new HashTable(arena, mayGrow, initialSlots);
   const keyOf = (n: number) => new Uint8Array([n >>> 24, n >>> 16, n >>> 8, n]);
   const add = (n: number, hash: number) => {
