@@ -263,6 +263,21 @@ export class ArenaStore implements KeyValueStore {
     );
   }
 
+  scan(
+    cursor: number,
+    count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number {
+    const arena = this.arena;
+    const expiry = this.expiry;
+    const nowMs = this.nowMs;
+    return this.table.scan(cursor, count, (address) => {
+      const slot = arena.expirySlot(address);
+      if (slot !== 0 && expiry.deadline(slot) <= nowMs) return;
+      visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
+    });
+  }
+
   expireCycle(nowMs: number): number {
     const expiry = this.expiry;
     const started = performance.now();
