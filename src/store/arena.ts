@@ -196,19 +196,22 @@ export class Arena {
 
   /** Frees an entry, with its out-of-line array. */
   release(address: number): void {
-    if (this.isLarge(address)) {
+    const c = this.inlineClass(address);
+    if (c < 0) {
       this.dropLarge(this.readU32(address, 8));
       this.free(address, largeStubClass);
     } else {
-      this.free(address, sizeClassOf(entryHeaderBytes + this.keyLength(address) + this.valueLength(address)));
+      this.free(address, c);
     }
   }
 
-  /** Size class of a live entry's block. */
-  entryClass(address: number): number {
-    return this.isLarge(address)
-      ? largeStubClass
-      : sizeClassOf(entryHeaderBytes + this.keyLength(address) + this.valueLength(address));
+  /** Size class of an in-line entry's block; -1 for an out-of-line entry (whose stub is of largeStubClass). */
+  inlineClass(address: number): number {
+    const bytes = this.chunks[address >>> unitShift];
+    const o = (address & slotMask) << 3;
+    const keyLength = bytes[o] | (bytes[o + 1] << 8);
+    if (keyLength === largeKeyMarker) return -1;
+    return classOfUnits[(entryHeaderBytes + keyLength + (bytes[o + 2] | (bytes[o + 3] << 8)) + 7) >> 3];
   }
 
   isLarge(address: number): boolean {
