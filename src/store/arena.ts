@@ -304,26 +304,34 @@ export class Arena {
   }
 
   /**
-   * Memory for an out-of-line array: from the system, else from chunks given back, emptied by
-   * compaction if need be (this may move entries: see `moves`). False when even that falls short.
+   * Memory for an out-of-line array: from the system, else from chunks given back: chunks whose
+   * pages are all in the pool, else a chunk drained by moving its entries into pool pages
+   * elsewhere, compacting classes a page at a time until some chunk can be (this may move
+   * entries: see `moves`). Each chunk given back costs at most one chunk of moves and
+   * pagesPerChunk page compactions (the pool gains a page per compaction; once it holds a chunk's
+   * worth, any chunk with a pool page can be drained). False when even that falls short.
    */
   private reserveOutsidePages(bytes: number): boolean {
     while (!this.mayReserve(bytes)) {
       if (this.releaseEmptyChunks() > 0) continue;
-      while (this.compactOnePage()) {} // the classes' free blocks, a page at a time, into the pool
-      let best = -1;
-      for (let chunk = 1; chunk < this.chunks.length; chunk++) {
-        const pool = this.chunkPoolPages[chunk];
-        const live = this.chunkPages[chunk] - pool;
-        // Its live pages must fit in the pool's pages elsewhere.
-        if (pool > 0 && live <= this.poolPages - pool && (best < 0 || pool > this.chunkPoolPages[best])) {
-          best = chunk;
-        }
-      }
-      if (best < 0) return false;
-      this.drainChunk(best);
+      const chunk = this.drainableChunk();
+      if (chunk > 0) this.drainChunk(chunk);
+      else if (!this.compactOnePage()) return false;
     }
     return true;
+  }
+
+  /** The chunk with the most pool pages whose other pages fit in the pool's pages elsewhere; 0: none. */
+  private drainableChunk(): number {
+    let best = 0;
+    for (let chunk = 1; chunk < this.chunks.length; chunk++) {
+      const pool = this.chunkPoolPages[chunk];
+      const live = this.chunkPages[chunk] - pool;
+      if (pool > 0 && live <= this.poolPages - pool && (best === 0 || pool > this.chunkPoolPages[best])) {
+        best = chunk;
+      }
+    }
+    return best;
   }
 
   /** Moves every entry out of a chunk (into pages elsewhere) and gives the chunk back. */
