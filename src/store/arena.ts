@@ -145,11 +145,6 @@ export class Arena {
     return n;
   }
 
-  /** Reserved page bytes holding no entry (the pool's pages and the free blocks of classes). */
-  get bytesFree(): number {
-    return this.pageBytesReserved + this.largeBytes - this.bytesUsed;
-  }
-
   /**
    * How far below its limit the arena may refuse an in-line entry: each class strands less than a
    * page of free blocks, the last chunk taken may be short of the limit by less than a page, and
@@ -382,16 +377,6 @@ export class Arena {
     this.chunkPoolPages[chunk] = 0;
     this.pageBytesReserved -= pages * pageBytes;
     this.freeChunkSlots.push(chunk);
-  }
-
-  /** The array holding an entry's key and value. */
-  chunkOf(address: number): Uint8Array {
-    return this.chunks[address >>> unitShift];
-  }
-
-  /** Byte offset of an entry inside its chunk. */
-  offsetOf(address: number): number {
-    return (address & slotMask) << 3;
   }
 
   /** The array and offset of an entry's key (out of line: its own array, from 0). */
