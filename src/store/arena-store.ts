@@ -11,7 +11,7 @@ import {
   maxKeyBytes,
   maxValueBytes,
 } from '../limits.js';
-import { Arena, classSizes, entryHeaderBytes, sizeClassOf } from './arena.js';
+import { Arena, entryHeaderBytes, largeStubClass, maxInlineEntryBytes, sizeClassOf } from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable } from './hashtable.js';
@@ -47,6 +47,11 @@ export interface ArenaStoreOptions {
   hashSeed?: number;
   /** prefetchHelps from this table size on (bytes); 0: always. */
   prefetchMinTableBytes?: number;
+  /**
+   * Largest value stored (bytes); larger ones are refused with valueTooLarge. Defaults to what an
+   * FKVS frame carries; the Redis front passes proto-max-bulk-len.
+   */
+  maxValueBytes?: number;
 }
 
 /**
@@ -56,6 +61,7 @@ export interface ArenaStoreOptions {
 export class ArenaStore implements KeyValueStore {
   readonly maxMemoryBytes: number;
   readonly maxKeys: number;
+  readonly maxValueBytes: number;
   private readonly prefetchMinTableBytes: number;
   private readonly seed: number;
   private readonly arena: Arena;
@@ -68,10 +74,15 @@ export class ArenaStore implements KeyValueStore {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
     this.maxKeys = options.maxKeys ?? defaultMaxKeys;
     this.prefetchMinTableBytes = options.prefetchMinTableBytes ?? defaultPrefetchMinTableBytes;
+    this.maxValueBytes = options.maxValueBytes ?? maxValueBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
-    const mayReserve = (bytes: number) => this.bytesReserved() + bytes <= this.maxMemoryBytes;
-    this.arena = new Arena(mayReserve);
+    // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
+    // emptied altogether.
+    const mayReserve = (bytes: number) =>
+      this.bytesReserved() + bytes <= this.maxMemoryBytes ||
+      (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + bytes <= this.maxMemoryBytes);
+    this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
     this.table = new HashTable(this.arena, mayReserve);
     this.expiry = new ExpiryIndex(mayReserve);
   }
@@ -81,6 +92,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
+    if (keyLength > maxKeyBytes) return -1; // never stored; and 0xfffe is the out-of-line marker
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
@@ -99,9 +111,24 @@ export class ArenaStore implements KeyValueStore {
     keyLength: number,
     knownHash = unknownHash,
   ): number {
+    if (keyLength > maxKeyBytes) return -1;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
+  }
+
+  /**
+   * A write refused for memory comes within this many bytes of maxMemoryBytes (bytes used, plus
+   * the table and deadline index, plus the write): the arena's fragmentation margin
+   * (docs/store.md). A value stored out of line may find a chunk (chunkBytes) less.
+   */
+  get fragmentationMarginBytes(): number {
+    return this.arena.marginBytes;
+  }
+
+  /** Bytes of the table and the deadline index. */
+  get indexBytes(): number {
+    return this.table.bytesReserved + this.expiry.bytesReserved;
   }
 
   get prefetchHelps(): boolean {
@@ -120,11 +147,11 @@ export class ArenaStore implements KeyValueStore {
   }
 
   valueBytes(handle: number): Uint8Array {
-    return this.arena.chunkOf(handle);
+    return this.arena.valueBytes(handle);
   }
 
   valueOffset(handle: number): number {
-    return this.arena.offsetOf(handle) + entryHeaderBytes + this.arena.keyLength(handle);
+    return this.arena.valueOffset(handle);
   }
 
   valueLength(handle: number): number {
@@ -142,41 +169,62 @@ export class ArenaStore implements KeyValueStore {
     knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
-    if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
+    if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
+    const table = this.table;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
-    let address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
+    const large = entryBytes > maxInlineEntryBytes;
+    const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
+    let address = table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
       return StoreRefusal.outOfMemory;
     }
+    const moves = arena.moves;
     if (address !== 0) {
-      const oldClass = sizeClassOf(entryHeaderBytes + keyLength + arena.valueLength(address));
-      if (oldClass === sizeClass) {
+      const oldClass = arena.inlineClass(address);
+      if (large && oldClass < 0) {
+        if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
+        if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+        this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        return address;
+      }
+      if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
-      } else {
-        const moved = arena.allocate(sizeClass);
-        if (moved === 0) return StoreRefusal.outOfMemory;
-        const slot = arena.expirySlot(address);
-        arena.write(moved, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
-        if (slot !== 0) this.expiry.setAddress(slot, moved);
-        this.table.replace(hash, address, moved);
-        arena.free(address, oldClass);
-        address = moved;
+        this.setDeadline(address, deadlineMs);
+        return address;
       }
     } else {
-      if (this.table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
-      if (!this.table.reserveOne()) return StoreRefusal.outOfMemory;
-      address = arena.allocate(sizeClass);
-      if (address === 0) return StoreRefusal.outOfMemory;
-      arena.write(address, key, keyOffset, keyLength, value, valueOffset, valueLength, 0);
-      this.table.insert(hash, address);
+      if (table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
+      if (!table.reserveOne()) return StoreRefusal.outOfMemory;
     }
-    this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
-    return address;
+    // A new block: first the out-of-line array (which may give chunks back to the system), then
+    // room in the pages. Both may compact, moving entries (this key's too: look it up again).
+    const largeId = large ? arena.newLarge(keyLength, valueLength) : -1;
+    if (large && largeId < 0) return StoreRefusal.outOfMemory;
+    if (!arena.ready(sizeClass) && !arena.makeRoom(sizeClass)) {
+      if (large) arena.dropLarge(largeId);
+      return StoreRefusal.outOfMemory;
+    }
+    if (address !== 0 && arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+    const fresh = arena.allocate(sizeClass);
+    const slot = address === 0 ? 0 : arena.expirySlot(address);
+    if (large)
+      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+    if (address === 0) {
+      table.insert(hash, fresh);
+    } else {
+      if (slot !== 0) this.expiry.setAddress(slot, fresh);
+      table.replace(hash, address, fresh);
+      arena.release(address);
+    }
+    this.setDeadline(fresh, deadlineMs);
+    return fresh;
   }
 
   delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
+    if (keyLength > maxKeyBytes) return false;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
@@ -211,8 +259,23 @@ export class ArenaStore implements KeyValueStore {
     }
     const arena = this.arena;
     this.table.forEachAddress((address) =>
-      visit(arena.chunkOf(address), arena.offsetOf(address) + entryHeaderBytes, arena.keyLength(address)),
+      visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address)),
     );
+  }
+
+  scan(
+    cursor: number,
+    count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number {
+    const arena = this.arena;
+    const expiry = this.expiry;
+    const nowMs = this.nowMs;
+    return this.table.scan(cursor, count, (address) => {
+      const slot = arena.expirySlot(address);
+      if (slot !== 0 && expiry.deadline(slot) <= nowMs) return;
+      visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
+    });
   }
 
   expireCycle(nowMs: number): number {
@@ -258,11 +321,11 @@ export class ArenaStore implements KeyValueStore {
   assertInvariants(): void {
     const arena = this.arena;
     this.table.assertInvariants((address) => this.hashOf(address));
-    let bytesUsed = 0;
+    arena.assertInvariants();
     let withDeadline = 0;
+    let entries = 0;
     this.table.forEachAddress((address) => {
-      bytesUsed +=
-        classSizes[sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address))];
+      entries++;
       const slot = arena.expirySlot(address);
       if (slot !== 0) {
         withDeadline++;
@@ -271,8 +334,7 @@ export class ArenaStore implements KeyValueStore {
       }
       return true;
     });
-    if (bytesUsed !== arena.bytesUsed)
-      throw new Error(`arena says ${arena.bytesUsed} bytes used, entries hold ${bytesUsed}`);
+    if (entries !== arena.entries) throw new Error(`arena holds ${arena.entries} entries, table ${entries}`);
     if (withDeadline !== this.expiry.count)
       throw new Error(`${withDeadline} entries with deadlines, index has ${this.expiry.count}`);
   }
@@ -293,11 +355,7 @@ export class ArenaStore implements KeyValueStore {
 
   private hashOf(address: number): number {
     const arena = this.arena;
-    return this.keyHash(
-      arena.chunkOf(address),
-      arena.offsetOf(address) + entryHeaderBytes,
-      arena.keyLength(address),
-    );
+    return this.keyHash(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
   }
 
   private removeByAddress(address: number): void {
@@ -310,10 +368,14 @@ export class ArenaStore implements KeyValueStore {
     const arena = this.arena;
     const slot = arena.expirySlot(address);
     if (slot !== 0) this.removeExpirySlot(address, slot);
-    arena.free(
-      address,
-      sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address)),
-    );
+    arena.release(address);
+  }
+
+  /** Compaction moved an entry: the table slot and deadline slot follow it. */
+  private relocate(from: number, to: number): void {
+    this.table.replace(this.hashOf(to), from, to);
+    const slot = this.arena.expirySlot(to);
+    if (slot !== 0) this.expiry.setAddress(slot, to);
   }
 
   private removeExpirySlot(address: number, slot: number): void {

@@ -163,6 +163,40 @@ export class HashTable {
     }
   }
 
+  /**
+   * One step of an incremental walk (SCAN): calls visit with the entries of the homes the cursor
+   * names, until `count` entries or 10 x count homes; returns the next cursor (0: the walk is done).
+   * A walk from cursor 0 back to 0 visits every entry present throughout at least once, however
+   * the table grows and resizes between steps (docs/store.md, "Scan").
+   *
+   * Redis's reverse-binary cursor, over homes instead of buckets: the keys of home h (hash & mask)
+   * lie in the slots from h to the next empty one, wherever insertions and deletions shifted them.
+   * The cursor counts in bit-reversed order, so the homes visited at one table size cover all
+   * their expansions at the doubled size. During a resize each home of the old table is visited
+   * in both: in the old table, and as its two expansions in the new one.
+   */
+  scan(cursor: number, count: number, visit: (address: number) => void): number {
+    if (this.count === 0) return 0;
+    let v = cursor;
+    let entries = 0;
+    for (let homes = 0; homes < count * 10 && entries < count; homes++) {
+      const old = this.old;
+      if (old === null) {
+        entries += visitHome(this.slots, this.mask, v & this.mask, visit);
+        v = nextCursor(v, this.mask);
+      } else {
+        const oldMask = this.oldMask;
+        entries += visitHome(old, oldMask, v & oldMask, visit);
+        do {
+          entries += visitHome(this.slots, this.mask, v & this.mask, visit);
+          v = nextCursor(v, this.mask);
+        } while ((v & (oldMask ^ this.mask)) !== 0);
+      }
+      if (v === 0) break;
+    }
+    return v;
+  }
+
   /** Throws unless every entry is reachable from its home and each table holds the right keys. */
   assertInvariants(hashOf: (address: number) => number): void {
     let seen = 0;
@@ -248,6 +282,31 @@ export class HashTable {
     this.migrated = migrated;
     if (migrated >= oldSlots) this.old = null;
   }
+}
+
+/** Visits the entries whose home is h: they lie between h and the next empty slot. Returns how many. */
+function visitHome(t: Uint32Array, mask: number, h: number, visit: (address: number) => void): number {
+  let visited = 0;
+  for (let i = h; t[2 * i + 1] !== 0; i = (i + 1) & mask) {
+    if ((t[2 * i] & mask) === h) {
+      visit(t[2 * i + 1]);
+      visited++;
+    }
+  }
+  return visited;
+}
+
+/** The cursor after v over a table of this mask: v + 1 in bit-reversed order (Redis's dictScan). */
+function nextCursor(v: number, mask: number): number {
+  return reverseBits((reverseBits((v | ~mask) >>> 0) + 1) >>> 0);
+}
+
+function reverseBits(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
 function insertInto(t: Uint32Array, mask: number, hash: number, address: number): void {

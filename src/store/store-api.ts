@@ -105,6 +105,19 @@ export interface KeyValueStore {
    */
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void;
 
+  /**
+   * One step of an incremental walk over the keys (SCAN): calls visit for the live keys (by nowMs)
+   * of the next few table homes, about `count` keys, and returns the cursor to pass next; cursor
+   * 0 starts a walk and a returned 0 ends it. Every key present for the whole walk is visited at
+   * least once, whatever writes and table resizes happen between the steps; a key may be visited
+   * twice. visit must not write to the store.
+   */
+  scan(
+    cursor: number,
+    count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number;
+
   /** One step of active expiry: reclaims expired keys with bounded work; returns how many. */
   expireCycle(nowMs: number): number;
 

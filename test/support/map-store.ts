@@ -117,6 +117,20 @@ export class MapStore implements KeyValueStore {
     }
   }
 
+  /** The model walks every live key in one step (a valid SCAN: the cursor returns to 0 at once). */
+  scan(
+    _cursor: number,
+    _count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number {
+    for (const entry of this.entries) {
+      if (entry.deadline !== 0 && entry.deadline <= this.nowMs) continue;
+      const bytes = Buffer.from(entry.key, 'latin1');
+      visit(bytes, 0, bytes.length);
+    }
+    return 0;
+  }
+
   expireCycle(nowMs: number): number {
     const expired = this.entries.filter((e) => e.deadline !== 0 && e.deadline <= nowMs);
     for (const entry of expired) {
