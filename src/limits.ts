@@ -48,3 +48,15 @@ export const defaultReplyTimeoutMs = 2000;
 export const maxReplyTimeoutMs = 3_600_000;
 /** Largest latency the open-model histogram records (the original: 60 s). */
 export const maxLatencyUs = 60_000_000;
+
+// Commands of the Redis front (Redis's names and defaults)
+/** Databases (Redis's `databases` default); FKVS sees database 0. */
+export const redisDatabaseCount = 16;
+/** Longest string a command may build by APPEND or SETRANGE (Redis's proto-max-bulk-len, 512 MiB). */
+export const maxRedisStringBytes = 512 * 1024 * 1024;
+/** Longest integer Redis parses (string2ll: shorter than LONG_STR_SIZE, 21). */
+export const maxRedisIntegerBytes = 20;
+/** Longest float Redis parses (string2ld: shorter than MAX_LONG_DOUBLE_CHARS, 5 KiB). */
+export const maxRedisFloatBytes = 5 * 1024 - 1;
+/** Deepest recursion of a glob match ('*' after '*'): past it the pattern does not match (Redis 7). */
+export const maxGlobNesting = 1000;
