@@ -163,7 +163,7 @@ const copy: RedisCommand = {
     const db = context.store;
     const b = args.bytes;
     if (db.find(b, args.offsets[1], args.lengths[1]) < 0) return out.integer(0);
-    const target = targetDb === context.db ? db : context.databases.get(targetDb);
+    const target = targetDb === context.db ? db : context.database(targetDb);
     target.nowMs = context.nowMs;
     if (target.find(b, args.offsets[2], args.lengths[2]) >= 0 && !replace) return out.integer(0);
     // Looked up again: the target's lookup may have reclaimed an expired key in the same store.

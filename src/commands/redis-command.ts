@@ -1,5 +1,4 @@
 import type { KeyValueStore } from '../store/store-api.js';
-import type { Databases } from './databases.js';
 import type { ValueWriter } from './value-writer.js';
 
 /**
@@ -28,8 +27,8 @@ export interface CommandContext {
    * log hang on it. `db` is the database of the key: the selected one, except for COPY ... DB n.
    */
   written(bytes: Uint8Array, offset: number, length: number, db: number): void;
-  /** Every database, for the commands that reach past the selected one (COPY ... DB n). */
-  databases: Databases;
+  /** The store of database `index` (0 <= index < 16), made on first use: COPY ... DB n reaches past the selected one. */
+  database(index: number): KeyValueStore;
 }
 
 /** One command of the Redis front: its metadata (as COMMAND INFO reports it) and its handler. */

@@ -238,6 +238,7 @@ export class ArenaStore implements KeyValueStore {
 
   /** Steps of 10 * count at most, as Redis bounds the empty homes one SCAN call may walk. */
   scan(cursor: number, count: number, visit: (handle: number) => void): number {
+    if (this.table.count === 0) return 0; // as Redis: an empty keyspace ends the round at once
     let visited = 0;
     const counting = (address: number) => {
       visited++;

@@ -124,7 +124,7 @@ export class RedisSession {
       store,
       db: this.db,
       nowMs: this.nowMs,
-      databases: this.databases,
+      database: (index) => this.databases.get(index),
       written: (bytes, o, length, db) => {
         this.writes.push(`${db}:${Buffer.from(bytes.subarray(o, o + length)).toString('latin1')}`);
       },
