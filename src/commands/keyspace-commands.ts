@@ -293,16 +293,10 @@ const scan: RedisCommand = {
     }
     // Every value is a string: TYPE string keeps all keys, any other name none (Redis 7.0 has no error for unknown names).
     const keepNone = typeIndex !== 0 && !isKeyword(args, typeIndex, 'string');
-    const db = context.store;
-    const nowMs = context.nowMs;
     found.clear();
-    const next = db.scan(cursor, count, (handle) => {
+    // The store skips expired keys; nothing here writes until the reply.
+    const next = context.store.scan(cursor, count, (bytes, offset, length) => {
       if (keepNone) return;
-      const deadline = db.deadline(handle);
-      if (deadline !== 0 && deadline <= nowMs) return;
-      const bytes = db.keyBytes(handle);
-      const offset = db.keyOffset(handle);
-      const length = db.keyLength(handle);
       if (pattern === 0 || matchesPattern(args, pattern, bytes, offset, length))
         found.add(bytes, offset, length);
     });

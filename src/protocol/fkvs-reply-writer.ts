@@ -9,6 +9,8 @@ import type { OutputBuffer } from './output-buffer.js';
 
 /** The reply frame of a payload: u16 core_len, tag, u16 payload length. */
 const payloadHeaderBytes = 5;
+/** Largest payload a reply frame carries: its u16 core_len counts the tag and the payload's u16 length too. */
+const maxPayloadBytes = 0xffff - 3;
 const newline = 0x0a;
 
 /**
@@ -27,7 +29,9 @@ export class FkvsReplyWriter implements Reply {
     return this.payload(ReplyTag.okOrValue, bytes, offset, length);
   }
 
+  /** A value stored by another front (Redis) may be too large for a frame: ERROR, as for a missing key. */
   value(bytes: Uint8Array, offset: number, length: number): boolean {
+    if (length > maxPayloadBytes) return this.short(ReplyTag.error);
     return this.payload(ReplyTag.okOrValue, bytes, offset, length);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { maxKeyBytes, maxValueBytes } from '../limits.js';
-import { Arena, classSizes, entryHeaderBytes, sizeClassOf } from './arena.js';
+import { Arena, entryHeaderBytes, largeStubClass, maxInlineEntryBytes, sizeClassOf } from './arena.js';
 import {
   ExpiryIndex,
   expireCycleBudgetMs,
@@ -24,8 +24,6 @@ export const defaultMaxKeys = 2 ** 27;
  * stay in the CPU caches, it costs more than it saves (store bench, docs/store.md).
  */
 export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
-/** SCAN walks at most this many homes per key asked for (Redis: COUNT * 10). */
-const scanStepsPerCount = 10;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -55,6 +53,11 @@ export interface ArenaStoreOptions {
    * share one maxmemory); asked only when the store is about to reserve more.
    */
   peerReservedBytes?: () => number;
+  /**
+   * Largest value stored (bytes); larger ones are refused with valueTooLarge. Defaults to what an
+   * FKVS frame carries; the Redis front passes proto-max-bulk-len.
+   */
+  maxValueBytes?: number;
 }
 
 /**
@@ -64,6 +67,7 @@ export interface ArenaStoreOptions {
 export class ArenaStore implements KeyValueStore {
   readonly maxMemoryBytes: number;
   readonly maxKeys: number;
+  readonly maxValueBytes: number;
   private readonly prefetchMinTableBytes: number;
   private readonly seed: number;
   private readonly arena: Arena;
@@ -76,11 +80,16 @@ export class ArenaStore implements KeyValueStore {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
     this.maxKeys = options.maxKeys ?? defaultMaxKeys;
     this.prefetchMinTableBytes = options.prefetchMinTableBytes ?? defaultPrefetchMinTableBytes;
+    this.maxValueBytes = options.maxValueBytes ?? maxValueBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
+    // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
+    // emptied altogether.
     const peers = options.peerReservedBytes ?? (() => 0);
-    const mayReserve = (bytes: number) => this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes;
-    this.arena = new Arena(mayReserve);
+    const mayReserve = (bytes: number) =>
+      this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
+      (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
+    this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
     this.table = new HashTable(this.arena, mayReserve);
     this.expiry = new ExpiryIndex(mayReserve);
   }
@@ -90,6 +99,7 @@ export class ArenaStore implements KeyValueStore {
   }
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
+    if (keyLength > maxKeyBytes) return -1; // never stored; and 0xfffe is the out-of-line marker
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     if (address === 0) return -1;
@@ -108,9 +118,24 @@ export class ArenaStore implements KeyValueStore {
     keyLength: number,
     knownHash = unknownHash,
   ): number {
+    if (keyLength > maxKeyBytes) return -1;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.lookup(hash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
+  }
+
+  /**
+   * A write refused for memory comes within this many bytes of maxMemoryBytes (bytes used, plus
+   * the table and deadline index, plus the write): the arena's fragmentation margin
+   * (docs/store.md). A value stored out of line may find a chunk (chunkBytes) less.
+   */
+  get fragmentationMarginBytes(): number {
+    return this.arena.marginBytes;
+  }
+
+  /** Bytes of the table and the deadline index. */
+  get indexBytes(): number {
+    return this.table.bytesReserved + this.expiry.bytesReserved;
   }
 
   get prefetchHelps(): boolean {
@@ -129,11 +154,11 @@ export class ArenaStore implements KeyValueStore {
   }
 
   valueBytes(handle: number): Uint8Array {
-    return this.arena.chunkOf(handle);
+    return this.arena.valueBytes(handle);
   }
 
   valueOffset(handle: number): number {
-    return this.arena.offsetOf(handle) + entryHeaderBytes + this.arena.keyLength(handle);
+    return this.arena.valueOffset(handle);
   }
 
   valueLength(handle: number): number {
@@ -151,41 +176,61 @@ export class ArenaStore implements KeyValueStore {
     knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
-    if (valueLength > maxValueBytes) return StoreRefusal.valueTooLarge;
+    if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
+    const table = this.table;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const sizeClass = sizeClassOf(entryHeaderBytes + keyLength + valueLength);
-    let address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
+    const large = entryBytes > maxInlineEntryBytes;
+    const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
+    let address = table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
       return StoreRefusal.outOfMemory;
     }
+    const moves = arena.moves;
     if (address !== 0) {
-      const oldClass = sizeClassOf(entryHeaderBytes + keyLength + arena.valueLength(address));
-      if (oldClass === sizeClass) {
+      if (large && arena.isLarge(address)) {
+        if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
+        if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+        this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        return address;
+      }
+      if (!large && !arena.isLarge(address) && arena.entryClass(address) === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
-      } else {
-        const moved = arena.allocate(sizeClass);
-        if (moved === 0) return StoreRefusal.outOfMemory;
-        const slot = arena.expirySlot(address);
-        arena.write(moved, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
-        if (slot !== 0) this.expiry.setAddress(slot, moved);
-        this.table.replace(hash, address, moved);
-        arena.free(address, oldClass);
-        address = moved;
+        this.setDeadline(address, deadlineMs);
+        return address;
       }
     } else {
-      if (this.table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
-      if (!this.table.reserveOne()) return StoreRefusal.outOfMemory;
-      address = arena.allocate(sizeClass);
-      if (address === 0) return StoreRefusal.outOfMemory;
-      arena.write(address, key, keyOffset, keyLength, value, valueOffset, valueLength, 0);
-      this.table.insert(hash, address);
+      if (table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
+      if (!table.reserveOne()) return StoreRefusal.outOfMemory;
     }
-    this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
-    return address;
+    // A new block: first the out-of-line array (which may give chunks back to the system), then
+    // room in the pages. Both may compact, moving entries (this key's too: look it up again).
+    const largeId = large ? arena.newLarge(keyLength, valueLength) : -1;
+    if (large && largeId < 0) return StoreRefusal.outOfMemory;
+    if (!arena.ready(sizeClass) && !arena.makeRoom(sizeClass)) {
+      if (large) arena.dropLarge(largeId);
+      return StoreRefusal.outOfMemory;
+    }
+    if (address !== 0 && arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+    const fresh = arena.allocate(sizeClass);
+    const slot = address === 0 ? 0 : arena.expirySlot(address);
+    if (large)
+      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+    if (address === 0) {
+      table.insert(hash, fresh);
+    } else {
+      if (slot !== 0) this.expiry.setAddress(slot, fresh);
+      table.replace(hash, address, fresh);
+      arena.release(address);
+    }
+    this.setDeadline(fresh, deadlineMs);
+    return fresh;
   }
 
   delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
+    if (keyLength > maxKeyBytes) return false;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
@@ -220,36 +265,35 @@ export class ArenaStore implements KeyValueStore {
     }
     const arena = this.arena;
     this.table.forEachAddress((address) =>
-      visit(arena.chunkOf(address), arena.offsetOf(address) + entryHeaderBytes, arena.keyLength(address)),
+      visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address)),
     );
   }
 
+  scan(
+    cursor: number,
+    count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number {
+    const arena = this.arena;
+    const expiry = this.expiry;
+    const nowMs = this.nowMs;
+    return this.table.scan(cursor, count, (address) => {
+      const slot = arena.expirySlot(address);
+      if (slot !== 0 && expiry.deadline(slot) <= nowMs) return;
+      visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
+    });
+  }
+
   keyBytes(handle: number): Uint8Array {
-    return this.arena.chunkOf(handle);
+    return this.arena.keyBytes(handle);
   }
 
   keyOffset(handle: number): number {
-    return this.arena.offsetOf(handle) + entryHeaderBytes;
+    return this.arena.keyOffset(handle);
   }
 
   keyLength(handle: number): number {
     return this.arena.keyLength(handle);
-  }
-
-  /** Steps of 10 * count at most, as Redis bounds the empty homes one SCAN call may walk. */
-  scan(cursor: number, count: number, visit: (handle: number) => void): number {
-    if (this.table.count === 0) return 0; // as Redis: an empty keyspace ends the round at once
-    let visited = 0;
-    const counting = (address: number) => {
-      visited++;
-      visit(address);
-    };
-    // A double: COUNT may be any int64; a round ends the walk long before a huge count would.
-    let steps = count * scanStepsPerCount;
-    do {
-      cursor = this.table.scanStep(cursor, counting);
-    } while (cursor !== 0 && --steps > 0 && visited < count);
-    return cursor;
   }
 
   randomHandle(): number {
@@ -305,11 +349,11 @@ export class ArenaStore implements KeyValueStore {
   assertInvariants(): void {
     const arena = this.arena;
     this.table.assertInvariants((address) => this.hashOf(address));
-    let bytesUsed = 0;
+    arena.assertInvariants();
     let withDeadline = 0;
+    let entries = 0;
     this.table.forEachAddress((address) => {
-      bytesUsed +=
-        classSizes[sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address))];
+      entries++;
       const slot = arena.expirySlot(address);
       if (slot !== 0) {
         withDeadline++;
@@ -318,8 +362,7 @@ export class ArenaStore implements KeyValueStore {
       }
       return true;
     });
-    if (bytesUsed !== arena.bytesUsed)
-      throw new Error(`arena says ${arena.bytesUsed} bytes used, entries hold ${bytesUsed}`);
+    if (entries !== arena.entries) throw new Error(`arena holds ${arena.entries} entries, table ${entries}`);
     if (withDeadline !== this.expiry.count)
       throw new Error(`${withDeadline} entries with deadlines, index has ${this.expiry.count}`);
   }
@@ -340,11 +383,7 @@ export class ArenaStore implements KeyValueStore {
 
   private hashOf(address: number): number {
     const arena = this.arena;
-    return this.keyHash(
-      arena.chunkOf(address),
-      arena.offsetOf(address) + entryHeaderBytes,
-      arena.keyLength(address),
-    );
+    return this.keyHash(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
   }
 
   private removeByAddress(address: number): void {
@@ -357,10 +396,14 @@ export class ArenaStore implements KeyValueStore {
     const arena = this.arena;
     const slot = arena.expirySlot(address);
     if (slot !== 0) this.removeExpirySlot(address, slot);
-    arena.free(
-      address,
-      sizeClassOf(entryHeaderBytes + arena.keyLength(address) + arena.valueLength(address)),
-    );
+    arena.release(address);
+  }
+
+  /** Compaction moved an entry: the table slot and deadline slot follow it. */
+  private relocate(from: number, to: number): void {
+    this.table.replace(this.hashOf(to), from, to);
+    const slot = this.arena.expirySlot(to);
+    if (slot !== 0) this.expiry.setAddress(slot, to);
   }
 
   private removeExpirySlot(address: number, slot: number): void {

@@ -165,37 +165,42 @@ export class HashTable {
   }
 
   /**
-   * One step of a SCAN: calls visit with the address of every entry whose home is named by
-   * `cursor`, and returns the next cursor (0 when the round is complete). The cursor counts homes
-   * in reverse-binary order over the table's mask (Redis's dictScan), so a cursor taken from a
-   * smaller table stays meaningful after the table grows: every home visited before a growth has
-   * all its expansions in the larger table ordered before the cursor, none after. Visiting by home
-   * rather than by slot is what makes deletions harmless: a deletion shifts entries back within
-   * their cluster, moving them across slots but never across homes. During a resize an entry whose
-   * old home is h lives in the old table at home h or in the new one at one of h's expansions;
-   * this step visits all of those. visit must not write to the table.
+   * One step of an incremental walk (SCAN): calls visit with the entries of the homes the cursor
+   * names, until `count` entries or 10 x count homes; returns the next cursor (0: the walk is done).
+   * A walk from cursor 0 back to 0 visits every entry present throughout at least once, however
+   * the table grows and resizes between steps (docs/store.md, "Scan").
+   *
+   * Redis's reverse-binary cursor, over homes instead of buckets: the keys of home h (hash & mask)
+   * lie in the slots from h to the next empty one, wherever insertions and deletions shifted them.
+   * The cursor counts in bit-reversed order, so the homes visited at one table size cover all
+   * their expansions at the doubled size. During a resize each home of the old table is visited
+   * in both: in the old table, and as its two expansions in the new one.
    */
-  scanStep(cursor: number, visit: (address: number) => void): number {
-    let v = cursor >>> 0;
-    const small = this.old === null ? this.slots : this.old;
-    const m0 = this.old === null ? this.mask : this.oldMask;
-    visitHome(small, m0, v & m0, visit);
-    if (this.old !== null) {
-      const m1 = this.mask;
-      // Every home of the larger table that expands v & m0 (Redis's loop over the extra bits).
-      do {
-        visitHome(this.slots, m1, v & m1, visit);
-        v = ((((v | m0) + 1) & ~m0) | (v & m0)) >>> 0;
-      } while ((v & (m0 ^ m1)) !== 0);
+  scan(cursor: number, count: number, visit: (address: number) => void): number {
+    if (this.count === 0) return 0;
+    let v = cursor;
+    let entries = 0;
+    for (let homes = 0; homes < count * 10 && entries < count; homes++) {
+      const old = this.old;
+      if (old === null) {
+        entries += visitHome(this.slots, this.mask, v & this.mask, visit);
+        v = nextCursor(v, this.mask);
+      } else {
+        const oldMask = this.oldMask;
+        entries += visitHome(old, oldMask, v & oldMask, visit);
+        do {
+          entries += visitHome(this.slots, this.mask, v & this.mask, visit);
+          v = nextCursor(v, this.mask);
+        } while ((v & (oldMask ^ this.mask)) !== 0);
+      }
+      if (v === 0) break;
     }
-    v = (v | ~m0) >>> 0;
-    return reverseBits32((reverseBits32(v) + 1) >>> 0);
+    return v;
   }
 
-  /** The address of some entry, starting the search at slot `start` of both tables; 0 when empty. */
+  /** The address of some entry, searching from slot `start` of the table, then of the old one; 0 when empty. */
   addressNear(start: number): number {
-    const tables = this.old === null ? [this.slots] : [this.slots, this.old];
-    for (const t of tables) {
+    for (const t of this.old === null ? [this.slots] : [this.slots, this.old]) {
       const slots = t.length / 2;
       for (let k = 0; k < slots; k++) {
         const address = t[2 * ((start + k) % slots) + 1];
@@ -292,6 +297,31 @@ export class HashTable {
   }
 }
 
+/** Visits the entries whose home is h: they lie between h and the next empty slot. Returns how many. */
+function visitHome(t: Uint32Array, mask: number, h: number, visit: (address: number) => void): number {
+  let visited = 0;
+  for (let i = h; t[2 * i + 1] !== 0; i = (i + 1) & mask) {
+    if ((t[2 * i] & mask) === h) {
+      visit(t[2 * i + 1]);
+      visited++;
+    }
+  }
+  return visited;
+}
+
+/** The cursor after v over a table of this mask: v + 1 in bit-reversed order (Redis's dictScan). */
+function nextCursor(v: number, mask: number): number {
+  return reverseBits((reverseBits((v | ~mask) >>> 0) + 1) >>> 0);
+}
+
+function reverseBits(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
 function insertInto(t: Uint32Array, mask: number, hash: number, address: number): void {
   let i = hash & mask;
   while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
@@ -313,19 +343,4 @@ function deleteAt(t: Uint32Array, mask: number, i: number): void {
   }
   t[2 * hole] = 0;
   t[2 * hole + 1] = 0;
-}
-
-/** Visits the entries whose home is slot `home`: they lie in the run of occupied slots from it. */
-function visitHome(t: Uint32Array, mask: number, home: number, visit: (address: number) => void): void {
-  for (let i = home; t[2 * i + 1] !== 0; i = (i + 1) & mask) {
-    if ((t[2 * i] & mask) === home) visit(t[2 * i + 1]);
-  }
-}
-
-function reverseBits32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
 }

@@ -198,3 +198,15 @@ test('EXPIRE refused for memory (deadline index full at maxmemory) is an error a
   );
   assert.equal(s.send(req.expire('k0', '5')), rep.ok, 'a key that has a deadline slot still takes a new one');
 });
+
+test('GET of a value too large for a frame (stored by another front) is the ERROR frame', () => {
+  const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024, maxValueBytes: 1024 * 1024 });
+  const s = new Session(store);
+  const key = Buffer.from('big');
+  const largest = Buffer.alloc(0xffff - 3, 0x61);
+  store.set(key, 0, 3, largest, 0, largest.length, 0);
+  assert.equal(s.send(req.get('big')).length, (2 + 0xffff) * 3 - 1, 'the largest payload a frame carries');
+  store.set(key, 0, 3, Buffer.alloc(largest.length + 1), 0, largest.length + 1, 0);
+  assert.equal(s.send(req.get('big'), req.get('big')), `${rep.err} ${rep.err}`);
+  assert.equal(s.send(req.incr('big')), rep.err, 'not an integer');
+});

@@ -192,6 +192,7 @@ describe('Databases', () => {
     assert.ok(inFirst > 100, `${inFirst} values in database 0`);
     // The second database only gets what the first left of the one limit.
     assert.ok(inSecond < inFirst / 4, `${inSecond} values in database 1 after ${inFirst} in 0`);
-    assert.ok(databases.reservedBytes() <= 48 * 1024 * 1024);
+    // The arena may pass maxmemory by its stated margin (docs/store.md), once, not once per database.
+    assert.ok(databases.reservedBytes() <= 48 * 1024 * 1024 + first.fragmentationMarginBytes);
   });
 });

@@ -4,6 +4,7 @@ import { maxKeyBytes, maxValueBytes } from '../../src/limits.js';
 import { chunkBytes } from '../../src/store/arena.js';
 import { ArenaStore, usableMemoryBytes } from '../../src/store/arena-store.js';
 import { StoreRefusal } from '../../src/store/store-api.js';
+import { prng, testSeed } from '../support/prng.js';
 
 const text = new TextEncoder();
 const bytes = (s: string) => text.encode(s);
@@ -180,5 +181,63 @@ describe('ArenaStore', () => {
     assert.equal(get(store, 'key1')?.length, 1000, 'refused overwrite left the value');
     assert.ok(store.stats().bytesReserved <= store.maxMemoryBytes);
     store.assertInvariants();
+  });
+});
+
+describe('ArenaStore scan', () => {
+  test('a seeded walk under concurrent writes and resizes returns every key present throughout', () => {
+    const seed = testSeed('scan');
+    const random = prng(seed);
+    const int = (n: number) => Math.floor(random() * n);
+    const store = new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024, hashSeed: seed & 0x3fffffff });
+    for (let i = 0; i < 2000; i++) set(store, `stable:${i}`, 'v');
+    const churn = new Set<number>();
+    const seen = new Map<string, number>();
+    const indexBefore = store.indexBytes;
+    let cursor = 0;
+    let steps = 0;
+    do {
+      cursor = store.scan(cursor, 1 + int(20), (b, o, l) => {
+        const k = Buffer.from(b.subarray(o, o + l)).toString();
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      });
+      steps++;
+      for (let op = 0; op < 40; op++) {
+        const n = int(200_000);
+        if (churn.has(n) && random() < 0.3) {
+          assert.ok(store.delete(bytes(`churn:${n}`), 0, `churn:${n}`.length));
+          churn.delete(n);
+        } else {
+          set(store, `churn:${n}`, 'x'.repeat(int(40)));
+          churn.add(n);
+        }
+        // Stable keys change size class (their entries move), never leave.
+        if (random() < 0.1) set(store, `stable:${int(2000)}`, 'y'.repeat(int(300)));
+      }
+    } while (cursor !== 0);
+    for (let i = 0; i < 2000; i++) assert.ok(seen.has(`stable:${i}`), `stable:${i} returned (seed ${seed})`);
+    for (const k of seen.keys()) assert.match(k, /^(stable|churn):\d+$/);
+    console.log(
+      `scan: ${steps} steps, ${seen.size} keys seen, index ${indexBefore} -> ${store.indexBytes} bytes`,
+    );
+    assert.ok(store.indexBytes >= 16 * indexBefore, 'the table grew several times during the walk');
+    store.assertInvariants();
+  });
+
+  test('scan skips expired keys, and an empty store ends at once', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    assert.equal(
+      store.scan(0, 10, () => assert.fail('empty')),
+      0,
+    );
+    set(store, 'a', '1', 1000);
+    set(store, 'b', '1');
+    store.nowMs = 1000;
+    const keys: string[] = [];
+    let cursor = 0;
+    do {
+      cursor = store.scan(cursor, 1, (b, o, l) => keys.push(Buffer.from(b.subarray(o, o + l)).toString()));
+    } while (cursor !== 0);
+    assert.deepEqual(keys, ['b']);
   });
 });

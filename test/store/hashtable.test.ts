@@ -5,7 +5,10 @@ import { HashTable, maxLoadFactor } from '../../src/store/hashtable.js';
 
 /** Keys are 4-byte big-endian numbers; hashes are chosen by the test, so collisions are forced. */
 function setup(initialSlots: number, mayGrow = () => true) {
-  const arena = new Arena(() => true);
+  const arena = new Arena(
+    () => true,
+    () => assert.fail('nothing compacts'),
+  );
   const table = new HashTable(arena, mayGrow, initialSlots);
   const keyOf = (n: number) => new Uint8Array([n >>> 24, n >>> 16, n >>> 8, n]);
   const add = (n: number, hash: number) => {
@@ -144,5 +147,52 @@ test('random inserts and deletes agree with a Map through resizes, with clusters
     for (const [n, address] of live)
       assert.equal(find(n, hashOf(n)), address, `seed ${seed}: key ${n} at the end`);
     assert.equal(table.count, live.size);
+  }
+});
+
+test('scan returns every key present for the whole walk, across inserts, deletes and resizes', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    let state = seed;
+    const random = (n: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const { table, add, remove } = setup(16);
+    // Half the keys homed at the end of every table size, so that clusters wrap round.
+    const hashOf = (n: number) => (n % 2 === 0 ? 0x3ffffff0 | (n % 16) : Math.imul(n, 0x9e3779b1) >>> 2);
+    const stable = new Map<number, number>(); // address -> key, present throughout
+    for (let n = 0; n < 200; n++) stable.set(add(n, hashOf(n)), n);
+    const churn = new Map<number, number>(); // key -> address
+    const seen = new Set<number>();
+    let steps = 0;
+    let stepsMidResize = 0;
+    let cursor = 0;
+    do {
+      cursor = table.scan(cursor, 1 + random(4), (address) => {
+        const n = stable.get(address);
+        if (n !== undefined) seen.add(n);
+      });
+      steps++;
+      if (table.resizing) stepsMidResize++;
+      for (let op = 0; op < 40; op++) {
+        const n = 1000 + random(20_000);
+        if (churn.has(n)) {
+          remove(n, hashOf(n));
+          churn.delete(n);
+        } else if (random(4) !== 0) {
+          churn.set(n, add(n, hashOf(n)));
+        }
+      }
+    } while (cursor !== 0);
+    const missed = [...stable.values()].filter((n) => !seen.has(n));
+    assert.deepEqual(
+      missed,
+      [],
+      `seed ${seed}: ${steps} steps, ${stepsMidResize} mid-resize, to ${table.capacity} slots`,
+    );
+    assert.ok(
+      stepsMidResize > 0 && table.capacity >= 1024,
+      `seed ${seed}: the walk saw resizes (${steps} steps, ${stepsMidResize} mid-resize, ${table.capacity} slots)`,
+    );
   }
 });

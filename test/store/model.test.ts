@@ -3,23 +3,12 @@ import { test } from 'node:test';
 import { ArenaStore } from '../../src/store/arena-store.js';
 import type { KeyValueStore } from '../../src/store/store-api.js';
 import { MapStore } from '../support/map-store.js';
+import { prng } from '../support/prng.js';
 
 /** Operations per run; FKVS_MODEL_OPS=5000000 for a long run. */
 const operations = Number(process.env.FKVS_MODEL_OPS ?? 500_000);
 const keysCheckEvery = Math.max(1, Math.floor(operations / 20));
 const invariantsCheckEvery = Math.max(1, Math.floor(operations / 10));
-
-/** A small deterministic PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function valueText(store: KeyValueStore, handle: number): string {
   const o = store.valueOffset(handle);

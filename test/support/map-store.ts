@@ -117,6 +117,20 @@ export class MapStore implements KeyValueStore {
     }
   }
 
+  /** The model walks every live key in one step (a valid SCAN: the cursor returns to 0 at once). */
+  scan(
+    _cursor: number,
+    _count: number,
+    visit: (bytes: Uint8Array, offset: number, length: number) => void,
+  ): number {
+    for (const entry of this.entries) {
+      if (entry.deadline !== 0 && entry.deadline <= this.nowMs) continue;
+      const bytes = Buffer.from(entry.key, 'latin1');
+      visit(bytes, 0, bytes.length);
+    }
+    return 0;
+  }
+
   keyBytes(handle: number): Uint8Array {
     return Buffer.from(this.entries[handle].key, 'latin1');
   }
@@ -127,12 +141,6 @@ export class MapStore implements KeyValueStore {
 
   keyLength(handle: number): number {
     return this.entries[handle].key.length;
-  }
-
-  /** The model's SCAN visits every key in one call: the simplest cursor that keeps the guarantee. */
-  scan(_cursor: number, _count: number, visit: (handle: number) => void): number {
-    for (let handle = 0; handle < this.entries.length; handle++) visit(handle);
-    return 0;
   }
 
   randomHandle(): number {
