@@ -1,0 +1,132 @@
+import type { Arguments, CommandContext, RedisCommand } from '../../src/commands/redis-command.js';
+import type { ValueWriter } from '../../src/commands/value-writer.js';
+import { respDatabases } from '../../src/limits.js';
+import { OutputBuffer } from '../../src/protocol/output-buffer.js';
+import { type Keyspaces, RespServer, type RespSettings } from '../../src/protocol/resp/server.js';
+import type { RespSession } from '../../src/protocol/resp/session.js';
+import { newServerInfo } from '../../src/server/server-info.js';
+import { ArenaStore } from '../../src/store/arena-store.js';
+import type { KeyValueStore } from '../../src/store/store-api.js';
+
+/** Sixteen small arena stores; FLUSHDB deletes key by key (in place: sessions hold the store). */
+export class TestKeyspaces implements Keyspaces {
+  readonly count = respDatabases;
+  private readonly stores: KeyValueStore[] = [];
+
+  constructor() {
+    for (let i = 0; i < this.count; i++) this.stores.push(new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 }));
+  }
+
+  store(db: number): KeyValueStore {
+    return this.stores[db];
+  }
+
+  flush(db: number): void {
+    const store = this.stores[db];
+    const keys: Uint8Array[] = [];
+    store.forEachKey((bytes, offset, length) => {
+      keys.push(bytes.slice(offset, offset + length));
+      return true;
+    });
+    for (const key of keys) store.delete(key, 0, key.length);
+  }
+}
+
+/** GET and SET as the tests need them (the real ones are the data commands of commands/). */
+export const testGet: RedisCommand = {
+  name: 'get',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  run(context: CommandContext, args: Arguments, out: ValueWriter) {
+    const h = context.store.find(args.bytes, args.offsets[1], args.lengths[1]);
+    if (h < 0) out.nil();
+    else out.bulk(context.store.valueBytes(h), context.store.valueOffset(h), context.store.valueLength(h));
+  },
+};
+
+export const testSet: RedisCommand = {
+  name: 'set',
+  arity: -3,
+  flags: ['write', 'denyoom'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  run(context: CommandContext, args: Arguments, out: ValueWriter) {
+    const { bytes, offsets, lengths } = args;
+    const deadline = args.count === 5 ? context.nowMs + Number(Buffer.from(bytes.subarray(offsets[4], offsets[4] + lengths[4])).toString()) : 0;
+    context.store.set(bytes, offsets[1], lengths[1], bytes, offsets[2], lengths[2], deadline);
+    context.written(bytes, offsets[1], lengths[1]);
+    out.status('OK');
+  },
+};
+
+export function testSettings(overrides: Partial<RespSettings> = {}): RespSettings {
+  return {
+    requirepass: '',
+    protectedMode: true,
+    maxBulkBytes: 512 * 1024 * 1024,
+    maxQueryBufferBytes: 1024 * 1024 * 1024,
+    port: 6379,
+    bind: '127.0.0.1',
+    unixSocket: '',
+    maxClients: 10000,
+    maxMemoryBytes: 1024 * 1024 * 1024,
+    ...overrides,
+  };
+}
+
+/** A RespServer with the test commands, and connections fed bytes directly: no sockets. */
+export class RespHarness {
+  readonly server: RespServer;
+  readonly killed: number[] = [];
+  nowMs = 1_700_000_000_000;
+
+  constructor(settings: Partial<RespSettings> = {}) {
+    this.server = new RespServer(new TestKeyspaces(), testSettings(settings), newServerInfo(), [testGet, testSet], (id) =>
+      this.killed.push(id),
+    );
+  }
+
+  connect(id = this.server.sessions.size + 1): TestConnection {
+    return new TestConnection(this, this.server.open(id));
+  }
+}
+
+export class TestConnection {
+  readonly out = new OutputBuffer();
+  status = 0;
+
+  constructor(
+    private readonly harness: RespHarness,
+    readonly session: RespSession,
+  ) {}
+
+  /** Feeds the bytes (in the given pieces) and returns every reply byte written, as latin1. */
+  send(...pieces: Array<string | Uint8Array>): string {
+    for (const piece of pieces) {
+      const bytes = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+      // Inside a larger buffer at an offset, as the receive area hands it over.
+      const area = new Uint8Array(bytes.length + 16).fill(0x41);
+      area.set(bytes, 7);
+      this.status = this.session.feed(area, 7, bytes.length, this.out, this.harness.nowMs);
+      area.fill(0x5a); // the transport reuses the area: nothing may still point into it
+      if (this.status !== 0) break;
+    }
+    const text = Buffer.from(this.out.bytes.subarray(this.out.start, this.out.end)).toString('latin1');
+    this.out.consume(this.out.pendingBytes);
+    return text;
+  }
+}
+
+/** A multibulk command. */
+export function cmd(...args: Array<string | Uint8Array>): string {
+  let text = `*${args.length}\r\n`;
+  for (const a of args) {
+    const s = typeof a === 'string' ? a : Buffer.from(a).toString('latin1');
+    text += `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
+  }
+  return text;
+}
