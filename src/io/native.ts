@@ -57,6 +57,8 @@ export interface NativeTransport {
   send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count: number): void;
   /** Closes a connection, after its queued bytes when flushFirst; a closed record follows. */
   close(id: number, flushFirst: boolean): void;
+  /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
+  peerAddress(id: number): string;
   stopListening(): void;
   destroy(): void;
   counters(): NativeCounters;

@@ -13,8 +13,8 @@ export class TestKeyspaces implements Keyspaces {
   readonly count = respDatabases;
   private readonly stores: KeyValueStore[] = [];
 
-  constructor() {
-    for (let i = 0; i < this.count; i++) this.stores.push(new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 }));
+  constructor(makeStore: () => KeyValueStore = () => new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 })) {
+    for (let i = 0; i < this.count; i++) this.stores.push(makeStore());
   }
 
   store(db: number): KeyValueStore {
@@ -56,7 +56,10 @@ export const testSet: RedisCommand = {
   keyStep: 1,
   run(context: CommandContext, args: Arguments, out: ValueWriter) {
     const { bytes, offsets, lengths } = args;
-    const deadline = args.count === 5 ? context.nowMs + Number(Buffer.from(bytes.subarray(offsets[4], offsets[4] + lengths[4])).toString()) : 0;
+    const deadline =
+      args.count === 5
+        ? context.nowMs + Number(Buffer.from(bytes.subarray(offsets[4], offsets[4] + lengths[4])).toString())
+        : 0;
     context.store.set(bytes, offsets[1], lengths[1], bytes, offsets[2], lengths[2], deadline);
     context.written(bytes, offsets[1], lengths[1]);
     out.status('OK');
@@ -82,11 +85,18 @@ export function testSettings(overrides: Partial<RespSettings> = {}): RespSetting
 export class RespHarness {
   readonly server: RespServer;
   readonly killed: number[] = [];
+  /** The peer each new connection reports ("" as a unix socket's). */
+  peer = '127.0.0.1:40000';
   nowMs = 1_700_000_000_000;
 
-  constructor(settings: Partial<RespSettings> = {}) {
-    this.server = new RespServer(new TestKeyspaces(), testSettings(settings), newServerInfo(), [testGet, testSet], (id) =>
-      this.killed.push(id),
+  constructor(settings: Partial<RespSettings> = {}, keyspaces: Keyspaces = new TestKeyspaces()) {
+    this.server = new RespServer(
+      keyspaces,
+      testSettings(settings),
+      newServerInfo(),
+      [testGet, testSet],
+      (id) => this.killed.push(id),
+      () => this.peer,
     );
   }
 

@@ -7,15 +7,15 @@ import type { RespSession } from './session.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
 
 /**
- * One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields, in its order. The transport does not
- * report peer addresses, so addr and laddr are '?:0'; the memory fields fkvs does not track are 0.
+ * One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields, in its order. laddr is not known
+ * ('?:0', as addr on a unix socket); the memory fields fkvs does not track are 0.
  */
 export function clientLine(session: RespSession, nowMs: number): string {
   const age = Math.floor((nowMs - session.createdMs) / 1000);
   const idle = Math.floor((nowMs - session.lastCommandMs) / 1000);
   const flags = session.inMulti ? 'x' : 'N';
   return (
-    `id=${session.clientId} addr=?:0 laddr=?:0 fd=${session.connectionId} name=${session.name} ` +
+    `id=${session.clientId} addr=${session.peer === '' ? '?:0' : session.peer} laddr=?:0 fd=${session.connectionId} name=${session.name} ` +
     `age=${age} idle=${idle} flags=${flags} db=${session.db} sub=0 psub=0 ssub=0 ` +
     `multi=${session.inMulti ? session.queuedCount : -1} qbuf=${session.parser.bufferedBytes} qbuf-free=0 ` +
     `argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${session.pendingOutputBytes} tot-mem=0 events=r ` +
@@ -68,7 +68,9 @@ const setinfo: Subcommand = {
       return;
     }
     if (!validClientName(value)) {
-      out.error(`ERR ${isName ? 'lib-name' : 'lib-ver'} cannot contain spaces, newlines or special characters.`);
+      out.error(
+        `ERR ${isName ? 'lib-name' : 'lib-ver'} cannot contain spaces, newlines or special characters.`,
+      );
       return;
     }
     if (isName) session.libName = value;
@@ -108,7 +110,8 @@ const list: Subcommand = {
     }
     let text = '';
     for (const other of session.server.sessions.values()) {
-      if (wantedIds === null || wantedIds.has(other.clientId)) text += `${clientLine(other, session.nowMs)}\n`;
+      if (wantedIds === null || wantedIds.has(other.clientId))
+        text += `${clientLine(other, session.nowMs)}\n`;
     }
     out.verbatim('txt', text);
   },
@@ -128,21 +131,27 @@ const kill: Subcommand = {
   flags: ['admin', 'noscript', 'loading', 'stale'],
   run(session, args, out) {
     if (args.count === 3) {
-      out.error('ERR No such client');
+      const addr = argumentText(args, 2);
+      const victim = [...session.server.sessions.values()].find((c) => c.peer === addr);
+      if (victim === undefined) out.error('ERR No such client');
+      else {
+        closeClient(session, victim);
+        out.status('OK');
+      }
       return;
     }
     const victims = killFilter(session, args, out);
     if (victims === null) return;
-    for (const victim of victims) {
-      if (victim === session) session.closing = true;
-      else {
-        victim.closing = true;
-        session.server.closeConnection(victim.connectionId);
-      }
-    }
+    for (const victim of victims) closeClient(session, victim);
     out.integer(victims.length);
   },
 };
+
+/** Closes the victim's connection after its replies (at once for another; after this reply for the caller). */
+function closeClient(session: RespSession, victim: RespSession): void {
+  victim.closing = true;
+  if (victim !== session) session.server.closeConnection(victim.connectionId);
+}
 
 /** The sessions CLIENT KILL's filters select, or null after an error reply. */
 function killFilter(session: RespSession, args: Arguments, out: RespWriter): RespSession[] | null {
@@ -174,7 +183,9 @@ function killFilter(session: RespSession, args: Arguments, out: RespWriter): Res
         out.error(`ERR No such user '${value}'`);
         return null;
       }
-    } else if (argumentIs(args, i, 'addr') || argumentIs(args, i, 'laddr')) {
+    } else if (argumentIs(args, i, 'addr')) {
+      candidates = candidates.filter((c) => c.peer === value);
+    } else if (argumentIs(args, i, 'laddr')) {
       candidates = [];
     } else if (argumentIs(args, i, 'maxage')) {
       const seconds = integerArgument(args, i + 1);

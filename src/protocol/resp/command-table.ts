@@ -106,7 +106,9 @@ export function argumentIs(args: Arguments, index: number, lower: string): boole
 /** Argument `index` as a latin1 string (options, names, passwords: never on the hot path). */
 export function argumentText(args: Arguments, index: number): string {
   const offset = args.offsets[index];
-  return Buffer.from(args.bytes.buffer, args.bytes.byteOffset + offset, args.lengths[index]).toString('latin1');
+  return Buffer.from(args.bytes.buffer, args.bytes.byteOffset + offset, args.lengths[index]).toString(
+    'latin1',
+  );
 }
 
 /** Whether `args.count` fits Redis's arity convention (N exactly, -N at least N). */

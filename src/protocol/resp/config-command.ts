@@ -116,7 +116,9 @@ const set: Subcommand = {
         return;
       }
       if (p.set === undefined) {
-        out.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+        out.error(
+          `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
+        );
         return;
       }
       changes.push([p, argumentText(args, i + 1)]);

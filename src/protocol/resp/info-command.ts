@@ -1,7 +1,7 @@
 import { arch, release } from 'node:os';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
-import { redisVersion } from './version.js';
 import type { RespServer } from './server.js';
+import { redisVersion } from './version.js';
 
 /** Redis's bytesToHuman: 1.50K, 2.00M, 3.00G, or bytes with a B. */
 export function bytesToHuman(n: number): string {
@@ -15,7 +15,8 @@ type Section = (server: RespServer, nowMs: number) => string[];
 
 function storeBytes(server: RespServer): number {
   let bytes = 0;
-  for (let db = 0; db < server.keyspaces.count; db++) bytes += server.keyspaces.store(db).stats().bytesReserved;
+  for (let db = 0; db < server.keyspaces.count; db++)
+    bytes += server.keyspaces.store(db).stats().bytesReserved;
   return bytes;
 }
 
@@ -139,7 +140,8 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
       const lines: string[] = [];
       for (let db = 0; db < server.keyspaces.count; db++) {
         const stats = server.keyspaces.store(db).stats();
-        if (stats.keys > 0) lines.push(`db${db}:keys=${stats.keys},expires=${stats.keysWithDeadline},avg_ttl=0`);
+        if (stats.keys > 0)
+          lines.push(`db${db}:keys=${stats.keys},expires=${stats.keysWithDeadline},avg_ttl=0`);
       }
       return lines;
     },

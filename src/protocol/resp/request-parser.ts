@@ -53,6 +53,8 @@ export class RequestParser {
   };
   /** Set by the session: before AUTH, Redis's unauthenticated limits apply (10 arguments, 16 KB bulks). */
   authenticated = true;
+  /** Where the command last handed to the sink starts in its buffer (args.bytes). */
+  commandStart = 0;
   /** The protocol error reply (without `-` and CRLF) when feed returned protocolError. */
   errorText = '';
   private carry: Uint8Array | null = null;
@@ -134,6 +136,7 @@ export class RequestParser {
    */
   private parse(bytes: Uint8Array, pos: number, end: number): number {
     this.needBytes = 0;
+    this.commandStart = pos;
     return bytes[pos] === 0x2a ? this.parseMultibulk(bytes, pos, end) : this.parseInline(bytes, pos, end);
   }
 
@@ -145,7 +148,8 @@ export class RequestParser {
       return incomplete;
     }
     const count = parseLong(bytes, start + 1, countEnd);
-    if (Number.isNaN(count) || count > maxRespArguments) return this.fail('Protocol error: invalid multibulk length');
+    if (Number.isNaN(count) || count > maxRespArguments)
+      return this.fail('Protocol error: invalid multibulk length');
     if (!this.authenticated && count > maxUnauthenticatedArguments)
       return this.fail('Protocol error: unauthenticated multibulk length');
     let pos = countEnd + 2;
@@ -257,6 +261,6 @@ export function parseLong(bytes: Uint8Array, from: number, to: number): number {
     if (digit < 0 || digit > 9) return Number.NaN;
     n = n * 10 + digit;
   }
-  if (n > 9223372036854775807) return Number.NaN;
+  if (n >= 2 ** 63 && !(negative && n === 2 ** 63)) return Number.NaN;
   return negative ? -n : n;
 }

@@ -5,6 +5,7 @@ import type { ServerInfo } from '../../server/server-info.js';
 import type { KeyValueStore } from '../../store/store-api.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
+import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
 import { WatchRegistry } from './watches.js';
@@ -50,6 +51,7 @@ export class RespServer implements SessionFactory {
   readonly watches = new WatchRegistry();
   readonly sessions = new Map<number, RespSession>();
   readonly table: CommandTable;
+  readonly lookAhead: LookAhead;
   readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
   /** Redis's run_id: 40 hex digits, new for every start. */
   readonly runId = randomBytes(20).toString('hex');
@@ -64,12 +66,21 @@ export class RespServer implements SessionFactory {
     dataCommands: readonly RedisCommand[],
     /** Closes another connection after its pending replies (CLIENT KILL). */
     readonly closeConnection: (connectionId: number) => void,
+    /** "ip:port" of a connection's TCP peer, "" for a unix socket (protected mode, CLIENT LIST). */
+    private readonly peerAddress: (connectionId: number) => string,
   ) {
     this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
+    this.lookAhead = new LookAhead(this.table);
   }
 
   open(connectionId: number): RespSession {
-    const session = new RespSession(this, connectionId, this.nextClientId++, Date.now());
+    const session = new RespSession(
+      this,
+      connectionId,
+      this.nextClientId++,
+      this.peerAddress(connectionId),
+      Date.now(),
+    );
     this.sessions.set(connectionId, session);
     this.stats.connectionsReceived++;
     return session;

@@ -1,5 +1,5 @@
 import type { Arguments, CommandContext } from '../../commands/redis-command.js';
-import { SessionStatus, type ProtocolSession } from '../../io/session.js';
+import { type ProtocolSession, SessionStatus } from '../../io/session.js';
 import { maxQueuedBytes, maxQueuedCommands, maxWatchedKeys } from '../../limits.js';
 import type { KeyValueStore } from '../../store/store-api.js';
 import type { OutputBuffer } from '../output-buffer.js';
@@ -9,6 +9,16 @@ import type { RespVersion } from './reply-writer.js';
 import { ParseStatus, RequestParser } from './request-parser.js';
 import type { RespServer } from './server.js';
 import type { Watcher } from './watches.js';
+
+/** Redis 7's reply to a client refused by protected mode (it sends it on accept; we on its first bytes). */
+const protectedModeError =
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: Redis's loopback clients. */
+export function isLoopbackPeer(peer: string): boolean {
+  const host = peer.slice(0, peer.lastIndexOf(':'));
+  return host.startsWith('127.') || host === '::1' || host.startsWith('::ffff:127.');
+}
 
 /** A key watched by this connection, and its deadline at WATCH time (EXEC aborts once it passed). */
 interface WatchedKey {
@@ -40,6 +50,8 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   /** Set by QUIT and CLIENT KILL: the session stops after the current reply. */
   closing = false;
   watchDirty = false;
+  /** Checked by protected mode on the first bytes. */
+  private admitted = false;
   readonly watched: WatchedKey[] = [];
   /** MULTI state: queued commands' arguments copied into queueBytes, their ranges, their entries. */
   inMulti = false;
@@ -64,6 +76,8 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     readonly server: RespServer,
     readonly connectionId: number,
     readonly clientId: number,
+    /** "ip:port" of a TCP peer, "" on a unix socket. */
+    readonly peer: string,
     nowMs: number,
   ) {
     this.parser = new RequestParser(server.settings);
@@ -74,12 +88,29 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.lastCommandMs = nowMs;
   }
 
+  /** Redis's protected mode: no password, and a client from elsewhere than this host. */
+  private refusedByProtectedMode(): boolean {
+    const settings = this.server.settings;
+    return (
+      settings.protectedMode && settings.requirepass === '' && this.peer !== '' && !isLoopbackPeer(this.peer)
+    );
+  }
+
   feed(bytes: Uint8Array, offset: number, length: number, out: OutputBuffer, nowMs: number): number {
     this.nowMs = nowMs;
     this.store.nowMs = nowMs;
     this.out = out;
     this.server.writer.begin(out, this.version);
+    if (!this.admitted) {
+      this.admitted = !this.refusedByProtectedMode();
+      if (!this.admitted) {
+        this.server.writer.error(protectedModeError);
+        return SessionStatus.closeAfterReplies;
+      }
+    }
+    this.server.lookAhead.begin(bytes, offset, length, this.store);
     const status = this.parser.feed(bytes, offset, length, this);
+    this.server.lookAhead.end();
     if (status === ParseStatus.protocolError) {
       this.server.writer.error(this.parser.errorText);
       return this.server.writer.overflowed ? SessionStatus.closeNow : SessionStatus.closeAfterReplies;
@@ -103,6 +134,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   onCommand(args: Arguments): number {
     const server = this.server;
     const out = server.writer;
+    server.lookAhead.before(args.bytes, this.parser.commandStart);
     const entry = server.table.find(args.bytes, args.offsets[0], args.lengths[0]);
     server.stats.commandsProcessed++;
     this.lastCommandMs = this.nowMs;

@@ -1,5 +1,5 @@
 import type { Arguments } from '../../commands/redis-command.js';
-import { arityFits, argumentText, type CommandEntry, type SubcommandInfo } from './command-table.js';
+import { argumentText, arityFits, type CommandEntry, type SubcommandInfo } from './command-table.js';
 import { commandError } from './errors.js';
 import type { RespWriter } from './reply-writer.js';
 import type { RespSession } from './session.js';
