@@ -73,3 +73,9 @@ export const maxWatchedKeys = 1024 * 1024;
 export const respDatabases = 16;
 /** CLIENT SETNAME / HELLO SETNAME and CLIENT SETINFO values. */
 export const maxClientNameBytes = 1024;
+/**
+ * Unsent reply bytes one RESP connection may hold (its listener's OutputBuffer limit, and the
+ * addon's queue while the Redis front is on): room for a reply of the largest value a client may
+ * store (proto-max-bulk-len's default, 512 MiB), where Redis sets no limit for normal clients.
+ */
+export const maxRespPendingOutputBytes = 1024 * 1024 * 1024;

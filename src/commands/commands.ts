@@ -1,8 +1,9 @@
 import { maxInt64DecimalBytes } from '../limits.js';
-import type { ServerInfo } from '../server/server-info.js';
+import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
 import { infoText } from './info.js';
 import { Int64, parseDeadline } from './int64.js';
+import { KeyPrefetch } from './key-prefetch.js';
 import { Failure, type Reply } from './reply.js';
 import type { Request } from './request.js';
 
@@ -17,11 +18,15 @@ export class Commands {
   private readonly current = new Int64();
   private readonly operand = new Int64();
   private readonly digits = new Uint8Array(maxInt64DecimalBytes);
+  /** The look-ahead of whichever wire runs these commands. */
+  readonly keyPrefetch: KeyPrefetch;
 
   constructor(
     readonly store: KeyValueStore,
     readonly info: ServerInfo,
-  ) {}
+  ) {
+    this.keyPrefetch = new KeyPrefetch(store);
+  }
 
   /** SET key value [seconds]: a bad deadline changes nothing; plain SET clears a deadline. */
   set(r: Request, reply: Reply): boolean {

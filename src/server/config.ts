@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { IoUringSwitches } from '../io/transport.js';
 import { defaultRespMaxBulkBytes, defaultRespQueryBufferBytes, minRespMaxBulkBytes } from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
@@ -7,13 +8,6 @@ import { defaultMaxMemoryBytes } from '../store/arena-store.js';
  * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
  * drives the config-file parser, the `--<key> <value>` flags, the defaults and the help text.
  */
-export interface IoUringSwitches {
-  deferTaskrun: boolean;
-  coopTaskrun: boolean;
-  multishotAccept: boolean;
-  multishotRecv: boolean;
-}
-
 export interface ServerConfig {
   /** The config file as given, or null for the embedded default. */
   configFile: string | null;

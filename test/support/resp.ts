@@ -1,36 +1,27 @@
+import { Commands } from '../../src/commands/commands.js';
 import type { Arguments, CommandContext, RedisCommand } from '../../src/commands/redis-command.js';
 import type { ValueWriter } from '../../src/commands/value-writer.js';
-import { respDatabases } from '../../src/limits.js';
-import { OutputBuffer } from '../../src/protocol/output-buffer.js';
+import { OutputBuffer } from '../../src/io/output-buffer.js';
+import { Transport } from '../../src/io/transport.js';
+import { maxRespPendingOutputBytes } from '../../src/limits.js';
+import { Dispatcher } from '../../src/protocol/fkvs/dispatcher.js';
+import { FkvsSessionFactory } from '../../src/protocol/fkvs/session.js';
 import { type Keyspaces, RespServer, type RespSettings } from '../../src/protocol/resp/server.js';
 import type { RespSession } from '../../src/protocol/resp/session.js';
-import { newServerInfo } from '../../src/server/server-info.js';
+import { ServerKeyspaces } from '../../src/server/keyspaces.js';
+import { newServerInfo } from '../../src/server-info.js';
 import { ArenaStore } from '../../src/store/arena-store.js';
 import type { KeyValueStore } from '../../src/store/store-api.js';
+import { freePort, tempSocketPath } from './server-process.js';
 
-/** Sixteen small arena stores; FLUSHDB deletes key by key (in place: sessions hold the store). */
-export class TestKeyspaces implements Keyspaces {
-  readonly count = respDatabases;
-  private readonly stores: KeyValueStore[] = [];
-
-  constructor(makeStore: () => KeyValueStore = () => new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 })) {
-    for (let i = 0; i < this.count; i++) this.stores.push(makeStore());
-  }
-
-  store(db: number): KeyValueStore {
-    return this.stores[db];
-  }
-
-  flush(db: number): void {
-    const store = this.stores[db];
-    const keys: Uint8Array[] = [];
-    store.forEachKey((bytes, offset, length) => {
-      keys.push(bytes.slice(offset, offset + length));
-      return true;
-    });
-    for (const key of keys) store.delete(key, 0, key.length);
-  }
+/** The server's databases over small arena stores (database 0 given, e.g. one that records calls). */
+export function testKeyspaces(
+  database0: KeyValueStore = new ArenaStore({ maxMemoryBytes: testStoreBytes }),
+): Keyspaces {
+  return new ServerKeyspaces(database0, testStoreBytes);
 }
+
+const testStoreBytes = 64 * 1024 * 1024;
 
 /** GET and SET as the tests need them (the real ones are the data commands of commands/). */
 export const testGet: RedisCommand = {
@@ -60,7 +51,10 @@ export const testSet: RedisCommand = {
       args.count === 5
         ? context.nowMs + Number(Buffer.from(bytes.subarray(offsets[4], offsets[4] + lengths[4])).toString())
         : 0;
-    context.store.set(bytes, offsets[1], lengths[1], bytes, offsets[2], lengths[2], deadline);
+    if (context.store.set(bytes, offsets[1], lengths[1], bytes, offsets[2], lengths[2], deadline) < 0) {
+      out.error('ERR the store refused the value');
+      return;
+    }
     context.written(bytes, offsets[1], lengths[1]);
     out.status('OK');
   },
@@ -89,7 +83,7 @@ export class RespHarness {
   peer = '127.0.0.1:40000';
   nowMs = 1_700_000_000_000;
 
-  constructor(settings: Partial<RespSettings> = {}, keyspaces: Keyspaces = new TestKeyspaces()) {
+  constructor(settings: Partial<RespSettings> = {}, keyspaces: Keyspaces = testKeyspaces()) {
     this.server = new RespServer(
       keyspaces,
       testSettings(settings),
@@ -106,7 +100,7 @@ export class RespHarness {
 }
 
 export class TestConnection {
-  readonly out = new OutputBuffer();
+  readonly out = new OutputBuffer(maxRespPendingOutputBytes);
   status = 0;
 
   constructor(
@@ -139,4 +133,62 @@ export function cmd(...args: Array<string | Uint8Array>): string {
     text += `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
   }
   return text;
+}
+
+/** An in-process server on real sockets: FKVS on TCP, the Redis front on TCP and a unix socket, one store. */
+export interface InProcessServer {
+  fkvsPort: number;
+  respPort: number;
+  respPath: string;
+  resp: RespServer;
+  stop(): Promise<void>;
+}
+
+export async function startInProcess(
+  useIoUring: boolean,
+  settings: Partial<RespSettings> = {},
+): Promise<InProcessServer> {
+  const info = newServerInfo();
+  const store = new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024 });
+  const keyspaces = testKeyspaces(store);
+  const transport = new Transport(
+    {
+      useIoUring,
+      ioUring: { deferTaskrun: true, coopTaskrun: true, multishotAccept: true, multishotRecv: true },
+      maxClients: 256,
+      maxQueuedOutputBytes: maxRespPendingOutputBytes,
+    },
+    info,
+  );
+  if (useIoUring && transport.native.backend !== 'io_uring')
+    throw new Error(`no io_uring: ${transport.fallbackReason}`);
+  const resp = new RespServer(
+    keyspaces,
+    testSettings(settings),
+    info,
+    [testGet, testSet],
+    (id) => transport.native.close(id, true),
+    (id) => transport.native.peerAddress(id),
+  );
+  const fkvsPort = await freePort();
+  const respPort = await freePort();
+  const respPath = tempSocketPath();
+  transport.listenTcp(
+    '127.0.0.1',
+    fkvsPort,
+    new FkvsSessionFactory(new Dispatcher(new Commands(store, info)), () => {}),
+  );
+  transport.listenTcp('127.0.0.1', respPort, resp);
+  transport.listenUnix(respPath, resp);
+  const expiry = setInterval(() => store.expireCycle(Date.now()), 100);
+  return {
+    fkvsPort,
+    respPort,
+    respPath,
+    resp,
+    async stop() {
+      clearInterval(expiry);
+      await transport.shutdown(1000);
+    },
+  };
 }

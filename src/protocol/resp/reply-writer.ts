@@ -1,6 +1,6 @@
 import { copyBytes } from '../../bytes.js';
 import type { ValueWriter } from '../../commands/value-writer.js';
-import type { OutputBuffer } from '../output-buffer.js';
+import type { OutputBuffer } from '../../io/output-buffer.js';
 
 /** The protocol versions HELLO may choose. */
 export type RespVersion = 2 | 3;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisCommand } from '../../commands/redis-command.js';
+import type { CommandContext, RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
-import type { ServerInfo } from '../../server/server-info.js';
-import type { KeyValueStore } from '../../store/store-api.js';
+import { maxRespPendingOutputBytes } from '../../limits.js';
+import type { ServerInfo } from '../../server-info.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
@@ -13,7 +13,7 @@ import { WatchRegistry } from './watches.js';
 /** The numbered keyspaces SELECT chooses from; database 0 is the one FKVS serves. */
 export interface Keyspaces {
   readonly count: number;
-  store(db: number): KeyValueStore;
+  store(db: number): CommandContext['store'];
   /** Removes every key of database db (FLUSHDB). */
   flush(db: number): void;
 }
@@ -47,6 +47,7 @@ export interface RespStats {
  * connection its RESP listeners accept.
  */
 export class RespServer implements SessionFactory {
+  readonly maxPendingOutputBytes = maxRespPendingOutputBytes;
   readonly writer = new RespWriter();
   readonly watches = new WatchRegistry();
   readonly sessions = new Map<number, RespSession>();

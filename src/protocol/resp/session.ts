@@ -1,8 +1,7 @@
 import type { Arguments, CommandContext } from '../../commands/redis-command.js';
+import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
 import { maxQueuedBytes, maxQueuedCommands, maxWatchedKeys } from '../../limits.js';
-import type { KeyValueStore } from '../../store/store-api.js';
-import type { OutputBuffer } from '../output-buffer.js';
 import { arityFits, type CommandEntry, CommandRole } from './command-table.js';
 import { commandError } from './errors.js';
 import type { RespVersion } from './reply-writer.js';
@@ -37,7 +36,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   readonly parser: RequestParser;
   version: RespVersion = 2;
   db = 0;
-  store: KeyValueStore;
+  store: CommandContext['store'];
   nowMs = 0;
   authenticated: boolean;
   name = '';

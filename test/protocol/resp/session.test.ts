@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SessionStatus } from '../../../src/io/session.js';
 import { ArenaStore } from '../../../src/store/arena-store.js';
-import { cmd, RespHarness, TestKeyspaces } from '../../support/resp.js';
+import { cmd, RespHarness, testKeyspaces } from '../../support/resp.js';
 
 test('PING, ECHO, inline PING, case-insensitive names, pipelined', () => {
   const c = new RespHarness().connect();
@@ -102,9 +102,9 @@ test('client-query-buffer-limit closes at once; proto-max-bulk-len is checked on
   );
 });
 
-test('a 900 KB value arriving in 64 KB reads is served whole', () => {
+test('a 3 MB value arriving in 64 KB reads is served whole', () => {
   const c = new RespHarness().connect();
-  const value = Buffer.alloc(900 * 1024);
+  const value = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < value.length; i++) value[i] = (i * 31) & 0xff;
   const stream = Buffer.from(cmd('ECHO', value), 'latin1');
   const pieces: Uint8Array[] = [];
@@ -405,7 +405,7 @@ class PrefetchRecordingStore extends ArenaStore {
 
 test('look-ahead: the keys of pipelined GET/SET are told to the store in order, keyless commands skipped', () => {
   const store = new PrefetchRecordingStore();
-  const keyspaces = new TestKeyspaces(() => store);
+  const keyspaces = testKeyspaces(store);
   const c = new RespHarness({}, keyspaces).connect();
   let stream = '';
   const expected: string[] = [];
