@@ -56,7 +56,8 @@ function serve(config: ServerConfig): void {
   info.configFile = config.configFile ?? '(embedded default)';
   info.eventLoopMaxEvents = config.eventLoopMaxEvents;
   const store = new ArenaStore({ maxMemoryBytes: config.maxMemoryBytes });
-  const fkvs = new FkvsSessionFactory(new Dispatcher(new Commands(store, info)), log);
+  const commands = new Commands(store, info);
+  const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);
   const keyspaces = new ServerKeyspaces(store, config.maxMemoryBytes);
   const respOn = config.respPort !== 0 || config.respUnixSocket !== null;
   log('Server starting');
@@ -81,6 +82,8 @@ function serve(config: ServerConfig): void {
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
   );
+  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
+  commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
   if (transport.fallbackReason !== null) {
     log(
       `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +

@@ -173,11 +173,9 @@ export async function startInProcess(
   const fkvsPort = await freePort();
   const respPort = await freePort();
   const respPath = tempSocketPath();
-  transport.listenTcp(
-    '127.0.0.1',
-    fkvsPort,
-    new FkvsSessionFactory(new Dispatcher(new Commands(store, info)), () => {}),
-  );
+  const commands = new Commands(store, info);
+  commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
+  transport.listenTcp('127.0.0.1', fkvsPort, new FkvsSessionFactory(new Dispatcher(commands), () => {}));
   transport.listenTcp('127.0.0.1', respPort, resp);
   transport.listenUnix(respPath, resp);
   const expiry = setInterval(() => store.expireCycle(Date.now()), 100);

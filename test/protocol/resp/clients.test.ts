@@ -172,7 +172,7 @@ for (const useIoUring of [true, false]) {
       }
     });
 
-    test('cross-protocol: a key SET over FKVS is read over RESP byte for byte, and the other way round', async () => {
+    test('cross-protocol: a key SET over FKVS is read over RESP byte for byte, and the other way round; FKVS writes break WATCH', async () => {
       const server = await startInProcess(useIoUring);
       const fkvs = await FrameClient.connect({ host: '127.0.0.1', port: server.fkvsPort });
       const client = new Redis({ port: server.respPort, host: '127.0.0.1' });
@@ -183,6 +183,25 @@ for (const useIoUring of [true, false]) {
         await client.set('from-resp', allBytes);
         fkvs.send(req.get('from-resp'));
         assert.deepEqual(await fkvs.frames(1), [rep.value(allBytes.toString('latin1'))]);
+        // A key written over FKVS after WATCH makes EXEC return nil; one FKVS only reads does not.
+        for (const write of [
+          req.set('w', 'x'),
+          req.incr('w'),
+          req.expire('w', '100'),
+          req.persist('w'),
+          req.del('w'),
+        ]) {
+          await client.set('w', '5', 'PX', 100_000); // a deadline for PERSIST to remove
+          await client.watch('w');
+          fkvs.send(write);
+          await fkvs.frames(1);
+          assert.equal(await client.multi().get('w').exec(), null, write.toString('hex'));
+        }
+        await client.set('w', '5');
+        await client.watch('w');
+        fkvs.send(req.get('w'));
+        await fkvs.frames(1);
+        assert.deepEqual(await client.multi().get('w').exec(), [[null, '5']]);
       } finally {
         client.disconnect();
         fkvs.end();
