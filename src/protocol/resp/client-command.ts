@@ -12,7 +12,7 @@ import { containerCommand, helpSubcommand, type Subcommand } from './subcommands
  */
 export function clientLine(session: RespSession, nowMs: number): string {
   const age = Math.floor((nowMs - session.createdMs) / 1000);
-  const idle = Math.floor((nowMs - session.lastCommandMs) / 1000);
+  const idle = Math.max(0, session.server.secondOf(nowMs) - session.lastCommandSecond);
   const flags = session.inMulti ? 'x' : 'N';
   return (
     `id=${session.clientId} addr=${session.peer === '' ? '?:0' : session.peer} laddr=?:0 fd=${session.connectionId} name=${session.name} ` +

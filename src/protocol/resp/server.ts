@@ -74,6 +74,11 @@ export class RespServer implements SessionFactory {
     this.lookAhead = new LookAhead(this.table);
   }
 
+  /** Whole seconds from the server's start to nowMs: a small integer, for per-command bookkeeping. */
+  secondOf(nowMs: number): number {
+    return Math.floor((nowMs - this.info.startedAtMs) / 1000) | 0;
+  }
+
   open(connectionId: number): RespSession {
     const session = new RespSession(
       this,

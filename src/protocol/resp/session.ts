@@ -43,7 +43,13 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   libName = '';
   libVersion = '';
   readonly createdMs: number;
-  lastCommandMs: number;
+  /**
+   * When the last command ran, in whole seconds since the server started (CLIENT LIST idle=): a
+   * small integer, because storing a double per command allocates a HeapNumber each time.
+   */
+  lastCommandSecond = 0;
+  /** The second of the bytes being fed, set once per feed. */
+  private feedSecond = 0;
   /** Name of the last command run (CLIENT LIST cmd=). */
   lastCommand = 'NULL';
   /** Set by QUIT and CLIENT KILL: the session stops after the current reply. */
@@ -84,7 +90,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.authenticated = server.settings.requirepass === '';
     this.parser.authenticated = this.authenticated;
     this.createdMs = nowMs;
-    this.lastCommandMs = nowMs;
+    this.lastCommandSecond = server.secondOf(nowMs);
   }
 
   /** Redis's protected mode: no password, and a client from elsewhere than this host. */
@@ -98,6 +104,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   feed(bytes: Uint8Array, offset: number, length: number, out: OutputBuffer, nowMs: number): number {
     this.nowMs = nowMs;
     this.store.nowMs = nowMs;
+    this.feedSecond = this.server.secondOf(nowMs);
     this.out = out;
     this.server.writer.begin(out, this.version);
     if (!this.admitted) {
@@ -136,7 +143,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     server.lookAhead.before(args.bytes, this.parser.commandStart);
     const entry = server.table.find(args.bytes, args.offsets[0], args.lengths[0]);
     server.stats.commandsProcessed++;
-    this.lastCommandMs = this.nowMs;
+    this.lastCommandSecond = this.feedSecond;
     if (entry === undefined) {
       this.multiFailed = this.inMulti;
       out.error(commandError.unknownCommand(args));
