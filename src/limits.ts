@@ -69,13 +69,20 @@ export const maxQueuedCommands = 1024 * 1024;
 export const maxQueuedBytes = 512 * 1024 * 1024;
 /** Keys one connection may WATCH at once. */
 export const maxWatchedKeys = 1024 * 1024;
-/** Databases of the Redis front (Redis's `databases` default); FKVS sees database 0. */
-export const respDatabases = 16;
-/** CLIENT SETNAME / HELLO SETNAME and CLIENT SETINFO values. */
-export const maxClientNameBytes = 1024;
 /**
  * Unsent reply bytes one RESP connection may hold (its listener's OutputBuffer limit, and the
  * addon's queue while the Redis front is on): room for a reply of the largest value a client may
  * store (proto-max-bulk-len's default, 512 MiB), where Redis sets no limit for normal clients.
  */
 export const maxRespPendingOutputBytes = 1024 * 1024 * 1024;
+// Commands of the Redis front (Redis's names and defaults)
+/** Databases (Redis's `databases` default); FKVS sees database 0. */
+export const redisDatabaseCount = 16;
+/** Longest string a command may build by APPEND or SETRANGE (Redis's proto-max-bulk-len, 512 MiB). */
+export const maxRedisStringBytes = 512 * 1024 * 1024;
+/** Longest integer Redis parses (string2ll: shorter than LONG_STR_SIZE, 21). */
+export const maxRedisIntegerBytes = 20;
+/** Longest float Redis parses (string2ld: shorter than MAX_LONG_DOUBLE_CHARS, 5 KiB). */
+export const maxRedisFloatBytes = 5 * 1024 - 1;
+/** Deepest recursion of a glob match ('*' after '*'): past it the pattern does not match (Redis 7). */
+export const maxGlobNesting = 1000;

@@ -1,7 +1,13 @@
+import { counterCommands } from './counter-commands.js';
+import { expiryCommands } from './expiry-commands.js';
+import { keyspaceCommands } from './keyspace-commands.js';
 import type { RedisCommand } from './redis-command.js';
+import { stringCommands } from './string-commands.js';
 
-/**
- * The data commands of the Redis front (GET, SET, INCR, EXPIRE, KEYS, SCAN...). Empty on this
- * branch: the respkeys branch fills it; the Redis front serves its own connection commands only.
- */
-export const dataCommands: readonly RedisCommand[] = [];
+/** The data commands of the Redis front, with Redis 7's semantics (docs/resp-commands.md). */
+export const dataCommands: readonly RedisCommand[] = [
+  ...stringCommands,
+  ...counterCommands,
+  ...expiryCommands,
+  ...keyspaceCommands,
+];

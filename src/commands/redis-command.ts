@@ -1,4 +1,5 @@
 import type { KeyValueStore } from '../store/store-api.js';
+import type { Databases } from './databases.js';
 import type { ValueWriter } from './value-writer.js';
 
 /**
@@ -24,9 +25,11 @@ export interface CommandContext {
   /**
    * Called after every change of a key's value, deadline or existence that a command makes (both
    * keys of a RENAME, every key of an MSET, each key a DEL removed): WATCH and the append-only
-   * log hang on it.
+   * log hang on it. `db` is the database of the key: the selected one, except for COPY ... DB n.
    */
-  written(bytes: Uint8Array, offset: number, length: number): void;
+  written(bytes: Uint8Array, offset: number, length: number, db: number): void;
+  /** Every database, for the commands that reach past the selected one (COPY ... DB n). */
+  databases: Databases;
 }
 
 /** One command of the Redis front: its metadata (as COMMAND INFO reports it) and its handler. */

@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
 import { dataCommands } from '../commands/data-commands.js';
+import { Databases } from '../commands/databases.js';
 import { Transport } from '../io/transport.js';
 import { expireCycleMs, maxPendingOutputBytes, maxRespPendingOutputBytes } from '../limits.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
-import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
-import { ServerKeyspaces } from './keyspaces.js';
 import { log } from './log.js';
 
 /** How long a graceful stop may take to flush replies before connections are cut. */
@@ -55,17 +54,18 @@ function serve(config: ServerConfig): void {
   info.port = config.unixSocket === null ? config.port : 0;
   info.configFile = config.configFile ?? '(embedded default)';
   info.eventLoopMaxEvents = config.eventLoopMaxEvents;
-  const store = new ArenaStore({ maxMemoryBytes: config.maxMemoryBytes });
+  // Database 0 is FKVS's store; the Redis front's 15 others share the same maxmemory.
+  const databases = new Databases({ maxMemoryBytes: config.maxMemoryBytes });
+  const store = databases.get(0);
   const commands = new Commands(store, info);
   const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);
-  const keyspaces = new ServerKeyspaces(store, config.maxMemoryBytes);
   const respOn = config.respPort !== 0 || config.respUnixSocket !== null;
   log('Server starting');
   // The addon's queue limit is one for all listeners: the Redis front's replies can be far larger.
   const maxQueuedOutputBytes = respOn ? maxRespPendingOutputBytes : maxPendingOutputBytes;
   const transport = new Transport({ ...config, maxQueuedOutputBytes }, info);
   const resp = new RespServer(
-    keyspaces,
+    databases,
     {
       requirepass: config.requirepass,
       protectedMode: config.protectedMode,
@@ -122,7 +122,10 @@ function serve(config: ServerConfig): void {
     process.exit(1);
   }
   // Handlers before the ready lines: a client that reacts to them at once may also stop us at once.
-  const expiry = setInterval(() => keyspaces.expireCycle(Date.now()), expireCycleMs);
+  const expiry = setInterval(() => {
+    const now = Date.now();
+    for (let db = 0; db < databases.count; db++) databases.existing(db)?.expireCycle(now);
+  }, expireCycleMs);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

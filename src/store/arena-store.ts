@@ -24,6 +24,8 @@ export const defaultMaxKeys = 2 ** 27;
  * stay in the CPU caches, it costs more than it saves (store bench, docs/store.md).
  */
 export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
+/** SCAN walks at most this many homes per key asked for (Redis: COUNT * 10). */
+const scanStepsPerCount = 10;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -48,6 +50,11 @@ export interface ArenaStoreOptions {
   hashSeed?: number;
   /** prefetchHelps from this table size on (bytes); 0: always. */
   prefetchMinTableBytes?: number;
+  /**
+   * Bytes reserved by other stores that share maxMemoryBytes with this one (Redis's databases
+   * share one maxmemory); asked only when the store is about to reserve more.
+   */
+  peerReservedBytes?: () => number;
 }
 
 /**
@@ -71,7 +78,8 @@ export class ArenaStore implements KeyValueStore {
     this.prefetchMinTableBytes = options.prefetchMinTableBytes ?? defaultPrefetchMinTableBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
-    const mayReserve = (bytes: number) => this.bytesReserved() + bytes <= this.maxMemoryBytes;
+    const peers = options.peerReservedBytes ?? (() => 0);
+    const mayReserve = (bytes: number) => this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes;
     this.arena = new Arena(mayReserve);
     this.table = new HashTable(this.arena, mayReserve);
     this.expiry = new ExpiryIndex(mayReserve);
@@ -214,6 +222,43 @@ export class ArenaStore implements KeyValueStore {
     this.table.forEachAddress((address) =>
       visit(arena.chunkOf(address), arena.offsetOf(address) + entryHeaderBytes, arena.keyLength(address)),
     );
+  }
+
+  keyBytes(handle: number): Uint8Array {
+    return this.arena.chunkOf(handle);
+  }
+
+  keyOffset(handle: number): number {
+    return this.arena.offsetOf(handle) + entryHeaderBytes;
+  }
+
+  keyLength(handle: number): number {
+    return this.arena.keyLength(handle);
+  }
+
+  /** Steps of 10 * count at most, as Redis bounds the empty homes one SCAN call may walk. */
+  scan(cursor: number, count: number, visit: (handle: number) => void): number {
+    let visited = 0;
+    const counting = (address: number) => {
+      visited++;
+      visit(address);
+    };
+    // A double: COUNT may be any int64; a round ends the walk long before a huge count would.
+    let steps = count * scanStepsPerCount;
+    do {
+      cursor = this.table.scanStep(cursor, counting);
+    } while (cursor !== 0 && --steps > 0 && visited < count);
+    return cursor;
+  }
+
+  randomHandle(): number {
+    const address = this.table.addressNear(Math.floor(Math.random() * 2 ** 30));
+    return address === 0 ? -1 : address;
+  }
+
+  /** Bytes reserved from the system (entries, table, deadline index): what counts against maxmemory. */
+  get reservedBytes(): number {
+    return this.bytesReserved();
   }
 
   expireCycle(nowMs: number): number {

@@ -164,6 +164,47 @@ export class HashTable {
     }
   }
 
+  /**
+   * One step of a SCAN: calls visit with the address of every entry whose home is named by
+   * `cursor`, and returns the next cursor (0 when the round is complete). The cursor counts homes
+   * in reverse-binary order over the table's mask (Redis's dictScan), so a cursor taken from a
+   * smaller table stays meaningful after the table grows: every home visited before a growth has
+   * all its expansions in the larger table ordered before the cursor, none after. Visiting by home
+   * rather than by slot is what makes deletions harmless: a deletion shifts entries back within
+   * their cluster, moving them across slots but never across homes. During a resize an entry whose
+   * old home is h lives in the old table at home h or in the new one at one of h's expansions;
+   * this step visits all of those. visit must not write to the table.
+   */
+  scanStep(cursor: number, visit: (address: number) => void): number {
+    let v = cursor >>> 0;
+    const small = this.old === null ? this.slots : this.old;
+    const m0 = this.old === null ? this.mask : this.oldMask;
+    visitHome(small, m0, v & m0, visit);
+    if (this.old !== null) {
+      const m1 = this.mask;
+      // Every home of the larger table that expands v & m0 (Redis's loop over the extra bits).
+      do {
+        visitHome(this.slots, m1, v & m1, visit);
+        v = ((((v | m0) + 1) & ~m0) | (v & m0)) >>> 0;
+      } while ((v & (m0 ^ m1)) !== 0);
+    }
+    v = (v | ~m0) >>> 0;
+    return reverseBits32((reverseBits32(v) + 1) >>> 0);
+  }
+
+  /** The address of some entry, starting the search at slot `start` of both tables; 0 when empty. */
+  addressNear(start: number): number {
+    const tables = this.old === null ? [this.slots] : [this.slots, this.old];
+    for (const t of tables) {
+      const slots = t.length / 2;
+      for (let k = 0; k < slots; k++) {
+        const address = t[2 * ((start + k) % slots) + 1];
+        if (address !== 0) return address;
+      }
+    }
+    return 0;
+  }
+
   /** Throws unless every entry is reachable from its home and each table holds the right keys. */
   assertInvariants(hashOf: (address: number) => number): void {
     let seen = 0;
@@ -272,4 +313,19 @@ function deleteAt(t: Uint32Array, mask: number, i: number): void {
   }
   t[2 * hole] = 0;
   t[2 * hole + 1] = 0;
+}
+
+/** Visits the entries whose home is slot `home`: they lie in the run of occupied slots from it. */
+function visitHome(t: Uint32Array, mask: number, home: number, visit: (address: number) => void): void {
+  for (let i = home; t[2 * i + 1] !== 0; i = (i + 1) & mask) {
+    if ((t[2 * i] & mask) === home) visit(t[2 * i + 1]);
+  }
+}
+
+function reverseBits32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
 }

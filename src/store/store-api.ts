@@ -110,6 +110,23 @@ export interface KeyValueStore {
    */
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void;
 
+  /** Where an entry's key lives: keyBytes(h)[keyOffset(h), keyOffset(h) + keyLength(h)). */
+  keyBytes(handle: number): Uint8Array;
+  keyOffset(handle: number): number;
+  keyLength(handle: number): number;
+
+  /**
+   * Redis's SCAN over the store: calls visit with handles (live or expired: the caller filters)
+   * from `cursor` on, until about `count` were visited or a round is complete; returns the cursor
+   * to go on from, 0 at the end of a round. A key present during a whole round (from cursor 0 back
+   * to 0) is visited at least once, whatever writes and resizes happen between the calls; the
+   * cursor is a plain number below 2^32 the caller may keep. visit must not write to the store.
+   */
+  scan(cursor: number, count: number, visit: (handle: number) => void): number;
+
+  /** Handle of a key picked at random (live or expired), or -1 when the store is empty. */
+  randomHandle(): number;
+
   /** One step of active expiry: reclaims expired keys with bounded work; returns how many. */
   expireCycle(nowMs: number): number;
 

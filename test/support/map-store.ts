@@ -117,6 +117,28 @@ export class MapStore implements KeyValueStore {
     }
   }
 
+  keyBytes(handle: number): Uint8Array {
+    return Buffer.from(this.entries[handle].key, 'latin1');
+  }
+
+  keyOffset(_handle: number): number {
+    return 0;
+  }
+
+  keyLength(handle: number): number {
+    return this.entries[handle].key.length;
+  }
+
+  /** The model's SCAN visits every key in one call: the simplest cursor that keeps the guarantee. */
+  scan(_cursor: number, _count: number, visit: (handle: number) => void): number {
+    for (let handle = 0; handle < this.entries.length; handle++) visit(handle);
+    return 0;
+  }
+
+  randomHandle(): number {
+    return this.entries.length === 0 ? -1 : Math.floor(Math.random() * this.entries.length);
+  }
+
   expireCycle(nowMs: number): number {
     const expired = this.entries.filter((e) => e.deadline !== 0 && e.deadline <= nowMs);
     for (const entry of expired) {

@@ -1,64 +1,21 @@
 import { Commands } from '../../src/commands/commands.js';
-import type { Arguments, CommandContext, RedisCommand } from '../../src/commands/redis-command.js';
-import type { ValueWriter } from '../../src/commands/value-writer.js';
+import { dataCommands } from '../../src/commands/data-commands.js';
+import { Databases } from '../../src/commands/databases.js';
 import { OutputBuffer } from '../../src/io/output-buffer.js';
 import { Transport } from '../../src/io/transport.js';
 import { maxRespPendingOutputBytes } from '../../src/limits.js';
 import { Dispatcher } from '../../src/protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../../src/protocol/fkvs/session.js';
-import { type Keyspaces, RespServer, type RespSettings } from '../../src/protocol/resp/server.js';
+import { RespServer, type RespSettings } from '../../src/protocol/resp/server.js';
 import type { RespSession } from '../../src/protocol/resp/session.js';
-import { ServerKeyspaces } from '../../src/server/keyspaces.js';
 import { newServerInfo } from '../../src/server-info.js';
-import { ArenaStore } from '../../src/store/arena-store.js';
-import type { KeyValueStore } from '../../src/store/store-api.js';
+import type { ArenaStoreOptions } from '../../src/store/arena-store.js';
 import { freePort, tempSocketPath } from './server-process.js';
 
-/** The server's databases over small arena stores (database 0 given, e.g. one that records calls). */
-export function testKeyspaces(
-  database0: KeyValueStore = new ArenaStore({ maxMemoryBytes: testStoreBytes }),
-): Keyspaces {
-  return new ServerKeyspaces(database0, testStoreBytes);
+/** The 16 databases over small arena stores (options: e.g. look-ahead always on). */
+export function testDatabases(options: ArenaStoreOptions = {}): Databases {
+  return new Databases({ maxMemoryBytes: 256 * 1024 * 1024, ...options });
 }
-
-const testStoreBytes = 64 * 1024 * 1024;
-
-/** GET and SET as the tests need them (the real ones are the data commands of commands/). */
-export const testGet: RedisCommand = {
-  name: 'get',
-  arity: 2,
-  flags: ['readonly', 'fast'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  run(context: CommandContext, args: Arguments, out: ValueWriter) {
-    const h = context.store.find(args.bytes, args.offsets[1], args.lengths[1]);
-    if (h < 0) out.nil();
-    else out.bulk(context.store.valueBytes(h), context.store.valueOffset(h), context.store.valueLength(h));
-  },
-};
-
-export const testSet: RedisCommand = {
-  name: 'set',
-  arity: -3,
-  flags: ['write', 'denyoom'],
-  firstKey: 1,
-  lastKey: 1,
-  keyStep: 1,
-  run(context: CommandContext, args: Arguments, out: ValueWriter) {
-    const { bytes, offsets, lengths } = args;
-    const deadline =
-      args.count === 5
-        ? context.nowMs + Number(Buffer.from(bytes.subarray(offsets[4], offsets[4] + lengths[4])).toString())
-        : 0;
-    if (context.store.set(bytes, offsets[1], lengths[1], bytes, offsets[2], lengths[2], deadline) < 0) {
-      out.error('ERR the store refused the value');
-      return;
-    }
-    context.written(bytes, offsets[1], lengths[1]);
-    out.status('OK');
-  },
-};
 
 export function testSettings(overrides: Partial<RespSettings> = {}): RespSettings {
   return {
@@ -83,12 +40,12 @@ export class RespHarness {
   peer = '127.0.0.1:40000';
   nowMs = 1_700_000_000_000;
 
-  constructor(settings: Partial<RespSettings> = {}, keyspaces: Keyspaces = testKeyspaces()) {
+  constructor(settings: Partial<RespSettings> = {}, databases: Databases = testDatabases()) {
     this.server = new RespServer(
-      keyspaces,
+      databases,
       testSettings(settings),
       newServerInfo(),
-      [testGet, testSet],
+      dataCommands,
       (id) => this.killed.push(id),
       () => this.peer,
     );
@@ -149,8 +106,8 @@ export async function startInProcess(
   settings: Partial<RespSettings> = {},
 ): Promise<InProcessServer> {
   const info = newServerInfo();
-  const store = new ArenaStore({ maxMemoryBytes: 256 * 1024 * 1024 });
-  const keyspaces = testKeyspaces(store);
+  const databases = testDatabases();
+  const store = databases.get(0);
   const transport = new Transport(
     {
       useIoUring,
@@ -163,10 +120,10 @@ export async function startInProcess(
   if (useIoUring && transport.native.backend !== 'io_uring')
     throw new Error(`no io_uring: ${transport.fallbackReason}`);
   const resp = new RespServer(
-    keyspaces,
+    databases,
     testSettings(settings),
     info,
-    [testGet, testSet],
+    dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
   );

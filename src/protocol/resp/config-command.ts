@@ -1,13 +1,15 @@
+import { globMatch } from '../../commands/glob.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
 import { argumentText, CommandRole } from './command-table.js';
 import { commandError } from './errors.js';
-import { globMatches } from './glob.js';
 import type { RespSettings } from './server.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
 
 /** One CONFIG parameter: its value as text, and how CONFIG SET changes it (an error text, or null). */
 interface Parameter {
   name: string;
+  /** The name's bytes, for the glob (set once below). */
+  nameBytes?: Uint8Array;
   get(settings: RespSettings, databases: number): string;
   /** Absent: immutable (set at start-up only). */
   set?(settings: RespSettings, value: string): string | null;
@@ -78,6 +80,7 @@ const parameters: readonly Parameter[] = [
 ];
 
 const byName = new Map(parameters.map((p) => [p.name, p]));
+for (const p of parameters) p.nameBytes = Buffer.from(p.name, 'latin1');
 
 const get: Subcommand = {
   name: 'get',
@@ -86,13 +89,16 @@ const get: Subcommand = {
   run(session, args, out) {
     const matched = new Set<Parameter>();
     for (let i = 2; i < args.count; i++) {
-      const pattern = argumentText(args, i);
-      for (const p of parameters) if (globMatches(pattern, p.name, true)) matched.add(p);
+      // CONFIG GET ignores case: both sides in lower case.
+      const pattern = Buffer.from(argumentText(args, i).toLowerCase(), 'latin1');
+      for (const p of parameters) {
+        if (globMatch(pattern, 0, pattern.length, p.nameBytes!, 0, p.nameBytes!.length)) matched.add(p);
+      }
     }
     out.map(matched.size);
     for (const p of matched) {
       out.bulkText(p.name);
-      out.bulkText(p.get(session.server.settings, session.server.keyspaces.count));
+      out.bulkText(p.get(session.server.settings, session.server.databases.count));
     }
   },
 };

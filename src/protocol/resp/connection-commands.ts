@@ -46,7 +46,7 @@ const quit = entry('quit', -1, ['allow_busy', 'no_auth', 'fast'], CommandRole.no
 const select = entry('select', 2, ['loading', 'stale', 'fast'], CommandRole.normal, (session, args, out) => {
   const db = integerArgument(args, 1);
   if (Number.isNaN(db) || db < -2147483648 || db > 2147483647) out.error(commandError.notInteger);
-  else if (db < 0 || db >= session.server.keyspaces.count) out.error('ERR DB index is out of range');
+  else if (db < 0 || db >= session.server.databases.count) out.error('ERR DB index is out of range');
   else {
     session.selectDatabase(db);
     out.status('OK');
@@ -167,12 +167,19 @@ function flushOptionOk(args: Arguments, out: RespWriter): boolean {
 }
 
 function flush(session: RespSession, db: number): void {
-  const store = session.server.keyspaces.store(db);
+  const store = session.server.databases.existing(db);
+  if (store === null) return;
   session.server.watches.touchExisting(db, (key) => {
     const bytes = Buffer.from(key, 'latin1');
     return store.find(bytes, 0, bytes.length) >= 0;
   });
-  session.server.keyspaces.flush(db);
+  // In place (sessions and FKVS hold the store): the keys are listed, then deleted.
+  const keys: Uint8Array[] = [];
+  store.forEachKey((bytes, offset, length) => {
+    keys.push(bytes.slice(offset, offset + length));
+    return true;
+  });
+  for (const key of keys) store.delete(key, 0, key.length);
 }
 
 const flushdb = entry('flushdb', -1, ['write'], CommandRole.normal, (session, args, out) => {
@@ -183,7 +190,7 @@ const flushdb = entry('flushdb', -1, ['write'], CommandRole.normal, (session, ar
 
 const flushall = entry('flushall', -1, ['write'], CommandRole.normal, (session, args, out) => {
   if (!flushOptionOk(args, out)) return;
-  for (let db = 0; db < session.server.keyspaces.count; db++) flush(session, db);
+  for (let db = 0; db < session.server.databases.count; db++) flush(session, db);
   out.status('OK');
 });
 

@@ -13,13 +13,6 @@ export function bytesToHuman(n: number): string {
 
 type Section = (server: RespServer, nowMs: number) => string[];
 
-function storeBytes(server: RespServer): number {
-  let bytes = 0;
-  for (let db = 0; db < server.keyspaces.count; db++)
-    bytes += server.keyspaces.store(db).stats().bytesReserved;
-  return bytes;
-}
-
 /** Redis's sections, in its order, with its field names: what exporters, job queues and clients read. */
 const sections: ReadonlyArray<readonly [string, Section]> = [
   [
@@ -65,7 +58,7 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
     'memory',
     (server) => {
       const memory = process.memoryUsage();
-      const used = storeBytes(server) + memory.heapUsed;
+      const used = server.databases.reservedBytes() + memory.heapUsed;
       server.peakMemoryBytes = Math.max(server.peakMemoryBytes, used);
       const max = server.settings.maxMemoryBytes;
       return [
@@ -138,9 +131,9 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
     'keyspace',
     (server) => {
       const lines: string[] = [];
-      for (let db = 0; db < server.keyspaces.count; db++) {
-        const stats = server.keyspaces.store(db).stats();
-        if (stats.keys > 0)
+      for (let db = 0; db < server.databases.count; db++) {
+        const stats = server.databases.existing(db)?.stats();
+        if (stats !== undefined && stats.keys > 0)
           lines.push(`db${db}:keys=${stats.keys},expires=${stats.keysWithDeadline},avg_ttl=0`);
       }
       return lines;

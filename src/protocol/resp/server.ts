@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandContext, RedisCommand } from '../../commands/redis-command.js';
+import type { Databases } from '../../commands/databases.js';
+import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
@@ -9,14 +10,6 @@ import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
 import { WatchRegistry } from './watches.js';
-
-/** The numbered keyspaces SELECT chooses from; database 0 is the one FKVS serves. */
-export interface Keyspaces {
-  readonly count: number;
-  store(db: number): CommandContext['store'];
-  /** Removes every key of database db (FLUSHDB). */
-  flush(db: number): void;
-}
 
 /** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
 export interface RespSettings {
@@ -61,7 +54,8 @@ export class RespServer implements SessionFactory {
   private nextClientId = 1;
 
   constructor(
-    readonly keyspaces: Keyspaces,
+    /** The 16 databases; database 0 is the one FKVS serves. */
+    readonly databases: Databases,
     readonly settings: RespSettings,
     readonly info: ServerInfo,
     dataCommands: readonly RedisCommand[],

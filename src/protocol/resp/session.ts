@@ -1,3 +1,4 @@
+import type { Databases } from '../../commands/databases.js';
 import type { Arguments, CommandContext } from '../../commands/redis-command.js';
 import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
@@ -86,7 +87,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     nowMs: number,
   ) {
     this.parser = new RequestParser(server.settings);
-    this.store = server.keyspaces.store(0);
+    this.store = server.databases.get(0);
     this.authenticated = server.settings.requirepass === '';
     this.parser.authenticated = this.authenticated;
     this.createdMs = nowMs;
@@ -132,8 +133,12 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.server.sessions.delete(this.connectionId);
   }
 
-  written(bytes: Uint8Array, offset: number, length: number): void {
-    this.server.watches.touch(this.db, bytes, offset, length);
+  get databases(): Databases {
+    return this.server.databases;
+  }
+
+  written(bytes: Uint8Array, offset: number, length: number, db: number): void {
+    this.server.watches.touch(db, bytes, offset, length);
   }
 
   /** One parsed command: look-up, arity, authentication, MULTI queueing, then its handler. */
@@ -166,7 +171,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
   /** SELECT and HELLO's effects on later commands. */
   selectDatabase(db: number): void {
     this.db = db;
-    this.store = this.server.keyspaces.store(db);
+    this.store = this.server.databases.get(db);
     this.store.nowMs = this.nowMs;
   }
 

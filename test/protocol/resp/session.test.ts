@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SessionStatus } from '../../../src/io/session.js';
-import { ArenaStore } from '../../../src/store/arena-store.js';
-import { cmd, RespHarness, testKeyspaces } from '../../support/resp.js';
+import { cmd, RespHarness, testDatabases } from '../../support/resp.js';
 
 test('PING, ECHO, inline PING, case-insensitive names, pipelined', () => {
   const c = new RespHarness().connect();
@@ -382,31 +381,17 @@ test('TIME: seconds and microseconds as bulk strings', () => {
   assert.ok(Number(m[2]) < 1e6);
 });
 
-/** An arena store that always wants look-ahead and records the keys it was told of. */
-class PrefetchRecordingStore extends ArenaStore {
-  readonly told: string[] = [];
-
-  constructor() {
-    super({ maxMemoryBytes: 64 * 1024 * 1024, prefetchMinTableBytes: 0 });
-  }
-
-  override prefetch(
-    bytes: Uint8Array,
-    offsets: Int32Array,
-    lengths: Int32Array,
-    count: number,
-    hashes: Int32Array,
-  ): void {
-    for (let i = 0; i < count; i++)
-      this.told.push(Buffer.from(bytes.subarray(offsets[i], offsets[i] + lengths[i])).toString('latin1'));
-    super.prefetch(bytes, offsets, lengths, count, hashes);
-  }
-}
-
 test('look-ahead: the keys of pipelined GET/SET are told to the store in order, keyless commands skipped', () => {
-  const store = new PrefetchRecordingStore();
-  const keyspaces = testKeyspaces(store);
-  const c = new RespHarness({}, keyspaces).connect();
+  const databases = testDatabases({ prefetchMinTableBytes: 0 });
+  const store = databases.get(0);
+  const told: string[] = [];
+  const prefetch = store.prefetch.bind(store);
+  store.prefetch = (bytes, offsets, lengths, count, hashes) => {
+    for (let i = 0; i < count; i++)
+      told.push(Buffer.from(bytes.subarray(offsets[i], offsets[i] + lengths[i])).toString('latin1'));
+    prefetch(bytes, offsets, lengths, count, hashes);
+  };
+  const c = new RespHarness({}, databases).connect();
   let stream = '';
   const expected: string[] = [];
   for (let i = 0; i < 150; i++) {
@@ -416,7 +401,7 @@ test('look-ahead: the keys of pipelined GET/SET are told to the store in order, 
   }
   const reply = c.send(stream);
   assert.equal(reply.split('+PONG').length - 1, 15);
-  assert.deepEqual(store.told, expected);
+  assert.deepEqual(told, expected);
 });
 
 test('protected mode: a non-loopback client without requirepass gets -DENIED and is closed', () => {
