@@ -1,7 +1,7 @@
+import { RedisError } from '../../commands/redis-arguments.js';
 import type { Arguments } from '../../commands/redis-command.js';
 import { integerArgument, validClientName } from './arguments.js';
 import { argumentIs, argumentText, CommandRole } from './command-table.js';
-import { commandError } from './errors.js';
 import type { RespWriter } from './reply-writer.js';
 import type { RespSession } from './session.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
@@ -104,7 +104,7 @@ const list: Subcommand = {
           wantedIds.add(n);
         }
       } else {
-        out.error(commandError.syntax);
+        out.error(RedisError.syntax);
         return;
       }
     }
@@ -158,7 +158,7 @@ function killFilter(session: RespSession, args: Arguments, out: RespWriter): Res
   let candidates = [...session.server.sessions.values()];
   let skipMe = true;
   if ((args.count - 2) % 2 !== 0) {
-    out.error(commandError.syntax);
+    out.error(RedisError.syntax);
     return null;
   }
   for (let i = 2; i < args.count; i += 2) {
@@ -172,7 +172,7 @@ function killFilter(session: RespSession, args: Arguments, out: RespWriter): Res
       candidates = candidates.filter((c) => c.clientId === n);
     } else if (argumentIs(args, i, 'skipme')) {
       if (value.toLowerCase() !== 'yes' && value.toLowerCase() !== 'no') {
-        out.error(commandError.syntax);
+        out.error(RedisError.syntax);
         return null;
       }
       skipMe = value.toLowerCase() === 'yes';
@@ -190,12 +190,12 @@ function killFilter(session: RespSession, args: Arguments, out: RespWriter): Res
     } else if (argumentIs(args, i, 'maxage')) {
       const seconds = integerArgument(args, i + 1);
       if (Number.isNaN(seconds)) {
-        out.error(commandError.notInteger);
+        out.error(RedisError.notInteger);
         return null;
       }
       candidates = candidates.filter((c) => session.nowMs - c.createdMs > seconds * 1000);
     } else {
-      out.error(commandError.syntax);
+      out.error(RedisError.syntax);
       return null;
     }
   }

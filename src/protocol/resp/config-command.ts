@@ -1,7 +1,7 @@
 import { globMatch } from '../../commands/glob.js';
+import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
 import { argumentText, CommandRole } from './command-table.js';
-import { commandError } from './errors.js';
 import type { RespSettings } from './server.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
 
@@ -109,7 +109,7 @@ const set: Subcommand = {
   flags: ['admin', 'noscript', 'loading', 'stale'],
   run(session, args, out) {
     if (args.count % 2 !== 0) {
-      out.error(commandError.arity('config|set'));
+      out.error(wrongArityError('config|set'));
       return;
     }
     // Check every pair before applying any, as Redis does.

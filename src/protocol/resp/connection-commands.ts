@@ -1,10 +1,10 @@
+import { RedisError, wrongArityError } from '../../commands/redis-arguments.js';
 import type { Arguments } from '../../commands/redis-command.js';
 import { integerArgument, validClientName } from './arguments.js';
 import { clientCommand } from './client-command.js';
 import { commandCommand } from './command-command.js';
 import { argumentIs, argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import { configCommand } from './config-command.js';
-import { commandError } from './errors.js';
 import { infoCommand } from './info-command.js';
 import type { RespWriter } from './reply-writer.js';
 import type { RespSession } from './session.js';
@@ -29,7 +29,7 @@ function checkPassword(session: RespSession, user: string | null, password: stri
 const wrongPass = 'WRONGPASS invalid username-password pair or user is disabled.';
 
 const ping = entry('ping', -1, ['fast', 'sentinel'], CommandRole.normal, (_s, args, out) => {
-  if (args.count > 2) out.error(commandError.arity('ping'));
+  if (args.count > 2) out.error(wrongArityError('ping'));
   else if (args.count === 1) out.status('PONG');
   else out.bulk(args.bytes, args.offsets[1], args.lengths[1]);
 });
@@ -45,8 +45,8 @@ const quit = entry('quit', -1, ['allow_busy', 'no_auth', 'fast'], CommandRole.no
 
 const select = entry('select', 2, ['loading', 'stale', 'fast'], CommandRole.normal, (session, args, out) => {
   const db = integerArgument(args, 1);
-  if (Number.isNaN(db) || db < -2147483648 || db > 2147483647) out.error(commandError.notInteger);
-  else if (db < 0 || db >= session.server.databases.count) out.error('ERR DB index is out of range');
+  if (Number.isNaN(db) || db < -2147483648 || db > 2147483647) out.error(RedisError.notInteger);
+  else if (db < 0 || db >= session.server.databases.count) out.error(RedisError.databaseOutOfRange);
   else {
     session.selectDatabase(db);
     out.status('OK');
@@ -60,7 +60,7 @@ const auth = entry(
   CommandRole.noAuth,
   (session, args, out) => {
     if (args.count > 3) {
-      out.error(commandError.syntax);
+      out.error(RedisError.syntax);
       return;
     }
     if (args.count === 2 && session.server.settings.requirepass === '') {
@@ -162,7 +162,7 @@ const dbsize = entry('dbsize', 1, ['readonly', 'fast'], CommandRole.normal, (ses
 function flushOptionOk(args: Arguments, out: RespWriter): boolean {
   if (args.count === 1 || (args.count === 2 && (argumentIs(args, 1, 'async') || argumentIs(args, 1, 'sync'))))
     return true;
-  out.error(commandError.syntax);
+  out.error(RedisError.syntax);
   return false;
 }
 

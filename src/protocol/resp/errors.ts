@@ -26,17 +26,9 @@ export const commandError = {
     return `ERR unknown command '${name}', with args beginning with: ${quoted}`;
   },
 
-  /** `name` as COMMAND reports it: 'get', or 'client|setname' for a subcommand. */
-  arity(name: string): string {
-    return `ERR wrong number of arguments for '${name}' command`;
-  },
-
   /** `ERR unknown subcommand 'foo'. Try CLIENT HELP.` */
   unknownSubcommand(args: Arguments, parent: string): string {
     const sub = printable(args.bytes, args.offsets[1], Math.min(args.lengths[1], quotedBytes));
     return `ERR unknown subcommand '${sub}'. Try ${parent.toUpperCase()} HELP.`;
   },
-
-  notInteger: 'ERR value is not an integer or out of range',
-  syntax: 'ERR syntax error',
 } as const;

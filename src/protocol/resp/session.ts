@@ -1,4 +1,5 @@
 import type { Databases } from '../../commands/databases.js';
+import { wrongArityError } from '../../commands/redis-arguments.js';
 import type { Arguments, CommandContext } from '../../commands/redis-command.js';
 import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
@@ -154,7 +155,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
       out.error(commandError.unknownCommand(args));
     } else if (!arityFits(entry.arity, args.count)) {
       this.multiFailed = this.inMulti;
-      out.error(commandError.arity(entry.name));
+      out.error(wrongArityError(entry.name));
     } else if (!this.authenticated && entry.role !== CommandRole.noAuth) {
       this.multiFailed = this.inMulti;
       out.error('NOAUTH Authentication required.');

@@ -1,3 +1,4 @@
+import { wrongArityError } from '../../commands/redis-arguments.js';
 import type { Arguments } from '../../commands/redis-command.js';
 import { argumentText, arityFits, type CommandEntry, type SubcommandInfo } from './command-table.js';
 import { commandError } from './errors.js';
@@ -35,7 +36,7 @@ export function containerCommand(
       }
       const sub = byName.get(argumentText(args, 1).toLowerCase());
       if (sub === undefined) out.error(commandError.unknownSubcommand(args, name));
-      else if (!arityFits(sub.arity, args.count)) out.error(commandError.arity(`${name}|${sub.name}`));
+      else if (!arityFits(sub.arity, args.count)) out.error(wrongArityError(`${name}|${sub.name}`));
       else sub.run(session, args, out);
     },
   };
