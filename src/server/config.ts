@@ -106,6 +106,18 @@ const byteSizeKey = (
   },
 });
 
+const socketPathKey = (key: string, help: string, assign: (c: ServerConfig, v: string) => void): KeySpec => ({
+  key,
+  help,
+  set: (config, value) => {
+    if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
+      return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
+    }
+    assign(config, value);
+    return null;
+  },
+});
+
 const ignoredKey = (key: string, help: string): KeySpec => ({ key, help, set: () => null });
 
 const keySpecs: readonly KeySpec[] = [
@@ -121,17 +133,9 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
-  {
-    key: 'unixsocket',
-    help: 'serve on this unix socket path instead of TCP',
-    set: (config, value) => {
-      if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
-        return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
-      }
-      config.unixSocket = value;
-      return null;
-    },
-  },
+  socketPathKey('unixsocket', 'serve on this unix socket path instead of TCP', (c, v) => {
+    c.unixSocket = v;
+  }),
   integerKey(
     'max-clients',
     'connections served at once; more are accepted and closed',
@@ -187,17 +191,9 @@ const keySpecs: readonly KeySpec[] = [
       c.respPort = v;
     },
   ),
-  {
-    key: 'resp-unixsocket',
-    help: 'also serve the Redis protocol on this unix socket path',
-    set: (config, value) => {
-      if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
-        return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
-      }
-      config.respUnixSocket = value;
-      return null;
-    },
-  },
+  socketPathKey('resp-unixsocket', 'also serve the Redis protocol on this unix socket path', (c, v) => {
+    c.respUnixSocket = v;
+  }),
   {
     key: 'requirepass',
     help: 'password of the Redis protocol listener (AUTH); unset: none',

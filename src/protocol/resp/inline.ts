@@ -54,31 +54,29 @@ export function splitInline(
     while (p < to && bytes[p] !== 0 && isSpace(bytes[p])) p++;
     if (at(p) === 0) break;
     const argStart = w;
-    let inDouble = false;
-    let inSingle = false;
+    /** The open quote (0x22 double, 0x27 single), or 0 outside quotes. */
+    let quote = 0;
     let done = false;
     while (!done) {
       const c = at(p);
-      if (inDouble) {
-        if (c === 0x5c && at(p + 1) === 0x78 && hexValue(at(p + 2)) >= 0 && hexValue(at(p + 3)) >= 0) {
+      if (quote !== 0) {
+        if (
+          quote === 0x22 &&
+          c === 0x5c &&
+          at(p + 1) === 0x78 &&
+          hexValue(at(p + 2)) >= 0 &&
+          hexValue(at(p + 3)) >= 0
+        ) {
           scratch[w++] = hexValue(at(p + 2)) * 16 + hexValue(at(p + 3));
           p += 3;
-        } else if (c === 0x5c && at(p + 1) !== 0) {
+        } else if (quote === 0x22 && c === 0x5c && at(p + 1) !== 0) {
           p++;
           scratch[w++] = escaped(at(p));
-        } else if (c === 0x22) {
-          if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return false;
-          done = true;
-        } else if (c === 0) {
-          return false;
-        } else {
-          scratch[w++] = c;
-        }
-      } else if (inSingle) {
-        if (c === 0x5c && at(p + 1) === 0x27) {
+        } else if (quote === 0x27 && c === 0x5c && at(p + 1) === 0x27) {
           p++;
           scratch[w++] = 0x27;
-        } else if (c === 0x27) {
+        } else if (c === quote) {
+          // A closing quote must end the argument.
           if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return false;
           done = true;
         } else if (c === 0) {
@@ -88,10 +86,8 @@ export function splitInline(
         }
       } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0) {
         done = true;
-      } else if (c === 0x22) {
-        inDouble = true;
-      } else if (c === 0x27) {
-        inSingle = true;
+      } else if (c === 0x22 || c === 0x27) {
+        quote = c;
       } else {
         scratch[w++] = c;
       }
