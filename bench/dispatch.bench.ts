@@ -4,10 +4,12 @@
 // `npm run bench:dispatch` (medians of 3 runs, pinned to CPU 1).
 import { performance } from 'node:perf_hooks';
 import { bench, do_not_optimize, run } from 'mitata';
-import { Dispatcher } from '../src/commands/dispatcher.js';
-import { FrameReader } from '../src/protocol/frame-reader.js';
-import { OutputBuffer } from '../src/protocol/output-buffer.js';
-import { newServerInfo } from '../src/server/server-info.js';
+import { Commands } from '../src/commands/commands.js';
+import { OutputBuffer } from '../src/io/output-buffer.js';
+import { maxPendingOutputBytes } from '../src/limits.js';
+import { Dispatcher } from '../src/protocol/fkvs/dispatcher.js';
+import { FrameReader } from '../src/protocol/fkvs/frame-reader.js';
+import { newServerInfo } from '../src/server-info.js';
 import { ArenaStore } from '../src/store/arena-store.js';
 import { GcCounter } from './gc-count.js';
 
@@ -27,9 +29,9 @@ function frame(opcode: number, ...fields: string[]): Buffer {
 }
 
 const store = new ArenaStore({ maxMemoryBytes: 1024 ** 3 });
-const dispatcher = new Dispatcher(store, newServerInfo());
+const dispatcher = new Dispatcher(new Commands(store, newServerInfo()));
 const reader = new FrameReader();
-const out = new OutputBuffer();
+const out = new OutputBuffer(maxPendingOutputBytes);
 const sets = Buffer.concat(Array.from({ length: pipeline }, () => frame(0x01, 'hello', 'world')));
 const gets = Buffer.concat(Array.from({ length: pipeline }, () => frame(0x02, 'hello')));
 const incrs = Buffer.concat(Array.from({ length: pipeline }, () => frame(0x03, 'counter')));

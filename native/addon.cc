@@ -34,6 +34,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::ConnectUnix>("connectUnix"),
                            InstanceMethod<&Transport::Send>("send"),
                            InstanceMethod<&Transport::Close>("close"),
+                           InstanceMethod<&Transport::PeerAddress>("peerAddress"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
@@ -235,6 +236,12 @@ class Transport : public Napi::ObjectWrap<Transport> {
     backend_->close_connection(info[0].As<Napi::Number>().Int32Value(), info[1].ToBoolean());
     FlushUnlessInCallback();
     return info.Env().Undefined();
+  }
+
+  // Not per request: the Redis front asks once per connection, for protected mode and CLIENT LIST.
+  Napi::Value PeerAddress(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    return Napi::String::New(info.Env(), backend_->peer_address(info[0].As<Napi::Number>().Int32Value()));
   }
 
   Napi::Value StopListening(const Napi::CallbackInfo& info) {

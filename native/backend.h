@@ -78,6 +78,8 @@ class Backend {
   virtual void flush() = 0;
   virtual void stop_listening() = 0;
   virtual int open_connections() const = 0;
+  // "ip:port" of an open connection's peer; "" for a unix socket or an unknown id.
+  virtual std::string peer_address(int conn) const = 0;
   BackendCounters counters;
 };
 

@@ -27,5 +27,8 @@ int open_unix_listener(const std::string& path, int backlog, std::string* error)
 int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error);
 // TCP_NODELAY on an accepted socket (a no-op for unix sockets).
 void set_no_delay(int fd);
+// The peer of a connected TCP socket as Redis's CLIENT LIST prints it ("ip:port", IPv6 without
+// brackets); "" for a unix socket or on failure.
+std::string peer_address(int fd);
 
 }  // namespace fkvs

@@ -1,5 +1,5 @@
 import { getSystemErrorName } from 'node:util';
-import { addon, EventKind, type NativeTransport } from '../io/native.js';
+import { addon, dispatchEvents, type NativeEvents, type NativeTransport, SendBatch } from '../io/native.js';
 import { maxPendingOutputBytes } from '../limits.js';
 import type { Driver, DriverEvents, Target } from './driver.js';
 
@@ -10,7 +10,7 @@ export type NativeBackend = 'io_uring' | 'epoll';
  * in one shared area and every connection's replies of a loop turn reach JS in one call, and the
  * turn's batches go back to the addon in one send() call.
  */
-export class NativeDriver implements Driver {
+export class NativeDriver implements Driver, NativeEvents {
   readonly name: string;
   private readonly native: NativeTransport;
   private readonly area: Uint8Array;
@@ -21,11 +21,7 @@ export class NativeDriver implements Driver {
   private idByIndex = new Int32Array(0);
   private opening = 0;
   private openingDone: ((error: Error | null) => void) | null = null;
-  private queued = 0;
-  private sendIds = new Int32Array(0);
-  private sendStarts = new Int32Array(0);
-  private sendEnds = new Int32Array(0);
-  private readonly sendBuffers: Uint8Array[] = [];
+  private readonly sends = new SendBatch();
 
   /** Throws when the backend cannot start (io_uring disabled, addon built without liburing). */
   constructor(backend: NativeBackend, connections: number) {
@@ -51,9 +47,6 @@ export class NativeDriver implements Driver {
   async connect(target: Target, count: number, events: DriverEvents): Promise<void> {
     this.events = events;
     this.idByIndex = new Int32Array(count);
-    this.sendIds = new Int32Array(count);
-    this.sendStarts = new Int32Array(count);
-    this.sendEnds = new Int32Array(count);
     let highest = 0;
     for (let index = 0; index < count; index++) {
       const id =
@@ -76,42 +69,36 @@ export class NativeDriver implements Driver {
   }
 
   send(connection: number, bytes: Uint8Array, start: number, end: number): void {
-    // At most one batch per connection between flushes (a connection sends when all its
-    // requests are answered), so `count` slots suffice; more would make the addon throw.
-    const i = this.queued++;
-    this.sendIds[i] = this.idByIndex[connection];
-    this.sendStarts[i] = start;
-    this.sendEnds[i] = end;
-    this.sendBuffers[i] = bytes;
+    this.sends.add(this.idByIndex[connection], bytes, start, end);
   }
 
   flush(): void {
-    if (this.queued === 0) return;
-    this.native.send(this.sendIds, this.sendStarts, this.sendEnds, this.sendBuffers, this.queued);
-    this.queued = 0;
+    this.sends.sendThrough(this.native);
   }
 
   async close(): Promise<void> {
     this.native.destroy();
   }
 
+  /** NativeEvents, called by dispatchEvents from onEvents. */
+  opened(): void {
+    if (--this.opening === 0) this.openingDone?.(null);
+  }
+
+  received(id: number, offset: number, length: number): void {
+    this.events!.data(this.indexById[id], this.area, offset, length);
+  }
+
+  closed(id: number, errno: number): void {
+    if (this.openingDone !== null)
+      this.openingDone(new Error(`connect ${errno > 0 ? getSystemErrorName(-errno) : 'closed'}`));
+    else this.events!.closed(this.indexById[id]);
+  }
+
+  refused(): void {} // the benchmark accepts no connections
+
   private onEvents(count: number): void {
-    const records = this.records;
-    const events = this.events!;
-    for (let i = 0; i < count; i++) {
-      const kind = records[4 * i];
-      const index = this.indexById[records[4 * i + 1]];
-      if (kind === EventKind.data) {
-        events.data(index, this.area, records[4 * i + 2], records[4 * i + 3]);
-      } else if (kind === EventKind.open) {
-        if (--this.opening === 0) this.openingDone?.(null);
-      } else if (kind === EventKind.closed) {
-        const errno = records[4 * i + 2];
-        if (this.openingDone !== null)
-          this.openingDone(new Error(`connect ${errno > 0 ? getSystemErrorName(-errno) : 'closed'}`));
-        else events.closed(index);
-      }
-    }
+    dispatchEvents(this.records, count, this);
     // Inside this callback the addon starts the sends after the batch: one crossing for all.
     this.flush();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Opcode, ReplyTag } from '../protocol/constants.js';
-import { encodeRequest } from '../protocol/request-frame.js';
+import { encodeRequest } from '../protocol/fkvs/client-request-encoder.js';
+import { Opcode, ReplyTag } from '../protocol/fkvs/constants.js';
 import type { MixEntry, Operation } from './args.js';
 import { RandomKeys, randomKeyBytes } from './random-keys.js';
 

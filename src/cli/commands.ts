@@ -1,6 +1,6 @@
 import { maxFrameBytes } from '../limits.js';
-import { Opcode } from '../protocol/constants.js';
-import { encodeRequest, requestCoreLength } from '../protocol/request-frame.js';
+import { encodeRequest, requestCoreLength } from '../protocol/fkvs/client-request-encoder.js';
+import { Opcode } from '../protocol/fkvs/constants.js';
 import { maxCliTokens } from './limits.js';
 
 interface CommandSpec {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { FeedResult, FrameReader, type FrameSink } from '../protocol/frame-reader.js';
+import { FeedResult, FrameReader, type FrameSink } from '../protocol/fkvs/frame-reader.js';
 
 /** Where the server is: a TCP host (name, IPv4 or IPv6 literal) and port, or a unix socket path. */
 export type Target = { host: string; port: number } | { path: string };

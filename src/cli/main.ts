@@ -1,5 +1,5 @@
-import { Opcode } from '../protocol/constants.js';
-import { encodeRequest } from '../protocol/request-frame.js';
+import { encodeRequest } from '../protocol/fkvs/client-request-encoder.js';
+import { Opcode } from '../protocol/fkvs/constants.js';
 import { parseCliArgs } from './args.js';
 import { ConnectionError } from './connection.js';
 import { maxCliLineBytes } from './limits.js';

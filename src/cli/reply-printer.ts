@@ -1,4 +1,4 @@
-import { decodeReply, ReplyKind } from '../protocol/reply-frame.js';
+import { decodeReply, ReplyKind } from '../protocol/fkvs/client-reply-decoder.js';
 
 const quote = Buffer.from('"');
 const quoteSpaceNewline = Buffer.from('" \n');

@@ -1,5 +1,5 @@
 import { maxInfoTextBytes } from '../limits.js';
-import type { ServerInfo } from '../server/server-info.js';
+import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
 
 /**

@@ -1,6 +1,9 @@
 import type { KeyValueStore } from '../store/store-api.js';
 import type { Int64 } from './int64.js';
 
+/** What a codec needs of the store to list keys (KEYS): their walk, nothing else. */
+export type LiveKeys = Pick<KeyValueStore, 'forEachKey'>;
+
 /** Why a command failed. The FKVS protocol sends one ERROR frame for all; other codecs may not. */
 export const Failure = {
   /** A malformed request (bad lengths, bad seconds, empty INCR key). */
@@ -39,5 +42,5 @@ export interface Reply {
   pong(bytes: Uint8Array, offset: number, length: number): boolean;
   info(text: string): boolean;
   /** KEYS: the codec walks the live keys itself. */
-  keys(store: KeyValueStore): boolean;
+  keys(store: LiveKeys): boolean;
 }

@@ -1,4 +1,4 @@
-import { unknownHash } from '../store/store-api.js';
+import { unknownKeyHash } from './key-prefetch.js';
 
 /** Arguments a command can take at most (SET key value seconds). */
 export const maxArguments = 3;
@@ -12,8 +12,8 @@ export class Request {
   readonly offsets = new Int32Array(maxArguments);
   readonly lengths = new Int32Array(maxArguments);
   count = 0;
-  /** The store's hash of the first argument (the key), when known ahead (KeyValueStore.prefetch). */
-  keyHash = unknownHash;
+  /** The store's hash of the first argument (the key), when known ahead (KeyPrefetch). */
+  keyHash = unknownKeyHash;
 
   reset(bytes: Uint8Array, keyHash: number): void {
     this.bytes = bytes;

@@ -57,6 +57,8 @@ export interface NativeTransport {
   send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count: number): void;
   /** Closes a connection, after its queued bytes when flushFirst; a closed record follows. */
   close(id: number, flushFirst: boolean): void;
+  /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
+  peerAddress(id: number): string;
   stopListening(): void;
   destroy(): void;
   counters(): NativeCounters;
@@ -76,3 +78,82 @@ interface Addon {
 const require = createRequire(import.meta.url);
 /** The compiled addon: dist/src/io/ → build/Release/. */
 export const addon: Addon = require('../../../build/Release/fkvs_native.node');
+
+/** Ints per event record: kind, connection id, offset, length (kRecordInts in native/backend.h). */
+const recordInts = 4;
+
+/** What an event batch says, one call per record (see NativeTransport.records for the fields). */
+export interface NativeEvents {
+  /** `listener`: the index listenTcp/listenUnix returned, -1 for an outgoing connection. */
+  opened(id: number, listener: number): void;
+  /** receiveArea[offset, offset + length) holds the bytes, until the callback returns. */
+  received(id: number, offset: number, length: number): void;
+  /** `errno`: the errno when an outgoing connection failed to connect (getSystemErrorName(-errno)), else 0. */
+  closed(id: number, errno: number): void;
+  /** A connection over maxClients was accepted and closed at once. */
+  refused(id: number): void;
+}
+
+/** Decodes the first `count` records of an event batch (the addon's onEvents) into calls on `to`. */
+export function dispatchEvents(records: Int32Array, count: number, to: NativeEvents): void {
+  for (let i = 0, at = 0; i < count; i++, at += recordInts) {
+    const kind = records[at];
+    const id = records[at + 1];
+    if (kind === EventKind.data) to.received(id, records[at + 2], records[at + 3]);
+    else if (kind === EventKind.open) to.opened(id, records[at + 2]);
+    else if (kind === EventKind.closed) to.closed(id, records[at + 2]);
+    else if (kind === EventKind.refused) to.refused(id);
+    else throw new Error(`event record ${i}: unknown kind ${kind}`);
+  }
+}
+
+/** The arguments of one NativeTransport.send: byte ranges for connections, filled, sent, reused. */
+export class SendBatch {
+  private ids: Int32Array;
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private readonly buffers: Uint8Array[] = [];
+  private count = 0;
+
+  constructor(initialCount = 64) {
+    if (!(initialCount >= 1)) throw new RangeError(`SendBatch of ${initialCount}`);
+    this.ids = new Int32Array(initialCount);
+    this.starts = new Int32Array(initialCount);
+    this.ends = new Int32Array(initialCount);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds bytes[start, end) for connection `id`. */
+  add(id: number, bytes: Uint8Array, start: number, end: number): void {
+    const i = this.count;
+    if (i === this.ids.length) this.grow();
+    this.ids[i] = id;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.buffers[i] = bytes;
+    this.count = i + 1;
+  }
+
+  /** Hands every range added to the addon in one call (it copies them) and empties the batch. */
+  sendThrough(native: NativeTransport): void {
+    if (this.count === 0) return;
+    native.send(this.ids, this.starts, this.ends, this.buffers, this.count);
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const size = this.ids.length * 2;
+    const ids = new Int32Array(size);
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    ids.set(this.ids);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.ids = ids;
+    this.starts = starts;
+    this.ends = ends;
+  }
+}

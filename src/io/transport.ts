@@ -1,68 +1,79 @@
 import { maxPendingOutputBytes } from '../limits.js';
-import { FeedResult, FrameReader } from '../protocol/frame-reader.js';
-import { OutputBuffer } from '../protocol/output-buffer.js';
-import type { IoUringSwitches } from '../server/config.js';
-import type { ServerInfo } from '../server/server-info.js';
-import { addon, EventKind, type NativeTransport, type NativeTransportOptions } from './native.js';
+import type { ConnectionCounters } from '../server-info.js';
+import {
+  addon,
+  dispatchEvents,
+  type NativeEvents,
+  type NativeTransport,
+  type NativeTransportOptions,
+  SendBatch,
+} from './native.js';
+import { OutputBuffer } from './output-buffer.js';
+import { type ProtocolSession, type SessionFactory, SessionStatus } from './session.js';
 
-/** What runs the frames of a connection: the Dispatcher, or a test's stand-in. */
-export interface FrameConsumer {
-  feed(
-    reader: FrameReader,
-    bytes: Uint8Array,
-    offset: number,
-    length: number,
-    out: OutputBuffer,
-    nowMs: number,
-  ): number;
+/** io_uring features that can be switched off one by one (native/backend.h), e.g. to test each rung. */
+export interface IoUringSwitches {
+  deferTaskrun: boolean;
+  coopTaskrun: boolean;
+  multishotAccept: boolean;
+  multishotRecv: boolean;
 }
 
 export interface TransportOptions {
   useIoUring: boolean;
   ioUring: IoUringSwitches;
   maxClients: number;
-  log: (message: string) => void;
+  /**
+   * Reply bytes the addon may queue for one connection while the kernel does not take them (a
+   * client that does not read); over it the connection is dropped. For every listener alike.
+   */
+  maxQueuedOutputBytes: number;
 }
 
 /** How often a graceful stop checks whether every connection has flushed and closed. */
 const shutdownPollMs = 5;
 
+/** What the transport keeps per connection id; reused when the addon reuses the id. */
 class ConnectionState {
-  readonly reader = new FrameReader();
-  readonly out = new OutputBuffer();
-  /** Closed by us (frame too large, output limit): its further data is ignored. */
+  /** The session of the connection; null once it closed. */
+  session: ProtocolSession | null = null;
+  /** Closed by us (at its session's request): its further data is ignored. */
   closing = false;
   listed = false;
+
+  constructor(public out: OutputBuffer) {}
 }
 
 /**
- * The JS side of the transport: per-connection frame state and reply buffers, fed from the
- * addon's event batches. One callback in per batch, one send() out per batch.
+ * The JS side of the transport: connections and their reply buffers, fed from the addon's event
+ * batches; the bytes of each connection go to the session its listener's factory made for it.
+ * One callback in per batch, one send() out per batch.
  */
 export class Transport {
   readonly native: NativeTransport;
   /** Why io_uring is not in use although it was asked for, or null. */
   readonly fallbackReason: string | null;
-  private readonly log: (message: string) => void;
   private readonly area: Uint8Array;
   private readonly records: Int32Array;
+  /** What dispatchEvents calls for each record of a batch. */
+  private readonly events: NativeEvents;
+  /** The time of the batch being handled (Unix ms). */
+  private now = 0;
   private readonly connections: Array<ConnectionState | undefined> = [];
+  /** The session factory of each listener, by the index its open records carry. */
+  private readonly factories: SessionFactory[] = [];
   private readonly listed: number[] = [];
   private readonly toClose: number[] = [];
-  private sendIds = new Int32Array(64);
-  private sendStarts = new Int32Array(64);
-  private sendEnds = new Int32Array(64);
-  private readonly sendBuffers: Uint8Array[] = [];
+  private readonly sends = new SendBatch();
 
   constructor(
     options: TransportOptions,
-    private readonly consumer: FrameConsumer,
-    private readonly info: ServerInfo,
+    private readonly counters: ConnectionCounters,
   ) {
     const nativeOptions: NativeTransportOptions = {
       maxClients: options.maxClients,
       maxOutgoing: 0, // the server opens no connections
-      maxPendingOutputBytes,
+      maxPendingOutputBytes: options.maxQueuedOutputBytes,
       ...options.ioUring,
     };
     const onEvents = (count: number) => this.onEvents(count);
@@ -79,15 +90,29 @@ export class Transport {
     this.fallbackReason = fallbackReason;
     this.area = new Uint8Array(this.native.receiveArea);
     this.records = this.native.records;
-    this.log = options.log;
+    this.events = {
+      opened: (id, listener) => this.opened(id, listener),
+      received: (id, offset, length) => this.received(id, offset, length),
+      closed: (id) => this.closed(id),
+      refused: () => this.counters.disconnectedClients++,
+    };
   }
 
-  listenTcp(host: string, port: number): void {
-    this.native.listenTcp(host, port);
+  /** Listens on an IPv4/IPv6 literal and port; each connection accepted gets a session of `factory`. */
+  listenTcp(host: string, port: number, factory: SessionFactory): void {
+    this.addFactory(this.native.listenTcp(host, port), factory);
   }
 
-  listenUnix(path: string): void {
-    this.native.listenUnix(path);
+  /** As listenTcp, on a unix socket path. */
+  listenUnix(path: string, factory: SessionFactory): void {
+    this.addFactory(this.native.listenUnix(path), factory);
+  }
+
+  private addFactory(listener: number, factory: SessionFactory): void {
+    if (listener !== this.factories.length) {
+      throw new Error(`listener index ${listener}, expected ${this.factories.length}`);
+    }
+    this.factories.push(factory);
   }
 
   /** Stops accepting, lets every connection flush its replies, closes them; then frees the backend. */
@@ -105,49 +130,47 @@ export class Transport {
   }
 
   private onEvents(count: number): void {
-    const records = this.records;
-    const now = Date.now();
-    for (let i = 0; i < count; i++) {
-      const kind = records[4 * i];
-      const id = records[4 * i + 1];
-      if (kind === EventKind.data) {
-        this.received(id, records[4 * i + 2], records[4 * i + 3], now);
-      } else if (kind === EventKind.open) {
-        this.opened(id);
-      } else if (kind === EventKind.closed) {
-        const state = this.connections[id];
-        if (state !== undefined) {
-          state.reader.reset();
-          state.out.consume(state.out.pendingBytes);
-          state.closing = true;
-        }
-        this.info.connectedClients--;
-        this.info.disconnectedClients++;
-      } else if (kind === EventKind.refused) {
-        this.info.disconnectedClients++;
-      }
-    }
+    this.now = Date.now();
+    dispatchEvents(this.records, count, this.events);
     this.flush();
   }
 
-  private opened(id: number): void {
+  /** `listener`: the index listenTcp/listenUnix got, which the open record carries. */
+  private opened(id: number, listener: number): void {
+    const factory = this.factories[listener];
+    if (factory === undefined) throw new Error(`open record of connection ${id}: no listener ${listener}`);
+    const maxPending = factory.maxPendingOutputBytes ?? maxPendingOutputBytes;
     let state = this.connections[id];
     if (state === undefined) {
-      state = new ConnectionState();
+      state = new ConnectionState(new OutputBuffer(maxPending));
       this.connections[id] = state;
+    } else if (state.out.maxPendingBytes !== maxPending) {
+      state.out = new OutputBuffer(maxPending); // the id was last used by another listener's connection
     }
-    state.reader.reset();
     state.out.consume(state.out.pendingBytes);
     state.closing = false;
     state.listed = false;
-    this.info.connectedClients++;
+    state.session = factory.open(id);
+    this.counters.connectedClients++;
   }
 
-  private received(id: number, offset: number, length: number, now: number): void {
+  private closed(id: number): void {
+    const state = this.connections[id];
+    if (state !== undefined) {
+      state.session?.closed();
+      state.session = null;
+      state.out.consume(state.out.pendingBytes);
+      state.closing = true;
+    }
+    this.counters.connectedClients--;
+    this.counters.disconnectedClients++;
+  }
+
+  private received(id: number, offset: number, length: number): void {
     const state = this.connections[id];
     if (state === undefined || state.closing) return;
-    const result = this.consumer.feed(state.reader, this.area, offset, length, state.out, now);
-    if (result === FeedResult.ok) {
+    const status = state.session!.feed(this.area, offset, length, state.out, this.now);
+    if (status === SessionStatus.ok) {
       if (state.out.pendingBytes > 0 && !state.listed) {
         state.listed = true;
         this.listed.push(id);
@@ -155,15 +178,13 @@ export class Transport {
       return;
     }
     state.closing = true;
-    if (result === FeedResult.closeFrameTooLarge) {
-      this.log(`client ${id}: frame too large (core_len 65535), closing`);
+    if (status === SessionStatus.closeAfterReplies) {
       if (!state.listed && state.out.pendingBytes > 0) {
         state.listed = true;
         this.listed.push(id);
       }
       this.toClose.push(id); // after its earlier replies
     } else {
-      this.log(`client ${id}: pending output over ${maxPendingOutputBytes} bytes, closing`);
       state.out.consume(state.out.pendingBytes);
       this.native.close(id, false);
     }
@@ -174,15 +195,11 @@ export class Transport {
     const listed = this.listed;
     const count = listed.length;
     if (count > 0) {
-      if (count > this.sendIds.length) this.growSendArrays(count);
       for (let i = 0; i < count; i++) {
-        const state = this.connections[listed[i]]!;
-        this.sendIds[i] = listed[i];
-        this.sendStarts[i] = state.out.start;
-        this.sendEnds[i] = state.out.end;
-        this.sendBuffers[i] = state.out.bytes;
+        const out = this.connections[listed[i]]!.out;
+        this.sends.add(listed[i], out.bytes, out.start, out.end);
       }
-      this.native.send(this.sendIds, this.sendStarts, this.sendEnds, this.sendBuffers, count);
+      this.sends.sendThrough(this.native);
       for (let i = 0; i < count; i++) {
         const state = this.connections[listed[i]]!;
         state.out.consume(state.out.pendingBytes);
@@ -194,13 +211,5 @@ export class Transport {
       for (const id of this.toClose) this.native.close(id, true);
       this.toClose.length = 0;
     }
-  }
-
-  private growSendArrays(count: number): void {
-    let size = this.sendIds.length;
-    while (size < count) size *= 2;
-    this.sendIds = new Int32Array(size);
-    this.sendStarts = new Int32Array(size);
-    this.sendEnds = new Int32Array(size);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { getSystemErrorName } from 'node:util';
-import { addon, EventKind, type NativeTransport } from '../../src/io/native.js';
+import { addon, dispatchEvents, type NativeTransport, SendBatch } from '../../src/io/native.js';
 import { hex, rep, req, toHex } from '../support/fkvs.js';
 import { freePort, type RunningServer, tempSocketPath, withServer } from '../support/server-process.js';
 
@@ -15,7 +15,8 @@ class NativeClient {
   readonly opened = new Map<number, number>();
   /** Closed connections and the errno their closed record carried. */
   readonly closed = new Map<number, number>();
-  private readonly received = new Map<number, Buffer[]>();
+  private readonly bytes = new Map<number, Buffer[]>();
+  private readonly sends = new SendBatch(1);
 
   constructor(backend: 'io_uring' | 'epoll', maxOutgoing: number, maxClients = 0) {
     const options = {
@@ -37,12 +38,13 @@ class NativeClient {
   }
 
   send(id: number, bytes: Uint8Array): void {
-    this.native.send(Int32Array.of(id), Int32Array.of(0), Int32Array.of(bytes.length), [bytes], 1);
+    this.sends.add(id, bytes, 0, bytes.length);
+    this.sends.sendThrough(this.native);
   }
 
   /** Reply frames received so far on the connection, as hex. */
   frames(id: number): string[] {
-    let bytes = Buffer.concat(this.received.get(id) ?? []);
+    let bytes = Buffer.concat(this.bytes.get(id) ?? []);
     const out: string[] = [];
     while (bytes.length >= 2 && bytes.length >= 2 + bytes.readUInt16BE(0)) {
       const size = 2 + bytes.readUInt16BE(0);
@@ -61,19 +63,18 @@ class NativeClient {
   }
 
   private onEvents(count: number): void {
-    const records = this.native.records;
     const area = Buffer.from(this.native.receiveArea);
-    for (let i = 0; i < count; i++) {
-      const [kind, id, offset, length] = records.subarray(4 * i, 4 * i + 4);
-      if (kind === EventKind.open) {
-        this.opened.set(id, offset);
-        this.received.set(id, []);
-      } else if (kind === EventKind.data) {
-        this.received.get(id)?.push(Buffer.from(area.subarray(offset, offset + length)));
-      } else if (kind === EventKind.closed) {
-        this.closed.set(id, offset);
-      }
-    }
+    dispatchEvents(this.native.records, count, {
+      opened: (id, listener) => {
+        this.opened.set(id, listener);
+        this.bytes.set(id, []);
+      },
+      received: (id, offset, length) => {
+        this.bytes.get(id)?.push(Buffer.from(area.subarray(offset, offset + length)));
+      },
+      closed: (id, errno) => this.closed.set(id, errno),
+      refused: () => {},
+    });
   }
 }
 

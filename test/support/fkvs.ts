@@ -1,7 +1,9 @@
-import { Dispatcher } from '../../src/commands/dispatcher.js';
-import { FeedResult, FrameReader } from '../../src/protocol/frame-reader.js';
-import { OutputBuffer } from '../../src/protocol/output-buffer.js';
-import { newServerInfo, type ServerInfo } from '../../src/server/server-info.js';
+import { Commands } from '../../src/commands/commands.js';
+import { OutputBuffer } from '../../src/io/output-buffer.js';
+import { maxPendingOutputBytes } from '../../src/limits.js';
+import { Dispatcher } from '../../src/protocol/fkvs/dispatcher.js';
+import { FeedResult, FrameReader } from '../../src/protocol/fkvs/frame-reader.js';
+import { newServerInfo, type ServerInfo } from '../../src/server-info.js';
 import { ArenaStore } from '../../src/store/arena-store.js';
 import type { KeyValueStore } from '../../src/store/store-api.js';
 import { MapStore } from './map-store.js';
@@ -77,12 +79,12 @@ export class Session {
   readonly info: ServerInfo = newServerInfo();
   readonly dispatcher: Dispatcher;
   readonly reader = new FrameReader();
-  readonly out = new OutputBuffer();
+  readonly out = new OutputBuffer(maxPendingOutputBytes);
   nowMs = 1_700_000_000_000;
   lastResult: number = FeedResult.ok;
 
   constructor(readonly store: KeyValueStore) {
-    this.dispatcher = new Dispatcher(store, this.info);
+    this.dispatcher = new Dispatcher(new Commands(store, this.info));
   }
 
   /** Feeds the chunks in order; returns every reply byte produced, as hex. */

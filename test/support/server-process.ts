@@ -47,6 +47,8 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
     args = [...args, '--port', String(port)];
     address = { port, host: '127.0.0.1' };
   }
+  // The Redis front's default port (6379) would be shared by every server of a run: off unless asked for.
+  if (!args.includes('--resp-port')) args = [...args, '--resp-port', '0'];
   const child = spawn(process.execPath, ['bin/fkvs-server', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

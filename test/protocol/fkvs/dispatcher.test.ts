@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ArenaStore } from '../../src/store/arena-store.js';
-import { maxPrefetchKeys, unknownHash } from '../../src/store/store-api.js';
-import { frame, hex, rep, req, Session } from '../support/fkvs.js';
-import { MapStore } from '../support/map-store.js';
+import { ArenaStore } from '../../../src/store/arena-store.js';
+import { maxPrefetchKeys, unknownHash } from '../../../src/store/store-api.js';
+import { frame, hex, rep, req, Session } from '../../support/fkvs.js';
+import { MapStore } from '../../support/map-store.js';
 
 /** An ArenaStore that records, for each keyed call, the key and the hash the dispatcher passed. */
 class HashRecordingStore extends ArenaStore {

@@ -15,10 +15,6 @@ export const Opcode = {
   keys: 0x0d,
 } as const;
 
-/** Lowest and highest opcode with a handler; any other first byte gets no reply. */
-export const firstOpcode = Opcode.set;
-export const lastOpcode = Opcode.keys;
-
 /** The tag byte after core_len in a reply (spec 1.3). */
 export const ReplyTag = {
   error: 0x00,

@@ -1,4 +1,4 @@
-import { framePrefixBytes, maxCoreLengthBytes } from '../limits.js';
+import { framePrefixBytes, maxCoreLengthBytes } from '../../limits.js';
 
 /** Bytes of the u16 big-endian length before every request field. */
 const fieldPrefixBytes = 2;
@@ -11,7 +11,7 @@ export function requestCoreLength(fields: readonly Uint8Array[]): number {
 }
 
 /**
- * A request frame: u16 core_len, the opcode, then LP(field) for each field (spec 1.2). INFO and
+ * Client side (fkvs-cli, fkvs-benchmark): a request frame: u16 core_len, the opcode, then LP(field) for each field (spec 1.2). INFO and
  * KEYS have no fields; PING has one, even when empty. Throws a RangeError when the core would
  * pass maxCoreLengthBytes: callers check requestCoreLength first to report it in their own words.
  */

@@ -1,16 +1,22 @@
-import { initialOutputBytes, maxFrameBytes, maxPendingOutputBytes } from '../limits.js';
+import { initialOutputBytes } from '../limits.js';
 
 /**
  * One connection's unsent reply bytes, in bytes[start, end). Encoders call reserve(n) and write n
  * bytes at the offset it returns; the transport sends from start and calls consume() for what the
- * kernel took. The buffer only grows, by doubling, up to what the pending-output limit needs.
+ * kernel took. The buffer only grows, by doubling, up to its pending-output limit, which each
+ * listener sets for its connections (a wire with large values needs a larger one).
  */
 export class OutputBuffer {
   bytes: Uint8Array;
   start = 0;
   end = 0;
 
-  constructor(initialBytes: number = initialOutputBytes) {
+  constructor(
+    readonly maxPendingBytes: number,
+    initialBytes: number = initialOutputBytes,
+  ) {
+    if (!(maxPendingBytes > 0 && initialBytes > 0))
+      throw new RangeError('OutputBuffer sizes must be positive');
     this.bytes = new Uint8Array(initialBytes);
   }
 
@@ -20,12 +26,12 @@ export class OutputBuffer {
 
   /**
    * Appends room for `n` bytes and returns its offset in `bytes` (which may be a new array after
-   * this call), or -1 when the pending output would exceed maxPendingOutputBytes: the caller must
-   * then close the connection, as the original does.
+   * this call), or -1 when the pending output would exceed maxPendingBytes: the caller must then
+   * close the connection, as the original does.
    */
   reserve(n: number): number {
     const pending = this.end - this.start;
-    if (pending + n > maxPendingOutputBytes) return -1;
+    if (pending + n > this.maxPendingBytes) return -1;
     if (this.end + n > this.bytes.length) this.makeRoom(pending, n);
     const offset = this.end;
     this.end += n;
@@ -54,7 +60,7 @@ export class OutputBuffer {
     if (capacity === this.bytes.length) {
       this.bytes.copyWithin(0, this.start, this.end);
     } else {
-      const grown = new Uint8Array(Math.min(capacity, maxPendingOutputBytes + maxFrameBytes));
+      const grown = new Uint8Array(Math.min(capacity, this.maxPendingBytes));
       grown.set(this.bytes.subarray(this.start, this.end));
       this.bytes = grown;
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FeedResult } from '../../src/protocol/frame-reader.js';
-import { frame, hex, rep, req, Session, storeKinds, toHex } from '../support/fkvs.js';
+import { FeedResult } from '../../../src/protocol/fkvs/frame-reader.js';
+import { frame, hex, rep, req, Session, storeKinds, toHex } from '../../support/fkvs.js';
 
 for (const [kind, makeStore] of storeKinds) {
   describe(`FKVS conformance (${kind})`, () => {

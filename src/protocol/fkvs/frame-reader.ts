@@ -1,12 +1,13 @@
-import { framePrefixBytes, maxCoreLengthBytes } from '../limits.js';
+import { SessionStatus } from '../../io/session.js';
+import { framePrefixBytes, maxCoreLengthBytes } from '../../limits.js';
 
-/** What a FrameSink returns for a frame, and feed() for a chunk. */
+/** What a FrameSink returns for a frame, and feed() for a chunk: the SessionStatus it asks for. */
 export const FeedResult = {
-  ok: 0,
-  /** core_len 65535: close the connection without a reply (spec 2.1). */
-  closeFrameTooLarge: 1,
+  ok: SessionStatus.ok,
+  /** core_len 65535: close the connection without a reply to it, after the earlier ones (spec 2.1). */
+  closeFrameTooLarge: SessionStatus.closeAfterReplies,
   /** Pending output passed its limit: close the connection (spec 2.3). */
-  closeOutputLimit: 2,
+  closeOutputLimit: SessionStatus.closeNow,
 } as const;
 
 export interface FrameSink {

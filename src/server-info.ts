@@ -1,5 +1,12 @@
+/** The connection figures the transport keeps up to date. */
+export interface ConnectionCounters {
+  connectedClients: number;
+  /** Dropped plus refused connections since start. */
+  disconnectedClients: number;
+}
+
 /** Live figures of the running server, shared by the transport (which updates them) and INFO. */
-export interface ServerInfo {
+export interface ServerInfo extends ConnectionCounters {
   pid: number;
   /** Configured TCP port (0 when serving a unix socket only). */
   port: number;
@@ -11,9 +18,6 @@ export interface ServerInfo {
   backend: string;
   /** io_uring features detected and in use, e.g. "single_issuer defer_taskrun multishot_recv"; "" for epoll. */
   backendFeatures: string;
-  connectedClients: number;
-  /** Dropped plus refused connections since start. */
-  disconnectedClients: number;
   /** Frames dispatched (unknown opcodes and failed commands included, spec 2.1). */
   commandsExecuted: number;
 }

@@ -32,7 +32,7 @@ const payloadKindByTag = new Map<number, ReplyKindValue>([
 
 const empty = new Uint8Array(0);
 
-/** Decodes one whole reply frame (prefix included) by the client rules of spec 8.2. */
+/** Client side (fkvs-cli): decodes one whole reply frame (prefix included) by the client rules of spec 8.2. */
 export function decodeReply(frame: Uint8Array): DecodedReply {
   const core = (frame[0] << 8) | frame[1];
   if (core !== frame.length - 2 || core === 0) return { kind: ReplyKind.malformed, payload: empty };

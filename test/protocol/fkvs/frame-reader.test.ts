@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { maxPendingOutputBytes } from '../../src/limits.js';
-import { FeedResult, FrameReader, type FrameSink } from '../../src/protocol/frame-reader.js';
-import { ArenaStore } from '../../src/store/arena-store.js';
-import { hex, lp, rep, req, Session } from '../support/fkvs.js';
-import { MapStore } from '../support/map-store.js';
+import { maxPendingOutputBytes } from '../../../src/limits.js';
+import { FeedResult, FrameReader, type FrameSink } from '../../../src/protocol/fkvs/frame-reader.js';
+import { ArenaStore } from '../../../src/store/arena-store.js';
+import { hex, lp, rep, req, Session } from '../../support/fkvs.js';
+import { MapStore } from '../../support/map-store.js';
 
 /**
  * One hash seed for every store here, so KEYS lists in the same order in each session; look-ahead

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { maxPendingOutputBytes } from '../src/limits.js';
-import { OutputBuffer } from '../src/protocol/output-buffer.js';
+import { OutputBuffer } from '../../src/io/output-buffer.js';
+import { maxPendingOutputBytes } from '../../src/limits.js';
 
 test('reserve grows the buffer and keeps pending bytes in order', () => {
-  const out = new OutputBuffer(8);
+  const out = new OutputBuffer(maxPendingOutputBytes, 8);
   for (let i = 0; i < 100; i++) out.bytes[out.reserve(1)] = i;
   assert.equal(out.pendingBytes, 100);
   out.consume(40);
@@ -15,7 +15,7 @@ test('reserve grows the buffer and keeps pending bytes in order', () => {
 });
 
 test('reserve refuses past the pending-output limit and leaves the buffer as it was', () => {
-  const out = new OutputBuffer();
+  const out = new OutputBuffer(maxPendingOutputBytes);
   assert.notEqual(out.reserve(maxPendingOutputBytes), -1);
   assert.equal(out.reserve(1), -1);
   assert.equal(out.pendingBytes, maxPendingOutputBytes);
@@ -24,13 +24,13 @@ test('reserve refuses past the pending-output limit and leaves the buffer as it 
 });
 
 test('consume of more than is pending throws', () => {
-  const out = new OutputBuffer();
+  const out = new OutputBuffer(maxPendingOutputBytes);
   out.reserve(3);
   assert.throws(() => out.consume(4), RangeError);
 });
 
 test('a fully drained buffer starts again at offset 0', () => {
-  const out = new OutputBuffer(16);
+  const out = new OutputBuffer(maxPendingOutputBytes, 16);
   out.reserve(10);
   out.consume(10);
   assert.equal(out.reserve(4), 0);

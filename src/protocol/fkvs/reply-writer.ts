@@ -1,11 +1,10 @@
-import { copyBytes } from '../bytes.js';
-import type { Int64 } from '../commands/int64.js';
-import { formatSafeInteger, safeIntegerLength } from '../commands/int64.js';
-import type { Reply } from '../commands/reply.js';
-import { maxInfoTextBytes, maxKeysListingBytes } from '../limits.js';
-import type { KeyValueStore } from '../store/store-api.js';
+import { copyBytes } from '../../bytes.js';
+import type { Int64 } from '../../commands/int64.js';
+import type { LiveKeys, Reply } from '../../commands/reply.js';
+import { formatSafeInteger, safeIntegerLength } from '../../decimal.js';
+import type { OutputBuffer } from '../../io/output-buffer.js';
+import { maxInfoTextBytes, maxKeysListingBytes } from '../../limits.js';
 import { ReplyTag } from './constants.js';
-import type { OutputBuffer } from './output-buffer.js';
 
 /** The reply frame of a payload: u16 core_len, tag, u16 payload length. */
 const payloadHeaderBytes = 5;
@@ -80,7 +79,7 @@ export class FkvsReplyWriter implements Reply {
   }
 
   /** "1) key" lines joined by newlines; ERROR when they pass maxKeysListingBytes, counting a newline after each (spec 3.11). */
-  keys(store: KeyValueStore): boolean {
+  keys(store: LiveKeys): boolean {
     const out = this.out;
     const reserved = payloadHeaderBytes + maxKeysListingBytes;
     const p = out.reserve(reserved);

@@ -1,4 +1,4 @@
-import type { Request } from '../commands/request.js';
+import type { Request } from '../../commands/request.js';
 import { Opcode } from './constants.js';
 
 /**
