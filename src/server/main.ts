@@ -54,8 +54,12 @@ function serve(config: ServerConfig): void {
   info.port = config.unixSocket === null ? config.port : 0;
   info.configFile = config.configFile ?? '(embedded default)';
   info.eventLoopMaxEvents = config.eventLoopMaxEvents;
-  // Database 0 is FKVS's store; the Redis front's 15 others share the same maxmemory.
-  const databases = new Databases({ maxMemoryBytes: config.maxMemoryBytes });
+  // Database 0 is FKVS's store; the Redis front's 15 others share the same maxmemory. Values as
+  // large as a Redis bulk may be are stored (FKVS GET of one over its frame gets the ERROR frame).
+  const databases = new Databases({
+    maxMemoryBytes: config.maxMemoryBytes,
+    maxValueBytes: config.protoMaxBulkLenBytes,
+  });
   const store = databases.get(0);
   const commands = new Commands(store, info);
   const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);

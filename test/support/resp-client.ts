@@ -11,17 +11,6 @@ export function encodeRequest(argv: ReadonlyArray<string | Uint8Array>): Buffer 
   return Buffer.concat(parts);
 }
 
-/** RESP2 bytes of a recorded reply (what a RESP2 encoder must send for it). */
-export function encodeRecorded(value: Recorded): Buffer {
-  if (value === null) return Buffer.from('$-1\r\n');
-  if (typeof value === 'number' || typeof value === 'bigint') return Buffer.from(`:${value}\r\n`);
-  if (Array.isArray(value))
-    return Buffer.concat([Buffer.from(`*${value.length}\r\n`), ...value.map(encodeRecorded)]);
-  const body = Buffer.from(value.slice(1), 'latin1');
-  if (value[0] === '$') return Buffer.concat([Buffer.from(`$${body.length}\r\n`), body, Buffer.from('\r\n')]);
-  return Buffer.concat([Buffer.from(value[0], 'latin1'), body, Buffer.from('\r\n')]);
-}
-
 /** Parses one RESP2 reply at offset: its value and where it ends, or null when incomplete. */
 export function parseReply(buffer: Buffer, offset: number): { value: Recorded; end: number } | null {
   const lineEnd = buffer.indexOf('\r\n', offset);

@@ -1,9 +1,9 @@
-import type { Databases } from '../../commands/databases.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import type { Arguments, CommandContext } from '../../commands/redis-command.js';
 import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
 import { maxQueuedBytes, maxQueuedCommands, maxWatchedKeys } from '../../limits.js';
+import type { KeyValueStore } from '../../store/store-api.js';
 import { arityFits, type CommandEntry, CommandRole } from './command-table.js';
 import { commandError } from './errors.js';
 import type { RespVersion } from './reply-writer.js';
@@ -134,8 +134,8 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.server.sessions.delete(this.connectionId);
   }
 
-  get databases(): Databases {
-    return this.server.databases;
+  database(index: number): KeyValueStore {
+    return this.server.databases.get(index);
   }
 
   written(bytes: Uint8Array, offset: number, length: number, db: number): void {
