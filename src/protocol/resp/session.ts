@@ -3,7 +3,6 @@ import type { Arguments, CommandContext } from '../../commands/redis-command.js'
 import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
 import { maxQueuedBytes, maxQueuedCommands, maxWatchedKeys } from '../../limits.js';
-import type { KeyValueStore } from '../../store/store-api.js';
 import { arityFits, type CommandEntry, CommandRole } from './command-table.js';
 import { commandError } from './errors.js';
 import type { RespVersion } from './reply-writer.js';
@@ -134,7 +133,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.server.sessions.delete(this.connectionId);
   }
 
-  database(index: number): KeyValueStore {
+  database(index: number): CommandContext['store'] {
     return this.server.databases.get(index);
   }
 
