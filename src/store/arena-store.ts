@@ -189,13 +189,14 @@ export class ArenaStore implements KeyValueStore {
     }
     const moves = arena.moves;
     if (address !== 0) {
-      if (large && arena.isLarge(address)) {
+      const oldClass = arena.inlineClass(address);
+      if (large && oldClass < 0) {
         if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
         this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
         return address;
       }
-      if (!large && !arena.isLarge(address) && arena.entryClass(address) === sizeClass) {
+      if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
         this.setDeadline(address, deadlineMs);
         return address;

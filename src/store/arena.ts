@@ -145,11 +145,6 @@ export class Arena {
     return n;
   }
 
-  /** Reserved page bytes holding no entry (the pool's pages and the free blocks of classes). */
-  get bytesFree(): number {
-    return this.pageBytesReserved + this.largeBytes - this.bytesUsed;
-  }
-
   /**
    * How far below its limit the arena may refuse an in-line entry: each class strands less than a
    * page of free blocks, the last chunk taken may be short of the limit by less than a page, and
@@ -196,19 +191,22 @@ export class Arena {
 
   /** Frees an entry, with its out-of-line array. */
   release(address: number): void {
-    if (this.isLarge(address)) {
+    const c = this.inlineClass(address);
+    if (c < 0) {
       this.dropLarge(this.readU32(address, 8));
       this.free(address, largeStubClass);
     } else {
-      this.free(address, sizeClassOf(entryHeaderBytes + this.keyLength(address) + this.valueLength(address)));
+      this.free(address, c);
     }
   }
 
-  /** Size class of a live entry's block. */
-  entryClass(address: number): number {
-    return this.isLarge(address)
-      ? largeStubClass
-      : sizeClassOf(entryHeaderBytes + this.keyLength(address) + this.valueLength(address));
+  /** Size class of an in-line entry's block; -1 for an out-of-line entry (whose stub is of largeStubClass). */
+  inlineClass(address: number): number {
+    const bytes = this.chunks[address >>> unitShift];
+    const o = (address & slotMask) << 3;
+    const keyLength = bytes[o] | (bytes[o + 1] << 8);
+    if (keyLength === largeKeyMarker) return -1;
+    return classOfUnits[(entryHeaderBytes + keyLength + (bytes[o + 2] | (bytes[o + 3] << 8)) + 7) >> 3];
   }
 
   isLarge(address: number): boolean {
@@ -301,26 +299,34 @@ export class Arena {
   }
 
   /**
-   * Memory for an out-of-line array: from the system, else from chunks given back, emptied by
-   * compaction if need be (this may move entries: see `moves`). False when even that falls short.
+   * Memory for an out-of-line array: from the system, else from chunks given back: chunks whose
+   * pages are all in the pool, else a chunk drained by moving its entries into pool pages
+   * elsewhere, compacting classes a page at a time until some chunk can be (this may move
+   * entries: see `moves`). Each chunk given back costs at most one chunk of moves and
+   * pagesPerChunk page compactions (the pool gains a page per compaction; once it holds a chunk's
+   * worth, any chunk with a pool page can be drained). False when even that falls short.
    */
   private reserveOutsidePages(bytes: number): boolean {
     while (!this.mayReserve(bytes)) {
       if (this.releaseEmptyChunks() > 0) continue;
-      while (this.compactOnePage()) {} // the classes' free blocks, a page at a time, into the pool
-      let best = -1;
-      for (let chunk = 1; chunk < this.chunks.length; chunk++) {
-        const pool = this.chunkPoolPages[chunk];
-        const live = this.chunkPages[chunk] - pool;
-        // Its live pages must fit in the pool's pages elsewhere.
-        if (pool > 0 && live <= this.poolPages - pool && (best < 0 || pool > this.chunkPoolPages[best])) {
-          best = chunk;
-        }
-      }
-      if (best < 0) return false;
-      this.drainChunk(best);
+      const chunk = this.drainableChunk();
+      if (chunk > 0) this.drainChunk(chunk);
+      else if (!this.compactOnePage()) return false;
     }
     return true;
+  }
+
+  /** The chunk with the most pool pages whose other pages fit in the pool's pages elsewhere; 0: none. */
+  private drainableChunk(): number {
+    let best = 0;
+    for (let chunk = 1; chunk < this.chunks.length; chunk++) {
+      const pool = this.chunkPoolPages[chunk];
+      const live = this.chunkPages[chunk] - pool;
+      if (pool > 0 && live <= this.poolPages - pool && (best === 0 || pool > this.chunkPoolPages[best])) {
+        best = chunk;
+      }
+    }
+    return best;
   }
 
   /** Moves every entry out of a chunk (into pages elsewhere) and gives the chunk back. */
@@ -371,16 +377,6 @@ export class Arena {
     this.chunkPoolPages[chunk] = 0;
     this.pageBytesReserved -= pages * pageBytes;
     this.freeChunkSlots.push(chunk);
-  }
-
-  /** The array holding an entry's key and value. */
-  chunkOf(address: number): Uint8Array {
-    return this.chunks[address >>> unitShift];
-  }
-
-  /** Byte offset of an entry inside its chunk. */
-  offsetOf(address: number): number {
-    return (address & slotMask) << 3;
   }
 
   /** The array and offset of an entry's key (out of line: its own array, from 0). */

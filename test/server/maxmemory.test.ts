@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
+import {
+  chunkBytes,
+  classSizes,
+  entryHeaderBytes,
+  maxInlineEntryBytes,
+  pageBytes,
+  sizeClassOf,
+} from '../../src/store/arena.js';
 import { req } from '../support/fkvs.js';
+import { prng, testSeed } from '../support/prng.js';
 import { type RunningServer, withServer } from '../support/server-process.js';
 
 /** Requests per write: the replies of one batch are read before the next is sent. */
@@ -94,6 +103,68 @@ test('--maxmemory 64mb: after 1 KB values fill it and are deleted, 100-byte valu
     console.log(`1 KB values: ${big}; then 100-byte values: ${small}; on a fresh server: ${fresh}`);
     assert.ok(big > 50_000, `${big} 1 KB values`);
     assert.ok(small >= 0.9 * fresh, `${small} of ${fresh}`);
+    c.end();
+  });
+});
+
+test('--maxmemory 32mb: a seeded churn of sizes over 10x maxmemory is refused only within the margin', async () => {
+  const seed = testSeed('server churn');
+  const random = prng(seed);
+  const int = (n: number) => Math.floor(random() * n);
+  const maxMemoryBytes = 32 * 1024 * 1024;
+  // The store's margin (docs/store.md: 55 classes + 1 pages, page tails) and a bound on the table
+  // and deadline index for 20,000 keys (a 32K-slot table during its resize from 16K: 384 KiB).
+  const keys = 20_000;
+  const margin = 56 * pageBytes + maxMemoryBytes / 128 + 1024 * 1024;
+  const payload = Buffer.from(Array.from({ length: 70_000 }, () => int(256)));
+  await withServer(['--maxmemory', '32mb'], async (server) => {
+    const c = await CountingClient.connect(server.address);
+    const maxSizes = [300, 3000, 9000, 40_000, 60_000];
+    let maxSize = 100;
+    let written = 0;
+    let nextPhase = 0;
+    let refusals = 0;
+    const needOf = (keyLength: number, length: number) => {
+      const entry = entryHeaderBytes + keyLength + length;
+      return entry > maxInlineEntryBytes ? 16 + keyLength + length : classSizes[sizeClassOf(entry)];
+    };
+    while (written < 10 * maxMemoryBytes) {
+      if (written >= nextPhase) {
+        maxSize = maxSizes[int(maxSizes.length)];
+        nextPhase = written + maxMemoryBytes;
+      }
+      // Batches of about 256 KiB: a refusal is checked against the bytes used after its batch,
+      // less what the writes after it in the batch may have added.
+      const writes: Array<[string, number]> = [];
+      for (let b = 0; b < Math.max(1, (256 * 1024) / maxSize); b++) {
+        writes.push([`key:${int(keys)}`, maxSize / 2 + int(maxSize / 2 + 1)]);
+      }
+      const frames = writes.map(([k, length]) => {
+        const offset = int(payload.length - length);
+        return req.set(k, payload.subarray(offset, offset + length).toString('latin1'));
+      });
+      const replies = await c.exchange(frames);
+      const refused = replies.findIndex(([tag]) => tag === 0);
+      for (const [n, [tag]] of replies.entries()) if (tag !== 0) written += writes[n][1];
+      if (refused < 0) continue;
+      const used = await c.info('store_bytes_used');
+      let later = 0;
+      for (let n = refused + 1; n < writes.length; n++) {
+        if (replies[n][0] !== 0) later += needOf(writes[n][0].length, writes[n][1]);
+      }
+      const [k, length] = writes[refused];
+      const outOfLine = entryHeaderBytes + k.length + length > maxInlineEntryBytes ? chunkBytes : 0;
+      assert.ok(
+        used - later + needOf(k.length, length) + margin + outOfLine > maxMemoryBytes,
+        `refused ${length} bytes with at least ${used - later} of ${maxMemoryBytes} used (seed ${seed})`,
+      );
+      refusals++;
+      const deletes: Buffer[] = [];
+      for (let d = 0; d < keys / 10; d++) deletes.push(req.del(`key:${int(keys)}`));
+      await c.exchange(deletes);
+    }
+    console.log(`server churn: ${written} bytes written, ${refusals} refusals, all within the margin`);
+    assert.ok(refusals > 0, 'the churn reached the limit');
     c.end();
   });
 });
