@@ -6,8 +6,13 @@ import { Databases } from '../../src/commands/databases.js';
 import type { Arguments, CommandContext } from '../../src/commands/redis-command.js';
 import type { ValueWriter } from '../../src/commands/value-writer.js';
 
-/** Commands per measurement: at 16 bytes each (one HeapNumber) they would fill V8's young generation. */
-const commands = 2_000_000;
+/** Commands per measurement: at 16 bytes each (one HeapNumber) they fill V8's young generation several times. */
+const commands = 4_000_000;
+/**
+ * Collections tolerated: the test runner shares the process and may allocate meanwhile (one was
+ * seen under a loaded machine); one object per GET alone gives 14.
+ */
+const toleratedCollections = 1;
 
 /** A writer that keeps nothing, so that only the commands' own allocations count. */
 const sink: ValueWriter = {
@@ -47,7 +52,7 @@ function argumentsOf(...argv: string[]): Arguments {
 }
 
 describe('Redis data commands: no allocation on the hot path', () => {
-  test('GET, SET, INCR, MGET, MSET run without a single scavenge', async () => {
+  test('GET, SET, INCR, MGET, MSET run without garbage collections', async () => {
     const databases = new Databases({ maxMemoryBytes: 64 * 1024 * 1024, hashSeed: 5 });
     const store = databases.get(0);
     const context: CommandContext = {
@@ -80,6 +85,6 @@ describe('Redis data commands: no allocation on the hot path', () => {
     run(commands);
     await new Promise((resolve) => setTimeout(resolve, 100)); // gc entries arrive asynchronously
     observer.disconnect();
-    assert.equal(scavenges, 0, `${scavenges} collections over ${commands} commands`);
+    assert.ok(scavenges <= toleratedCollections, `${scavenges} collections over ${commands} commands`);
   });
 });
