@@ -48,7 +48,14 @@ async function startPeer(scenario: Scenario, sink: string, where: string) {
   const command =
     scenario.peer === 'sink'
       ? [sink, where]
-      : [process.execPath, 'bin/fkvs-server', scenario.unix ? '--unixsocket' : '--port', where];
+      : [
+          process.execPath,
+          'bin/fkvs-server',
+          scenario.unix ? '--unixsocket' : '--port',
+          where,
+          '--resp-port',
+          '0',
+        ];
   const child = spawn('taskset', ['-c', peerCore, ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = scenario.peer === 'sink' ? 'ready' : 'allocator: ';
   await new Promise<void>((resolve, reject) => {

@@ -47,6 +47,15 @@ function onPath(command: string): boolean {
 }
 
 /**
+ * `--resp-port 0` for a build that has the Redis front: its default port (6379) would be shared by
+ * the servers of a run. A build from before it (an A/B against an old checkout) knows no such flag.
+ */
+function respPortOff(checkout: string): string[] {
+  const config = readFileSync(join(checkout, 'dist/src/server/config.js'), 'utf8');
+  return config.includes("'resp-port'") ? ['--resp-port', '0'] : [];
+}
+
+/**
  * Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. Ours runs
  * `checkout`/bin/fkvs-server: this checkout by default, another built one for an A/B (bench/ab.ts).
  */
@@ -82,6 +91,7 @@ export async function startServer(
           String(port),
           '--use-io-uring',
           String(kind === 'io_uring'),
+          ...respPortOff(checkout),
         ];
   const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = kind === 'redis' ? 'Ready to accept connections' : 'allocator: ';

@@ -32,6 +32,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::PauseReading>("pauseReading"),
                            InstanceMethod<&Transport::ResumeReading>("resumeReading"),
                            InstanceMethod<&Transport::NotifyDrained>("notifyDrained"),
+                           InstanceMethod<&Transport::PeerAddress>("peerAddress"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
@@ -277,6 +278,13 @@ class Transport : public Napi::ObjectWrap<Transport> {
   static Napi::Value Misuse(const Napi::CallbackInfo& info, const char* usage) {
     Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
     return info.Env().Undefined();
+  }
+
+  // Not per request: the Redis front asks once per connection, for protected mode and CLIENT LIST.
+  Napi::Value PeerAddress(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "peerAddress(id: number)");
+    return Napi::String::New(info.Env(), backend_->peer_address(info[0].As<Napi::Number>().Int32Value()));
   }
 
   Napi::Value StopListening(const Napi::CallbackInfo& info) {

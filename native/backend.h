@@ -91,6 +91,8 @@ class Backend {
   virtual int open_connections() const = 0;
   // Connections in the table, counted slot by slot (asserted equal to open_connections()).
   virtual int table_connections() const = 0;
+  // "ip:port" of an open connection's peer; "" for a unix socket or an unknown id.
+  virtual std::string peer_address(int conn) const = 0;
   BackendCounters counters;
 };
 

@@ -78,6 +78,11 @@ class ConnectionBackend : public Backend {
 
   int listener_count() const override { return static_cast<int>(listeners_.size()); }
 
+  std::string peer_address(int id) const override {
+    const Connection* c = table_.get(id);
+    return c == nullptr ? "" : fkvs::peer_address(c->fd);
+  }
+
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = checked(id);
     if (c == nullptr) return false;

@@ -109,6 +109,10 @@ class ConnectionTable {
     if (id < 0 || id >= static_cast<int>(slots_.size()) || slots_[id].fd < 0) return nullptr;
     return &slots_[id];
   }
+  const Connection* get(int id) const {
+    if (id < 0 || id >= static_cast<int>(slots_.size()) || slots_[id].fd < 0) return nullptr;
+    return &slots_[id];
+  }
   int open() const { return static_cast<int>(open_by_kind_[0] + open_by_kind_[1]); }
   // Slots holding an fd, counted one by one: equal to open() (checked, for tests and INFO).
   int count_slots() const {

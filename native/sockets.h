@@ -41,4 +41,8 @@ void set_no_delay(int fd);
 // anetKeepAlive. For accepted TCP sockets.
 void set_keepalive(int fd, int idle_seconds);
 
+// The peer of a connected TCP socket as Redis's CLIENT LIST prints it ("ip:port", IPv6 without
+// brackets); "" for a unix socket or on failure.
+std::string peer_address(int fd);
+
 }  // namespace fkvs

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev g++ make python3 pkg-config redis-server redis-tools)
+# redis-tools (redis-cli, redis-benchmark) and redis-server: the Redis front's tests and benchmarks.
+packages=(liburing-dev g++ make python3 pkg-config redis-tools redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

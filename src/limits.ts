@@ -133,3 +133,46 @@ export const defaultReplyTimeoutMs = 2000;
 export const maxReplyTimeoutMs = 3_600_000;
 /** Largest latency the open-model histogram records (the original: 60 s). */
 export const maxLatencyUs = 60_000_000;
+
+// The Redis front (RESP). Names follow Redis's config keys where it has one; defaults are Redis's.
+/** proto-max-bulk-len: the largest bulk string argument a client may send (Redis: 512mb). */
+export const defaultRespMaxBulkBytes = 512 * 1024 * 1024;
+/** Smallest proto-max-bulk-len accepted (Redis's lower bound: 1mb). */
+export const minRespMaxBulkBytes = 1024 * 1024;
+/** An inline command line, and a multibulk or bulk count line, longer than this is a protocol error (Redis's PROTO_INLINE_MAX_SIZE). */
+export const maxRespInlineBytes = 64 * 1024;
+/** Arguments of one multibulk command (Redis: INT_MAX; ours bounds the per-connection argument arrays). */
+export const maxRespArguments = 1024 * 1024;
+/** Before AUTH, Redis refuses multibulk counts above 10 and bulks above 16 KB (unauthenticated limits). */
+export const maxUnauthenticatedArguments = 10;
+export const maxUnauthenticatedBulkBytes = 16 * 1024;
+/** client-query-buffer-limit: bytes one connection may have buffered of an incomplete command (Redis: 1gb). */
+export const defaultRespQueryBufferBytes = 1024 * 1024 * 1024;
+/** Commands one MULTI may queue before EXEC (bounds the queue's copies; Redis has no such limit). */
+export const maxQueuedCommands = 1024 * 1024;
+/** Bytes of arguments one MULTI may queue (copied out of the receive buffer). */
+export const maxQueuedBytes = 512 * 1024 * 1024;
+/** Keys one connection may WATCH at once. */
+export const maxWatchedKeys = 1024 * 1024;
+/**
+ * Unsent reply bytes one RESP connection may hold (its listener's OutputBuffer limit, and the
+ * addon's queue while the Redis front is on): room for a reply of the largest value a client may
+ * store (proto-max-bulk-len's default, 512 MiB), where Redis sets no limit for normal clients.
+ */
+export const maxRespPendingOutputBytes = 1024 * 1024 * 1024;
+/**
+ * Unsent reply bytes past which a Redis client is not read from until they are sent: its
+ * pipelined requests wait in the kernel instead of its replies growing without a limit.
+ */
+export const respOutputPauseBytes = 256 * 1024;
+// Commands of the Redis front (Redis's names and defaults)
+/** Databases (Redis's `databases` default); FKVS sees database 0. */
+export const redisDatabaseCount = 16;
+/** Longest string a command may build by APPEND or SETRANGE (Redis's proto-max-bulk-len, 512 MiB). */
+export const maxRedisStringBytes = 512 * 1024 * 1024;
+/** Longest integer Redis parses (string2ll: shorter than LONG_STR_SIZE, 21). */
+export const maxRedisIntegerBytes = 20;
+/** Longest float Redis parses (string2ld: shorter than MAX_LONG_DOUBLE_CHARS, 5 KiB). */
+export const maxRedisFloatBytes = 5 * 1024 - 1;
+/** Deepest recursion of a glob match ('*' after '*'): past it the pattern does not match (Redis 7). */
+export const maxGlobNesting = 1000;

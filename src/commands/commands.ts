@@ -20,6 +20,11 @@ export class Commands {
   private readonly digits = new Uint8Array(maxInt64DecimalBytes);
   /** The look-ahead of whichever wire runs these commands. */
   readonly keyPrefetch: KeyPrefetch;
+  /**
+   * Called after each change of a key's value, deadline or existence (as CommandContext.written of
+   * the Redis front): the server hangs WATCH on it, so that FKVS writes abort transactions too.
+   */
+  written: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
 
   constructor(
     readonly store: KeyValueStore,
@@ -47,6 +52,7 @@ export class Commands {
       r.keyHash,
     );
     if (handle < 0) return reply.failed(Failure.outOfMemory);
+    this.written(b, r.offsets[0], r.lengths[0]);
     return reply.stored(b, r.offsets[1], r.lengths[1]);
   }
 
@@ -70,6 +76,7 @@ export class Commands {
     if (handle < 0) {
       handle = store.set(b, keyOffset, keyLength, zeroText, 0, 1, 0, r.keyHash);
       if (handle < 0) return reply.failed(Failure.outOfMemory);
+      this.written(b, keyOffset, keyLength);
     }
     const current = this.current;
     if (!current.parse(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle))) {
@@ -86,11 +93,14 @@ export class Commands {
     if (store.set(b, keyOffset, keyLength, this.digits, 0, length, store.deadline(handle), r.keyHash) < 0) {
       return reply.failed(Failure.outOfMemory);
     }
+    this.written(b, keyOffset, keyLength);
     return reply.integer(current);
   }
 
   del(r: Request, reply: Reply): boolean {
-    return reply.deleted(this.store.delete(r.bytes, r.offsets[0], r.lengths[0], r.keyHash) ? 1 : 0);
+    const deleted = this.store.delete(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
+    if (deleted) this.written(r.bytes, r.offsets[0], r.lengths[0]);
+    return reply.deleted(deleted ? 1 : 0);
   }
 
   /** EXPIRE key seconds: no lazy expiry first, so an expired key not yet reclaimed revives (spec 3.6). */
@@ -101,6 +111,7 @@ export class Commands {
     const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
     if (!store.setDeadline(handle, deadline)) return reply.failed(Failure.outOfMemory);
+    this.written(r.bytes, r.offsets[0], r.lengths[0]);
     return reply.expireSet();
   }
 
@@ -118,7 +129,10 @@ export class Commands {
     const store = this.store;
     const handle = store.findIncludingExpired(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
     const hadDeadline = handle >= 0 && store.deadline(handle) !== 0;
-    if (hadDeadline) store.setDeadline(handle, 0);
+    if (hadDeadline) {
+      store.setDeadline(handle, 0);
+      this.written(r.bytes, r.offsets[0], r.lengths[0]);
+    }
     return reply.persisted(hadDeadline);
   }
 

@@ -24,9 +24,11 @@ export interface CommandContext {
   /**
    * Called after every change of a key's value, deadline or existence that a command makes (both
    * keys of a RENAME, every key of an MSET, each key a DEL removed): WATCH and the append-only
-   * log hang on it.
+   * log hang on it. `db` is the database of the key: the selected one, except for COPY ... DB n.
    */
-  written(bytes: Uint8Array, offset: number, length: number): void;
+  written(bytes: Uint8Array, offset: number, length: number, db: number): void;
+  /** The store of database `index` (0 <= index < 16), made on first use: COPY ... DB n reaches past the selected one. */
+  database(index: number): KeyValueStore;
 }
 
 /** One command of the Redis front: its metadata (as COMMAND INFO reports it) and its handler. */

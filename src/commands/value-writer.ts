@@ -13,6 +13,7 @@ export interface ValueWriter {
   integer(n: number): void;
   /** An int64 beyond ±2^53. */
   bigInteger(n: bigint): void;
+  /** Copies the bytes before it returns: a command may then overwrite or free where they were. */
   bulk(bytes: Uint8Array, offset: number, length: number): void;
   bulkText(text: string): void;
   /** No value: RESP2 $-1, RESP3 _. */

@@ -80,6 +80,8 @@ export interface NativeTransport {
    * JS's backpressure: pause when replies pile up, ask, resume on drained.
    */
   notifyDrained(id: number): void;
+  /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
+  peerAddress(id: number): string;
   stopListening(): void;
   destroy(): void;
   counters(): NativeCounters;

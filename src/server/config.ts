@@ -4,11 +4,14 @@ import type { IoUringSwitches } from '../io/transport.js';
 import {
   defaultMaxClientOutputBytes,
   defaultMaxClients,
+  defaultRespMaxBulkBytes,
+  defaultRespQueryBufferBytes,
   defaultTcpKeepaliveSeconds,
   maxConfigLineBytes,
   maxTcpKeepaliveSeconds,
   maxUnixSocketPathBytes,
   minMaxMemoryBytes,
+  minRespMaxBulkBytes,
 } from '../limits.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 
@@ -39,6 +42,15 @@ export interface ServerConfig {
   idleTimeoutSeconds: number;
   showLogo: boolean;
   daemonize: boolean;
+  /** The Redis front: TCP port on `bind` (0: none), and a unix socket beside it (null: none). */
+  respPort: number;
+  respUnixSocket: string | null;
+  /** Redis's requirepass for RESP connections; '' for none. The FKVS listener has no authentication. */
+  requirepass: string;
+  protectedMode: boolean;
+  /** proto-max-bulk-len and client-query-buffer-limit, in bytes. */
+  protoMaxBulkLenBytes: number;
+  clientQueryBufferLimitBytes: number;
 }
 
 export type ServerArgs =
@@ -49,6 +61,8 @@ export type ServerArgs =
 export class ConfigError extends Error {}
 
 export const defaultPort = 5995;
+/** Redis's port, for the Redis protocol listener. */
+export const defaultRespPort = 6379;
 export const version = '0.1.0';
 
 type Setter = (config: ServerConfig, value: string) => string | null;
@@ -87,6 +101,34 @@ const integerKey = (
   },
 });
 
+const byteSizeKey = (
+  key: string,
+  help: string,
+  min: number,
+  assign: (c: ServerConfig, v: number) => void,
+): KeySpec => ({
+  key,
+  help: `${help}: bytes, or with a unit kb, mb, gb (at least ${min} bytes)`,
+  set: (config, value) => {
+    const bytes = parseByteSize(value);
+    if (bytes === null || bytes < min) return `expected a size of at least ${min} bytes, e.g. 512mb`;
+    assign(config, bytes);
+    return null;
+  },
+});
+
+const socketPathKey = (key: string, help: string, assign: (c: ServerConfig, v: string) => void): KeySpec => ({
+  key,
+  help,
+  set: (config, value) => {
+    if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
+      return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
+    }
+    assign(config, value);
+    return null;
+  },
+});
+
 const ignoredKey = (key: string, help: string): KeySpec => ({ key, help, set: () => null });
 
 const keySpecs: readonly KeySpec[] = [
@@ -102,17 +144,9 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
-  {
-    key: 'unixsocket',
-    help: 'serve on this unix socket path instead of TCP',
-    set: (config, value) => {
-      if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
-        return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
-      }
-      config.unixSocket = value;
-      return null;
-    },
-  },
+  socketPathKey('unixsocket', 'serve on this unix socket path instead of TCP', (c, v) => {
+    c.unixSocket = v;
+  }),
   integerKey(
     'max-clients',
     'connections served at once; more are accepted and closed',
@@ -189,6 +223,51 @@ const keySpecs: readonly KeySpec[] = [
   booleanKey('daemonize', 'run in the background', (c, v) => {
     c.daemonize = v;
   }),
+  integerKey(
+    'resp-port',
+    'TCP port of the Redis protocol (RESP) listener on bind; 0 turns it off',
+    0,
+    65535,
+    (c, v) => {
+      c.respPort = v;
+    },
+  ),
+  socketPathKey('resp-unixsocket', 'also serve the Redis protocol on this unix socket path', (c, v) => {
+    c.respUnixSocket = v;
+  }),
+  {
+    key: 'requirepass',
+    help: 'password of the Redis protocol listener (AUTH); unset: none',
+    set: (config, value) => {
+      config.requirepass = value;
+      return null;
+    },
+  },
+  {
+    key: 'protected-mode',
+    help: "Redis's protected mode: refuse non-loopback RESP clients while no password is set (yes|no)",
+    set: (config, value) => {
+      if (value !== 'yes' && value !== 'no') return 'expected yes or no';
+      config.protectedMode = value === 'yes';
+      return null;
+    },
+  },
+  byteSizeKey(
+    'proto-max-bulk-len',
+    'largest bulk string a RESP client may send',
+    minRespMaxBulkBytes,
+    (c, v) => {
+      c.protoMaxBulkLenBytes = v;
+    },
+  ),
+  byteSizeKey(
+    'client-query-buffer-limit',
+    'bytes of an incomplete RESP command a connection may buffer',
+    minRespMaxBulkBytes,
+    (c, v) => {
+      c.clientQueryBufferLimitBytes = v;
+    },
+  ),
   ignoredKey('log-enabled', 'accepted and ignored, as by the original'),
   ignoredKey('logs-enabled', 'accepted and ignored (the spelling of the original server.conf)'),
 ];
@@ -216,6 +295,12 @@ export function defaultServerConfig(): ServerConfig {
     idleTimeoutSeconds: 0,
     showLogo: false,
     daemonize: false,
+    respPort: defaultRespPort,
+    respUnixSocket: null,
+    requirepass: '',
+    protectedMode: true,
+    protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
+    clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
   };
 }
 

@@ -1,12 +1,20 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
+import { dataCommands } from '../commands/data-commands.js';
+import { Databases } from '../commands/databases.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs, idleCheckMs, maxPendingOutputBytes, shutdownTimeoutMs } from '../limits.js';
+import {
+  expireCycleMs,
+  idleCheckMs,
+  maxPendingOutputBytes,
+  maxRespPendingOutputBytes,
+  shutdownTimeoutMs,
+} from '../limits.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
+import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
-import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { log } from './log.js';
 
@@ -50,10 +58,40 @@ function serve(config: ServerConfig): void {
   info.port = config.unixSocket === null ? config.port : 0;
   info.configFile = config.configFile ?? '(embedded default)';
   info.eventLoopMaxEvents = config.eventLoopMaxEvents;
-  const store = new ArenaStore({ maxMemoryBytes: config.maxMemoryBytes });
-  const fkvs = new FkvsSessionFactory(new Dispatcher(new Commands(store, info)), log);
+  // Database 0 is FKVS's store; the Redis front's 15 others share the same maxmemory. Values as
+  // large as a Redis bulk may be are stored (FKVS GET of one over its frame gets the ERROR frame).
+  const databases = new Databases({
+    maxMemoryBytes: config.maxMemoryBytes,
+    maxValueBytes: config.protoMaxBulkLenBytes,
+  });
+  const store = databases.get(0);
+  const commands = new Commands(store, info);
+  const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);
+  const respOn = config.respPort !== 0 || config.respUnixSocket !== null;
   log('Server starting');
-  const transport = new Transport({ ...config, maxQueuedOutputBytes: maxPendingOutputBytes }, info);
+  // The addon's queue limit is one for all listeners: the Redis front's replies can be far larger.
+  const maxQueuedOutputBytes = respOn ? maxRespPendingOutputBytes : maxPendingOutputBytes;
+  const transport = new Transport({ ...config, maxQueuedOutputBytes }, info);
+  const resp = new RespServer(
+    databases,
+    {
+      requirepass: config.requirepass,
+      protectedMode: config.protectedMode,
+      maxBulkBytes: config.protoMaxBulkLenBytes,
+      maxQueryBufferBytes: config.clientQueryBufferLimitBytes,
+      port: config.respPort,
+      bind: config.bind,
+      unixSocket: config.respUnixSocket ?? '',
+      maxClients: config.maxClients,
+      maxMemoryBytes: config.maxMemoryBytes,
+    },
+    info,
+    dataCommands,
+    (id) => transport.native.close(id, true),
+    (id) => transport.native.peerAddress(id),
+  );
+  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
+  commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
   if (transport.fallbackReason !== null) {
     log(
       `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +
@@ -72,8 +110,30 @@ function serve(config: ServerConfig): void {
     transport.native.destroy();
     process.exit(1);
   }
+  try {
+    if (config.respPort !== 0) transport.listenTcp(config.bind, config.respPort, resp);
+  } catch (error) {
+    log(
+      `Failed to listen for the Redis protocol on ${config.bind}:${config.respPort}: ${(error as Error).message}. ` +
+        'Set resp-port to a free port, or to 0 to turn the Redis protocol off. Exiting.',
+    );
+    transport.native.destroy();
+    process.exit(1);
+  }
+  try {
+    if (config.respUnixSocket !== null) transport.listenUnix(config.respUnixSocket, resp);
+  } catch (error) {
+    log(
+      `Failed to listen for the Redis protocol on resp-unixsocket ${config.respUnixSocket}: ${(error as Error).message}. Exiting.`,
+    );
+    transport.native.destroy();
+    process.exit(1);
+  }
   // Handlers before the ready lines: a client that reacts to them at once may also stop us at once.
-  const expiry = setInterval(() => store.expireCycle(Date.now()), expireCycleMs);
+  const expiry = setInterval(() => {
+    const now = Date.now();
+    for (let db = 0; db < databases.count; db++) databases.existing(db)?.expireCycle(now);
+  }, expireCycleMs);
   const idleMs = config.idleTimeoutSeconds * 1000;
   const idleCheck =
     idleMs > 0 ? setInterval(() => transport.closeIdle(Date.now(), idleMs), idleCheckMs) : null;
@@ -101,6 +161,9 @@ function serve(config: ServerConfig): void {
   log(
     `Ready to accept connections via ${config.unixSocket === null ? `tcp on ${config.bind}:${config.port}` : `unix domain socket ${config.unixSocket}`}`,
   );
+  if (config.respPort !== 0) log(`Redis protocol (RESP) on tcp ${config.bind}:${config.respPort}`);
+  if (config.respUnixSocket !== null)
+    log(`Redis protocol (RESP) on unix domain socket ${config.respUnixSocket}`);
   log(`event-loop-kind: ${info.backend}`);
   if (info.backendFeatures !== '') log(`io_uring features: ${info.backendFeatures}`);
   log('allocator: v8');

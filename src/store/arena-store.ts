@@ -48,6 +48,11 @@ export interface ArenaStoreOptions {
   /** prefetchHelps from this table size on (bytes); 0: always. */
   prefetchMinTableBytes?: number;
   /**
+   * Bytes reserved by other stores that share maxMemoryBytes with this one (Redis's databases
+   * share one maxmemory); asked only when the store is about to reserve more.
+   */
+  peerReservedBytes?: () => number;
+  /**
    * Largest value stored (bytes); larger ones are refused with valueTooLarge. Defaults to what an
    * FKVS frame carries; the Redis front passes proto-max-bulk-len.
    */
@@ -79,9 +84,10 @@ export class ArenaStore implements KeyValueStore {
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
     // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
     // emptied altogether.
+    const peers = options.peerReservedBytes ?? (() => 0);
     const mayReserve = (bytes: number) =>
-      this.bytesReserved() + bytes <= this.maxMemoryBytes ||
-      (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + bytes <= this.maxMemoryBytes);
+      this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
+      (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
     this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
     this.table = new HashTable(this.arena, mayReserve);
     this.expiry = new ExpiryIndex(mayReserve);
@@ -276,6 +282,28 @@ export class ArenaStore implements KeyValueStore {
       if (slot !== 0 && expiry.deadline(slot) <= nowMs) return;
       visit(arena.keyBytes(address), arena.keyOffset(address), arena.keyLength(address));
     });
+  }
+
+  keyBytes(handle: number): Uint8Array {
+    return this.arena.keyBytes(handle);
+  }
+
+  keyOffset(handle: number): number {
+    return this.arena.keyOffset(handle);
+  }
+
+  keyLength(handle: number): number {
+    return this.arena.keyLength(handle);
+  }
+
+  randomHandle(): number {
+    const address = this.table.addressNear(Math.floor(Math.random() * 2 ** 30));
+    return address === 0 ? -1 : address;
+  }
+
+  /** Bytes reserved from the system (entries, table, deadline index): what counts against maxmemory. */
+  get reservedBytes(): number {
+    return this.bytesReserved();
   }
 
   expireCycle(nowMs: number): number {

@@ -197,6 +197,18 @@ export class HashTable {
     return v;
   }
 
+  /** The address of some entry, searching from slot `start` of the table, then of the old one; 0 when empty. */
+  addressNear(start: number): number {
+    for (const t of this.old === null ? [this.slots] : [this.slots, this.old]) {
+      const slots = t.length / 2;
+      for (let k = 0; k < slots; k++) {
+        const address = t[2 * ((start + k) % slots) + 1];
+        if (address !== 0) return address;
+      }
+    }
+    return 0;
+  }
+
   /** Throws unless every entry is reachable from its home and each table holds the right keys. */
   assertInvariants(hashOf: (address: number) => number): void {
     let seen = 0;

@@ -118,6 +118,14 @@ export interface KeyValueStore {
     visit: (bytes: Uint8Array, offset: number, length: number) => void,
   ): number;
 
+  /** Where an entry's key lives: keyBytes(h)[keyOffset(h), keyOffset(h) + keyLength(h)). */
+  keyBytes(handle: number): Uint8Array;
+  keyOffset(handle: number): number;
+  keyLength(handle: number): number;
+
+  /** Handle of a key picked at random (live or expired), or -1 when the store is empty (RANDOMKEY). */
+  randomHandle(): number;
+
   /** One step of active expiry: reclaims expired keys with bounded work; returns how many. */
   expireCycle(nowMs: number): number;
 

@@ -131,6 +131,22 @@ export class MapStore implements KeyValueStore {
     return 0;
   }
 
+  keyBytes(handle: number): Uint8Array {
+    return Buffer.from(this.entries[handle].key, 'latin1');
+  }
+
+  keyOffset(_handle: number): number {
+    return 0;
+  }
+
+  keyLength(handle: number): number {
+    return this.entries[handle].key.length;
+  }
+
+  randomHandle(): number {
+    return this.entries.length === 0 ? -1 : Math.floor(Math.random() * this.entries.length);
+  }
+
   expireCycle(nowMs: number): number {
     const expired = this.entries.filter((e) => e.deadline !== 0 && e.deadline <= nowMs);
     for (const entry of expired) {

@@ -54,6 +54,8 @@ export async function startServer(
     args = [...args, '--port', String(port)];
     address = { port, host: '127.0.0.1' };
   }
+  // The Redis front's default port (6379) would be shared by every server of a run: off unless asked for.
+  if (!args.includes('--resp-port')) args = [...args, '--resp-port', '0'];
   const command = [...wrapper, process.execPath, 'bin/fkvs-server', ...args];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },

@@ -1,0 +1,121 @@
+import { maxInt64DecimalBytes } from '../limits.js';
+import { Int64 } from './int64.js';
+import { addLongDoubles, formatLongDouble, type LongDouble, parseLongDouble } from './long-double.js';
+import {
+  int64Min,
+  parseIntegerArgument,
+  parseRedisInteger,
+  RedisError,
+  refusalError,
+  scratch,
+} from './redis-arguments.js';
+import type { Arguments, CommandContext, RedisCommand } from './redis-command.js';
+import type { ValueWriter } from './value-writer.js';
+
+const digits = new Uint8Array(maxInt64DecimalBytes);
+const int64MinValue = new Int64();
+int64MinValue.parse(new TextEncoder().encode(int64Min.toString()), 0, 20);
+
+/** Stores buffer[0, length) under args[1], keeping its deadline; false (error written) when refused. */
+function replaceValue(
+  context: CommandContext,
+  args: Arguments,
+  value: Uint8Array,
+  length: number,
+  deadlineMs: number,
+  out: ValueWriter,
+): boolean {
+  const b = args.bytes;
+  const handle = context.store.set(b, args.offsets[1], args.lengths[1], value, 0, length, deadlineMs);
+  if (handle < 0) {
+    out.error(refusalError(handle));
+    return false;
+  }
+  context.written(b, args.offsets[1], args.lengths[1], context.db);
+  return true;
+}
+
+/**
+ * INCR, DECR, INCRBY and DECRBY: the operand is checked first, then the stored value (Redis's
+ * string2ll: no '+', no leading zeros), a missing key counting as 0 and nothing written on an
+ * error. The deadline is kept. Nothing is allocated below 2^53.
+ */
+function counter(name: string, operandIndex: number, subtract: boolean): RedisCommand {
+  return {
+    name,
+    arity: operandIndex === 0 ? 2 : 3,
+    flags: ['write', 'denyoom', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    keyStep: 1,
+    run(context, args, out) {
+      const delta = scratch.second;
+      if (operandIndex === 0) {
+        delta.setSmall(1);
+      } else {
+        if (!parseIntegerArgument(args, operandIndex, delta)) return out.error(RedisError.notInteger);
+        // Negating int64's minimum overflows before any value is read.
+        if (subtract && delta.isBig && delta.big === int64MinValue.big) {
+          return out.error(RedisError.decrementOverflow);
+        }
+      }
+      const db = context.store;
+      const handle = db.find(args.bytes, args.offsets[1], args.lengths[1]);
+      const current = scratch.first;
+      let deadline = 0;
+      if (handle < 0) {
+        current.setSmall(0);
+      } else {
+        if (
+          !parseRedisInteger(db.valueBytes(handle), db.valueOffset(handle), db.valueLength(handle), current)
+        ) {
+          return out.error(RedisError.notInteger);
+        }
+        deadline = db.deadline(handle);
+      }
+      if (!(subtract ? current.subtract(delta) : current.add(delta))) return out.error(RedisError.overflow);
+      if (!replaceValue(context, args, digits, current.format(digits, 0), deadline, out)) return;
+      if (current.isBig) out.bigInteger(current.big);
+      else out.integer(current.small);
+    },
+  };
+}
+
+const zeroValue: LongDouble = { negative: false, significand: 0n, exponent: 0 };
+
+/** INCRBYFLOAT key increment: the stored value parsed first, then the increment; see long-double.ts. */
+const incrbyfloat: RedisCommand = {
+  name: 'incrbyfloat',
+  arity: 3,
+  flags: ['write', 'denyoom', 'fast'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  run(context, args, out) {
+    const db = context.store;
+    const handle = db.find(args.bytes, args.offsets[1], args.lengths[1]);
+    const current =
+      handle < 0
+        ? zeroValue
+        : parseLongDouble(db.valueBytes(handle), db.valueOffset(handle), db.valueLength(handle));
+    if (current === null) return out.error(RedisError.notFloat);
+    const increment = parseLongDouble(args.bytes, args.offsets[2], args.lengths[2]);
+    if (increment === null) return out.error(RedisError.notFloat);
+    if (typeof current === 'string' || typeof increment === 'string')
+      return out.error(RedisError.nanOrInfinity);
+    const sum = addLongDoubles(current, increment);
+    if (sum === 'inf') return out.error(RedisError.nanOrInfinity);
+    const text = Buffer.from(formatLongDouble(sum), 'latin1');
+    if (replaceValue(context, args, text, text.length, handle < 0 ? 0 : db.deadline(handle), out)) {
+      out.bulk(text, 0, text.length);
+    }
+  },
+};
+
+export const counterCommands: readonly RedisCommand[] = [
+  counter('incr', 0, false),
+  counter('decr', 0, true),
+  counter('incrby', 2, false),
+  counter('decrby', 2, true),
+  incrbyfloat,
+];

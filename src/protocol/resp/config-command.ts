@@ -1,0 +1,169 @@
+import { globMatch } from '../../commands/glob.js';
+import { wrongArityError } from '../../commands/redis-arguments.js';
+import { minRespMaxBulkBytes } from '../../limits.js';
+import { argumentText, CommandRole } from './command-table.js';
+import type { RespSettings } from './server.js';
+import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
+
+/** One CONFIG parameter: its value as text, and how CONFIG SET changes it (an error text, or null). */
+interface Parameter {
+  name: string;
+  /** The name's bytes, for the glob (set once below). */
+  nameBytes?: Uint8Array;
+  get(settings: RespSettings, databases: number): string;
+  /** Absent: immutable (set at start-up only). */
+  set?(settings: RespSettings, value: string): string | null;
+}
+
+/** Redis's memtoull: digits with an optional unit (k=1000, kb=1024, m, mb, g, gb), case-insensitive. */
+export function parseMemoryValue(text: string): number | null {
+  const match = /^([0-9]+)(k|kb|m|mb|g|gb)?$/i.exec(text);
+  if (match === null) return null;
+  const units: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  const n = Number(match[1]) * (match[2] === undefined ? 1 : units[match[2].toLowerCase()]);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function onlyValue(name: string, value: string): Parameter {
+  return {
+    name,
+    get: () => value,
+    set: (_s, given) => (given.toLowerCase() === value ? null : `fkvs supports only '${value}'`),
+  };
+}
+
+function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'): Parameter {
+  return {
+    name,
+    get: (settings) => String(settings[key]),
+    set(settings, value) {
+      const bytes = parseMemoryValue(value);
+      if (bytes === null) return 'argument must be a memory value';
+      if (bytes < minRespMaxBulkBytes) return `argument must be at least ${minRespMaxBulkBytes}`;
+      settings[key] = bytes;
+      return null;
+    },
+  };
+}
+
+const parameters: readonly Parameter[] = [
+  { name: 'databases', get: (_s, databases) => String(databases) },
+  onlyValue('save', ''),
+  onlyValue('appendonly', 'no'),
+  onlyValue('maxmemory-policy', 'noeviction'),
+  { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
+  { name: 'maxclients', get: (s) => String(s.maxClients) },
+  { name: 'port', get: (s) => String(s.port) },
+  { name: 'bind', get: (s) => s.bind },
+  { name: 'unixsocket', get: (s) => s.unixSocket },
+  { name: 'timeout', get: () => '0' },
+  {
+    name: 'requirepass',
+    get: (s) => s.requirepass,
+    set(settings, value) {
+      settings.requirepass = value;
+      return null;
+    },
+  },
+  {
+    name: 'protected-mode',
+    get: (s) => (s.protectedMode ? 'yes' : 'no'),
+    set(settings, value) {
+      const v = value.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return "argument must be 'yes' or 'no'";
+      settings.protectedMode = v === 'yes';
+      return null;
+    },
+  },
+  sizeParameter('proto-max-bulk-len', 'maxBulkBytes'),
+  sizeParameter('client-query-buffer-limit', 'maxQueryBufferBytes'),
+];
+
+const byName = new Map(parameters.map((p) => [p.name, p]));
+for (const p of parameters) p.nameBytes = Buffer.from(p.name, 'latin1');
+
+const get: Subcommand = {
+  name: 'get',
+  arity: -3,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  run(session, args, out) {
+    const matched = new Set<Parameter>();
+    for (let i = 2; i < args.count; i++) {
+      // CONFIG GET ignores case: both sides in lower case.
+      const pattern = Buffer.from(argumentText(args, i).toLowerCase(), 'latin1');
+      for (const p of parameters) {
+        if (globMatch(pattern, 0, pattern.length, p.nameBytes!, 0, p.nameBytes!.length)) matched.add(p);
+      }
+    }
+    out.map(matched.size);
+    for (const p of matched) {
+      out.bulkText(p.name);
+      out.bulkText(p.get(session.server.settings, session.server.databases.count));
+    }
+  },
+};
+
+const set: Subcommand = {
+  name: 'set',
+  arity: -4,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  run(session, args, out) {
+    if (args.count % 2 !== 0) {
+      out.error(wrongArityError('config|set'));
+      return;
+    }
+    // Check every pair before applying any, as Redis does.
+    const changes: Array<[Parameter, string]> = [];
+    for (let i = 2; i < args.count; i += 2) {
+      const name = argumentText(args, i).toLowerCase();
+      const p = byName.get(name);
+      if (p === undefined) {
+        out.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argumentText(args, i)}'`);
+        return;
+      }
+      if (p.set === undefined) {
+        out.error(
+          `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
+        );
+        return;
+      }
+      changes.push([p, argumentText(args, i + 1)]);
+    }
+    const saved = { ...session.server.settings };
+    for (const [p, value] of changes) {
+      const problem = p.set!(session.server.settings, value);
+      if (problem !== null) {
+        Object.assign(session.server.settings, saved);
+        out.error(`ERR CONFIG SET failed (possibly related to argument '${p.name}') - ${problem}`);
+        return;
+      }
+    }
+    out.status('OK');
+  },
+};
+
+const resetstat: Subcommand = {
+  name: 'resetstat',
+  arity: 2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  run(session, _a, out) {
+    session.server.stats.commandsProcessed = 0;
+    session.server.stats.connectionsReceived = 0;
+    session.server.writer.errors = 0;
+    out.status('OK');
+  },
+};
+
+export const configCommand = containerCommand('config', [], CommandRole.normal, [
+  get,
+  set,
+  resetstat,
+  helpSubcommand('config', [
+    'GET <pattern>',
+    '    Return parameters matching the glob-like <pattern> and their values.',
+    'SET <directive> <value>',
+    '    Set the configuration <directive> to <value>.',
+    'RESETSTAT',
+    '    Reset statistics reported by the INFO command.',
+  ]),
+]);

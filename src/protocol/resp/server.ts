@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { Databases } from '../../commands/databases.js';
+import type { RedisCommand } from '../../commands/redis-command.js';
+import type { SessionFactory } from '../../io/session.js';
+import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
+import type { ServerInfo } from '../../server-info.js';
+import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
+import { connectionCommands } from './connection-commands.js';
+import { LookAhead } from './look-ahead.js';
+import { RespWriter } from './reply-writer.js';
+import { RespSession } from './session.js';
+import { WatchRegistry } from './watches.js';
+
+/** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
+export interface RespSettings {
+  /** requirepass; '' for none (every connection starts authenticated). */
+  requirepass: string;
+  protectedMode: boolean;
+  /** proto-max-bulk-len */
+  maxBulkBytes: number;
+  /** client-query-buffer-limit */
+  maxQueryBufferBytes: number;
+  /** As reported by CONFIG GET and INFO. */
+  readonly port: number;
+  readonly bind: string;
+  readonly unixSocket: string;
+  readonly maxClients: number;
+  readonly maxMemoryBytes: number;
+}
+
+/** Counters of the Redis front for INFO. */
+export interface RespStats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+}
+
+/**
+ * The Redis front of one server: the command table, the shared reply writer, the sessions (CLIENT
+ * LIST, KILL), the WATCH registry and the settings. The transport asks it for a session per
+ * connection its RESP listeners accept.
+ */
+export class RespServer implements SessionFactory {
+  readonly maxPendingOutputBytes = maxRespPendingOutputBytes;
+  readonly outputPauseBytes = respOutputPauseBytes;
+  readonly writer = new RespWriter();
+  readonly watches = new WatchRegistry();
+  readonly sessions = new Map<number, RespSession>();
+  readonly table: CommandTable;
+  readonly lookAhead: LookAhead;
+  readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
+  /** Redis's run_id: 40 hex digits, new for every start. */
+  readonly runId = randomBytes(20).toString('hex');
+  /** The highest used_memory INFO reported. */
+  peakMemoryBytes = 0;
+  private nextClientId = 1;
+
+  constructor(
+    /** The 16 databases; database 0 is the one FKVS serves. */
+    readonly databases: Databases,
+    readonly settings: RespSettings,
+    readonly info: ServerInfo,
+    dataCommands: readonly RedisCommand[],
+    /** Closes another connection after its pending replies (CLIENT KILL). */
+    readonly closeConnection: (connectionId: number) => void,
+    /** "ip:port" of a connection's TCP peer, "" for a unix socket (protected mode, CLIENT LIST). */
+    private readonly peerAddress: (connectionId: number) => string,
+  ) {
+    this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
+    this.lookAhead = new LookAhead(this.table);
+  }
+
+  /** Whole seconds from the server's start to nowMs: a small integer, for per-command bookkeeping. */
+  secondOf(nowMs: number): number {
+    return Math.floor((nowMs - this.info.startedAtMs) / 1000) | 0;
+  }
+
+  open(connectionId: number): RespSession {
+    const session = new RespSession(
+      this,
+      connectionId,
+      this.nextClientId++,
+      this.peerAddress(connectionId),
+      Date.now(),
+    );
+    this.sessions.set(connectionId, session);
+    this.stats.connectionsReceived++;
+    return session;
+  }
+}
+
+/** A data command as a table entry: it runs against the session, its CommandContext. */
+function dataEntry(command: RedisCommand): CommandEntry {
+  return {
+    name: command.name,
+    arity: command.arity,
+    flags: command.flags,
+    firstKey: command.firstKey,
+    lastKey: command.lastKey,
+    keyStep: command.keyStep,
+    role: CommandRole.normal,
+    subcommands: [],
+    run: (session, args, out) => command.run(session, args, out),
+  };
+}

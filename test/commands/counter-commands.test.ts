@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { addLongDoubles, formatLongDouble, parseLongDouble } from '../../src/commands/long-double.js';
+import { type Recorded, RedisSession } from '../support/redis-session.js';
+
+function expectReplies(s: RedisSession, rows: Array<[string[], Recorded]>): void {
+  for (const [argv, expected] of rows) assert.deepEqual(s.run(...argv), expected, JSON.stringify(argv));
+}
+
+describe('Redis counter commands', () => {
+  test('INCR family: int64 edges, strict integers (string2ll), overflow texts, nothing written on error', () => {
+    const s = new RedisSession();
+    expectReplies(s, [
+      [['INCR', 'n'], 1],
+      [['DECRBY', 'n', '3'], -2],
+      [['INCRBY', 'n', '9007199254740993'], 9007199254740991],
+      [['INCR', 'n'], 9007199254740992n],
+      [['SET', 'n', '9223372036854775806'], '+OK'],
+      [['INCR', 'n'], 9223372036854775807n],
+      [['INCR', 'n'], '-ERR increment or decrement would overflow'],
+      [['GET', 'n'], '$9223372036854775807'],
+      [['SET', 'n', '-9223372036854775808'], '+OK'],
+      [['DECR', 'n'], '-ERR increment or decrement would overflow'],
+      [['INCRBY', 'n', '9223372036854775807'], -1],
+      [['DECRBY', 'n', '-9223372036854775808'], '-ERR decrement would overflow'],
+      [['DECRBY', 'none', '-9223372036854775808'], '-ERR decrement would overflow'],
+      [['INCRBY', 'n', '9223372036854775808'], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'n', '+1'], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'n', '01'], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'n', '-0'], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'n', ' 1'], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'n', ''], '-ERR value is not an integer or out of range'],
+      [['INCRBY', 'missing', 'x'], '-ERR value is not an integer or out of range'],
+      [['EXISTS', 'missing'], 0],
+      [['SET', 's', '010'], '+OK'],
+      [['INCR', 's'], '-ERR value is not an integer or out of range'],
+      [['SET', 's', '1.0'], '+OK'],
+      [['DECR', 's'], '-ERR value is not an integer or out of range'],
+      [['SET', 'e', '5', 'EX', '100'], '+OK'],
+      [['INCR', 'e'], 6],
+      [['TTL', 'e'], 100],
+    ]);
+  });
+
+  test('INCRBYFLOAT: Redis digits (x87 long double, %.17Lf trimmed), errors, deadline kept', () => {
+    const s = new RedisSession();
+    expectReplies(s, [
+      [['SET', 'f', '10.50'], '+OK'],
+      [['INCRBYFLOAT', 'f', '0.1'], '$10.6'],
+      [['INCRBYFLOAT', 'f', '-5'], '$5.6'],
+      [['SET', 'f', '5.0e3'], '+OK'],
+      [['INCRBYFLOAT', 'f', '2.0e2'], '$5200'],
+      [['SET', 'f', '1000'], '+OK'],
+      [['INCRBYFLOAT', 'f', '0.1'], '$1000.09999999999999998'],
+      [['INCRBYFLOAT', 'g', '0.1'], '$0.1'],
+      [['INCRBYFLOAT', 'g', '0.2'], '$0.3'],
+      [['INCRBYFLOAT', 'h', '3.141592653589793238'], '$3.14159265358979324'],
+      [['INCRBYFLOAT', 'i', '123456789012345678901234567890'], '$123456789012345678899921813504'],
+      [['INCRBYFLOAT', 'j', '1e-20'], '$0'],
+      [['INCRBYFLOAT', 'j', '-1e-20'], '$0'],
+      [['INCRBYFLOAT', 'x', '0x1p3'], '$8'],
+      [['INCRBYFLOAT', 'x', 'inf'], '-ERR increment would produce NaN or Infinity'],
+      [['INCRBYFLOAT', 'x', 'nan'], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', '1e4933'], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', '1e-4960'], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', ' 1'], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', '1\x00'], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', ''], '-ERR value is not a valid float'],
+      [['INCRBYFLOAT', 'x', '1e'], '-ERR value is not a valid float'],
+      [['SET', 'bad', 'abc'], '+OK'],
+      [['INCRBYFLOAT', 'bad', 'nan'], '-ERR value is not a valid float'],
+      [['SET', 'e', '1', 'EX', '100'], '+OK'],
+      [['INCRBYFLOAT', 'e', '1.5'], '$2.5'],
+      [['TTL', 'e'], 100],
+    ]);
+  });
+
+  test('long double: 1e300 + 1e300 prints the exact extended value, as Redis does', () => {
+    const x = parseLongDouble(Buffer.from('1e300'), 0, 5);
+    assert.ok(x !== null && typeof x !== 'string');
+    const sum = addLongDoubles(x, x);
+    assert.ok(sum !== 'inf');
+    // redis-server 7.0.15: INCRBYFLOAT d 1e300 twice.
+    assert.equal(
+      formatLongDouble(sum),
+      '2000000000000000000017994648159118387741047888546581495876520164642531293192361871511698304167500994380700745017228549671807185112369345967826192521041497292574654271283687306588168510215212033579453305864740061102765895241989080589545563779241212358535223254194821301134374772211380178849830208012288',
+    );
+  });
+});
