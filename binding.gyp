@@ -1,6 +1,7 @@
 {
   "variables": {
-    "have_liburing%": "<!(test -f /usr/include/liburing.h && echo 1 || echo 0)"
+    "have_liburing%": "<!(test -f /usr/include/liburing.h && echo 1 || echo 0)",
+    "fkvs_coverage%": "false"
   },
   "targets": [
     {
@@ -16,6 +17,10 @@
           "libraries": ["-luring"]
         }, {
           "sources": ["native/uring_unavailable.cc"]
+        }],
+        ["fkvs_coverage=='true'", {
+          "cflags_cc": ["--coverage", "-O0"],
+          "ldflags": ["--coverage"]
         }]
       ]
     }

@@ -8,15 +8,10 @@
 #include <string>
 
 #include "backend.h"
+#include "limits.h"
 
 namespace fkvs {
 namespace {
-
-// Event records per batch at most, and the receive area shared with JS.
-constexpr uint32_t kMaxBatchRecords = 4096;
-constexpr size_t kReceiveAreaBytes = 4 << 20;
-// Batches handled per wake-up before yielding to the rest of the event loop.
-constexpr int kMaxBatchesPerWake = 16;
 
 bool flag(const Napi::Object& options, const char* key, bool fallback) {
   Napi::Value value = options.Get(key);
@@ -35,6 +30,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::Send>("send"),
                            InstanceMethod<&Transport::Close>("close"),
                            InstanceMethod<&Transport::PeerAddress>("peerAddress"),
+                           InstanceMethod<&Transport::PauseReading>("pauseReading"),
+                           InstanceMethod<&Transport::ResumeReading>("resumeReading"),
+                           InstanceMethod<&Transport::NotifyDrained>("notifyDrained"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
@@ -66,8 +64,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.receive_area_bytes = area.ByteLength();
     o.max_clients = static_cast<uint32_t>(max_clients.As<Napi::Number>().Int64Value());
     o.max_outgoing = static_cast<uint32_t>(max_outgoing.As<Napi::Number>().Int64Value());
-    o.max_events = kMaxBatchRecords;
     o.max_pending_output_bytes = static_cast<size_t>(max_pending.As<Napi::Number>().Int64Value());
+    Napi::Value keepalive = options.Get("tcpKeepaliveSeconds");
+    if (keepalive.IsNumber()) o.tcp_keepalive_seconds = keepalive.As<Napi::Number>().Int32Value();
     o.defer_taskrun = flag(options, "deferTaskrun", true);
     o.coop_taskrun = flag(options, "coopTaskrun", true);
     o.multishot_accept = flag(options, "multishotAccept", true);
@@ -134,12 +133,16 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
   Napi::Value ListenTcp(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      return Misuse(info, "listenTcp(host: string, port: number)");
+    }
     std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value());
     return ListenerIndex(info.Env(), error);
   }
 
   Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsString()) return Misuse(info, "listenUnix(path: string)");
     std::string error = backend_->listen_unix(info[0].As<Napi::String>());
     return ListenerIndex(info.Env(), error);
   }
@@ -207,6 +210,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
   // at once when called outside an event callback.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 5 || !IsInt32Array(info[0]) || !IsInt32Array(info[1]) || !IsInt32Array(info[2]) ||
+        !info[3].IsArray() || !info[4].IsNumber()) {
+      return Misuse(info, "send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count)");
+    }
     Napi::Int32Array ids = info[0].As<Napi::Int32Array>();
     Napi::Int32Array starts = info[1].As<Napi::Int32Array>();
     Napi::Int32Array ends = info[2].As<Napi::Int32Array>();
@@ -217,7 +224,11 @@ class Transport : public Napi::ObjectWrap<Transport> {
       return info.Env().Undefined();
     }
     for (uint32_t i = 0; i < count; i++) {
-      Napi::Uint8Array bytes = buffers.Get(i).As<Napi::Uint8Array>();
+      Napi::Value buffer = buffers.Get(i);
+      if (!buffer.IsTypedArray() || buffer.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        return Misuse(info, "send: buffers[i] must be a Uint8Array");
+      }
+      Napi::Uint8Array bytes = buffer.As<Napi::Uint8Array>();
       int32_t start = starts[i];
       int32_t end = ends[i];
       if (start < 0 || end < start || static_cast<size_t>(end) > bytes.ElementLength()) {
@@ -233,6 +244,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
   // close(id, flushFirst)
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsNumber()) return Misuse(info, "close(id: number, flushFirst: boolean)");
     backend_->close_connection(info[0].As<Napi::Number>().Int32Value(), info[1].ToBoolean());
     FlushUnlessInCallback();
     return info.Env().Undefined();
@@ -242,6 +254,36 @@ class Transport : public Napi::ObjectWrap<Transport> {
   Napi::Value PeerAddress(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     return Napi::String::New(info.Env(), backend_->peer_address(info[0].As<Napi::Number>().Int32Value()));
+  }
+
+  // pauseReading(id): the peer's bytes wait in the kernel until resumeReading(id).
+  Napi::Value PauseReading(const Napi::CallbackInfo& info) { return SetPaused(info, true); }
+  Napi::Value ResumeReading(const Napi::CallbackInfo& info) { return SetPaused(info, false); }
+
+  Napi::Value SetPaused(const Napi::CallbackInfo& info, bool paused) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "pauseReading/resumeReading(id: number)");
+    backend_->pause_reading(info[0].As<Napi::Number>().Int32Value(), paused);
+    FlushUnlessInCallback();
+    return info.Env().Undefined();
+  }
+
+  // notifyDrained(id): one drained record once every byte queued for id went to the kernel.
+  Napi::Value NotifyDrained(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "notifyDrained(id: number)");
+    backend_->notify_drained(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  static bool IsInt32Array(const Napi::Value& value) {
+    return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  }
+
+  // A call from JS with arguments of the wrong type: a TypeError, never a crash.
+  static Napi::Value Misuse(const Napi::CallbackInfo& info, const char* usage) {
+    Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
   }
 
   Napi::Value StopListening(const Napi::CallbackInfo& info) {
@@ -272,6 +314,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("accepted", static_cast<double>(c.accepted));
     result.Set("refused", static_cast<double>(c.refused));
     result.Set("dropped", static_cast<double>(c.dropped));
+    result.Set("openConnections", backend_->open_connections());
+    result.Set("tableConnections", backend_->table_connections());
+    result.Set("unsentOutputBytes", static_cast<double>(backend_->unsent_output_bytes()));
     return result;
   }
 
@@ -302,7 +347,6 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("Transport", Transport::Define(env));
-  exports.Set("recordInts", Napi::Number::New(env, kRecordInts));
 #ifdef FKVS_HAVE_LIBURING
   exports.Set("hasIoUring", Napi::Boolean::New(env, true));
 #else

@@ -22,6 +22,10 @@ enum EventKind : int32_t {
   // errno when an outgoing connection failed to connect (ECONNREFUSED...), else 0.
   kEventClosed = 3,
   kEventRefused = 4, // a connection was accepted and closed at once: max-clients reached
+  // Every byte queued for the connection has been handed to the kernel, after JS asked with
+  // notify_drained (once per ask). JS's backpressure: pause reading a connection whose replies
+  // pile up, ask, and resume reading when this comes.
+  kEventDrained = 5,
 };
 
 struct BackendOptions {
@@ -30,8 +34,8 @@ struct BackendOptions {
   size_t receive_area_bytes = 0;
   uint32_t max_clients = 128;   // accepted connections open at once
   uint32_t max_outgoing = 0;    // connections opened by connect_tcp/connect_unix at once
-  uint32_t max_events = 1024;           // records per batch
   size_t max_pending_output_bytes = 1 << 20;
+  int tcp_keepalive_seconds = 0;  // accepted TCP connections: idle seconds before probes; 0: off
   // io_uring switches (ignored by epoll).
   bool defer_taskrun = true;
   bool coop_taskrun = true;
@@ -76,10 +80,19 @@ class Backend {
   virtual void close_connection(int conn, bool flush_first) = 0;
   // Starts the sends queued since the last call.
   virtual void flush() = 0;
+  // Stops reading the connection (its peer's bytes wait in the kernel; bytes read before still
+  // arrive), or starts again. Sending goes on while paused.
+  virtual void pause_reading(int conn, bool paused) = 0;
+  // Asks for one Drained record once the connection's queue is empty (at once when it is).
+  virtual void notify_drained(int conn) = 0;
+  // Bytes queued and not yet taken by the kernel, all connections together.
+  virtual size_t unsent_output_bytes() const = 0;
   virtual void stop_listening() = 0;
   virtual int open_connections() const = 0;
   // "ip:port" of an open connection's peer; "" for a unix socket or an unknown id.
   virtual std::string peer_address(int conn) const = 0;
+  // Connections in the table, counted slot by slot (asserted equal to open_connections()).
+  virtual int table_connections() const = 0;
   BackendCounters counters;
 };
 

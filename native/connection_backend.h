@@ -4,6 +4,10 @@
 // listens, reads, sends and closes.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -17,20 +21,59 @@ namespace fkvs {
 class ConnectionBackend : public Backend {
  public:
   explicit ConnectionBackend(const BackendOptions& options)
-      : options_(options), table_(options.max_clients, options.max_outgoing) {}
+      : options_(options), table_(options.max_clients, options.max_outgoing) {
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
+  // Visits every connection listed since the last flush (listed again meanwhile: visited again).
+  void flush() final {
+    for (size_t i = 0; i < to_visit_.size(); i++) {
+      int id = to_visit_[i];
+      Connection* c = table_.get(id);
+      if (c == nullptr) continue;
+      c->listed = false;
+      visit(id, c);
+    }
+    to_visit_.clear();
+    after_flush();
+  }
 
   int open_connections() const override { return table_.open(); }
+  int table_connections() const override { return table_.count_slots(); }
+  size_t unsent_output_bytes() const override { return unsent_output_bytes_; }
+
+  void notify_drained(int id) override {
+    Connection* c = checked(id);
+    if (c == nullptr) return;
+    c->drain_wanted = true;
+    if (c->out.pending() == 0 && !c->out.in_flight) drained(id, c);
+  }
 
   std::string listen_tcp(const std::string& host, int port) override {
     std::string error;
-    watch_listener(open_tcp_listener(host, port, backlog(), &error));
+    watch_listener(open_tcp_listener(host, port, backlog(), &error), true);
     return error;
   }
 
   std::string listen_unix(const std::string& path) override {
     std::string error;
-    watch_listener(open_unix_listener(path, backlog(), &error));
+    BoundPath bound;
+    int fd = open_unix_listener(path, backlog(), &bound, &error);
+    if (fd >= 0) bound_paths_.push_back(bound);
+    watch_listener(fd, false);
     return error;
+  }
+
+  // Closes every listener, then removes the unix socket files that are still ours.
+  void stop_listening() override {
+    for (int fd : listeners_) {
+      unwatch_listener(fd);
+      close(fd);
+    }
+    listeners_.clear();
+    listener_is_tcp_.clear();
+    for (const BoundPath& bound : bound_paths_) remove_if_ours(bound);
+    bound_paths_.clear();
   }
 
   int listener_count() const override { return static_cast<int>(listeners_.size()); }
@@ -41,7 +84,7 @@ class ConnectionBackend : public Backend {
   }
 
   bool queue_send(int id, const uint8_t* data, size_t length) override {
-    Connection* c = table_.get(id);
+    Connection* c = checked(id);
     if (c == nullptr) return false;
     if (c->out.pending() + length > options_.max_pending_output_bytes) {
       counters.dropped++;
@@ -49,12 +92,13 @@ class ConnectionBackend : public Backend {
       return false;
     }
     c->out.queued.insert(c->out.queued.end(), data, data + length);
+    unsent_output_bytes_ += length;
     list(id, c);
     return true;
   }
 
   void close_connection(int id, bool flush_first) override {
-    Connection* c = table_.get(id);
+    Connection* c = checked(id);
     if (c == nullptr) return;
     if (flush_first && c->out.pending() > 0) {
       c->closing = true;
@@ -65,14 +109,95 @@ class ConnectionBackend : public Backend {
   }
 
  protected:
+  // Sends what the connection has queued, closes it when due, re-arms its reading.
+  virtual void visit(int id, Connection* c) = 0;
+  // At the end of flush(): submits what the visits prepared.
+  virtual void after_flush() {}
   // Starts accepting on a new listening socket, already in listeners_.
   virtual void add_listener(int fd) = 0;
+  // Stops accepting on a listening socket about to be closed.
+  virtual void unwatch_listener(int fd) = 0;
   // Closes the connection and frees its slot; `error` is the errno a failed connect reports to JS.
   virtual void drop(int id, Connection* c, int error) = 0;
   // Makes poll_fd() readable, so that the loop collects again.
   virtual void wake() = 0;
 
   int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  // Closes every connection and listener: for the derived destructor, while its overrides exist.
+  void close_all() {
+    for (size_t id = 0; id < table_.size(); id++) {
+      if (Connection* c = table_.get(static_cast<int>(id))) {
+        shutdown(c->fd, SHUT_RDWR);  // io_uring: ends the recv holding the socket
+        close(c->fd);
+      }
+    }
+    stop_listening();
+    if (spare_fd_ >= 0) close(spare_fd_);
+    spare_fd_ = -1;
+  }
+
+  // Enters an accepted socket in the table and writes its record: Open (with the listener's
+  // index), or Refused when max-clients are open (the socket is closed then). Its id, or -1.
+  int admit(int fd, int listener, int32_t* record) {
+    int id = table_.add(fd, false);
+    if (id < 0) {
+      close(fd);
+      counters.refused++;
+      write_record(record, kEventRefused, -1, 0, 0);
+      return -1;
+    }
+    set_no_delay(fd);
+    if (options_.tcp_keepalive_seconds > 0 && listener_is_tcp_[listener]) {
+      set_keepalive(fd, options_.tcp_keepalive_seconds);
+    }
+    counters.accepted++;
+    write_record(record, kEventOpen, id, listener, 0);
+    return id;
+  }
+
+  // accept failed for want of fds: frees the spare, takes the waiting connection with it and
+  // closes it, so that the listener does not stay ready (a spin) and the client is told at once.
+  // True with a Refused record written; false when there is no spare.
+  bool refuse_with_spare(int listener_fd, int32_t* record) {
+    if (spare_fd_ < 0) return false;
+    close(spare_fd_);
+    int refused = accept4(listener_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (refused >= 0) close(refused);
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    counters.refused++;
+    write_record(record, kEventRefused, -1, 0, 0);
+    return true;
+  }
+
+  // The open connection with this id; an id JS never got, or one already closed, is a broken
+  // invariant of the transport (JS only names connections it saw open and not yet closed...
+  // except after its own close, which the Closed record confirms later: those return nullptr).
+  Connection* checked(int id) {
+    FKVS_ASSERT(id >= 0 && static_cast<size_t>(id) < table_.size(), "connection id out of range");
+    return table_.get(id);
+  }
+
+  // The kernel took n more bytes of the connection's queue.
+  void took(Connection* c, size_t n) {
+    c->out.sent += n;
+    unsent_output_bytes_ -= n;
+  }
+
+  // The connection's queue is empty: raises Drained if JS asked; true when it should be closed now
+  // (a close after flush, or the peer's FIN once every byte it sent before reached JS).
+  bool settled(int id, Connection* c) {
+    if (c->drain_wanted) drained(id, c);
+    return c->closing;
+  }
+
+  // What every close shares once the fd is closed: the queue's bytes leave the total, the slot is
+  // freed, JS gets the Closed record. `error`: the errno a failed connect reports.
+  void forget(int id, Connection* c, int error) {
+    unsent_output_bytes_ -= c->out.pending();
+    table_.remove(id);
+    push_internal(kEventClosed, id, error);
+  }
 
   // Puts the connection on the list that flush() visits.
   void list(int id, Connection* c) {
@@ -127,13 +252,23 @@ class ConnectionBackend : public Backend {
 
  private:
   // fd < 0: opening it failed, nothing to watch.
-  void watch_listener(int fd) {
+  void watch_listener(int fd, bool tcp) {
     if (fd < 0) return;
     listeners_.push_back(fd);
+    listener_is_tcp_.push_back(tcp);
     add_listener(fd);
   }
 
+  void drained(int id, Connection* c) {
+    c->drain_wanted = false;
+    push_internal(kEventDrained, id, 0);
+  }
+
   std::vector<int32_t> internal_;
+  size_t unsent_output_bytes_ = 0;
+  std::vector<BoundPath> bound_paths_;
+  std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only
+  int spare_fd_ = -1;  // an fd held back for refusing connections when the process has none left
 };
 
 }  // namespace fkvs

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "assert.h"
+#include "limits.h"
 #include "sockets.h"
 
 namespace fkvs {
@@ -20,9 +22,14 @@ struct SendQueue {
 
   size_t pending() const { return sending.size() - sent + queued.size(); }
   // Moves queued bytes to `sending` when nothing is left there; true if there is something to send.
+  // A drained queue keeps at most kMaxIdleSendQueueBytes of memory.
   bool ready() {
     if (sent == sending.size()) {
-      sending.clear();
+      if (sending.capacity() > kMaxIdleSendQueueBytes) {
+        std::vector<uint8_t>().swap(sending);
+      } else {
+        sending.clear();
+      }
       sent = 0;
       sending.swap(queued);
     }
@@ -37,8 +44,15 @@ struct Connection {
   bool read_closed = false;   // the peer sent FIN (or recv failed): no more data
   bool closing = false;       // close once the send queue is empty
   bool recv_armed = false;    // io_uring: a recv is in flight
+  bool recv_multishot = false; // io_uring: that recv is multishot
+  bool hang_up_armed = false; // io_uring: the poll for the peer's hang-up is in flight or done
+  bool hung_up = false;       // io_uring: that poll fired; recvs are single-shot from here on
   bool listed = false;        // on the backend's list of connections to send for
   bool write_armed = false;   // epoll: waiting for EPOLLOUT
+  bool paused = false;        // JS paused reading
+  bool drain_wanted = false;  // JS asked for a Drained record
+  uint32_t held = 0;          // io_uring: data records held back for a later batch
+  size_t batch_bytes = 0;     // bytes handed to JS in the current batch
   SendQueue out;
 };
 
@@ -82,11 +96,15 @@ class ConnectionTable {
   // The id stays taken until release(id): JS must see its Closed record before an Open record
   // reuses it, and a drop inside collect() is reported in the next batch.
   void remove(int id) {
+    FKVS_ASSERT(id >= 0 && static_cast<size_t>(id) < slots_.size() && slots_[id].fd >= 0, "remove of a free slot");
     open_by_kind_[slots_[id].outgoing]--;
     slots_[id] = Connection{};
   }
   // Called as the Closed record of id is handed to JS.
-  void release(int id) { free_.push_back(id); }
+  void release(int id) {
+    FKVS_ASSERT(id >= 0 && static_cast<size_t>(id) < slots_.size() && slots_[id].fd < 0, "release of an open slot");
+    free_.push_back(id);
+  }
   Connection* get(int id) {
     if (id < 0 || id >= static_cast<int>(slots_.size()) || slots_[id].fd < 0) return nullptr;
     return &slots_[id];
@@ -96,6 +114,13 @@ class ConnectionTable {
     return &slots_[id];
   }
   int open() const { return static_cast<int>(open_by_kind_[0] + open_by_kind_[1]); }
+  // Slots holding an fd, counted one by one: equal to open() (checked, for tests and INFO).
+  int count_slots() const {
+    int live = 0;
+    for (const Connection& c : slots_) live += c.fd >= 0;
+    FKVS_ASSERT(live == open(), "open connections counted apart from the table");
+    return live;
+  }
   size_t size() const { return slots_.size(); }
 
  private:

@@ -11,32 +11,23 @@
 #include <vector>
 
 #include "connection_backend.h"
+#include "limits.h"
 
 namespace fkvs {
 namespace {
 
-constexpr size_t kMaxRecvBytes = 64 << 10;
-// Stop reading in a batch when less than this is left of the receive area.
-constexpr size_t kMinRecvBytes = 4 << 10;
-constexpr int kMaxEpollEvents = 1024;
 constexpr uint64_t kListenerTag = 1ull << 40;
 constexpr uint64_t kWakeTag = 1ull << 41;
 
 class EpollBackend final : public ConnectionBackend {
  public:
   EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
-      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {
-    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  }
+      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
 
   ~EpollBackend() override {
-    for (size_t id = 0; id < table_.size(); id++) {
-      if (Connection* c = table_.get(static_cast<int>(id))) close(c->fd);
-    }
-    stop_listening();
+    close_all();
     close(wake_fd_);
     close(epoll_fd_);
-    if (spare_fd_ >= 0) close(spare_fd_);
   }
 
   const char* name() const override { return "epoll"; }
@@ -64,19 +55,12 @@ class EpollBackend final : public ConnectionBackend {
     return id;
   }
 
-  void stop_listening() override {
-    for (int fd : listeners_) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-      close(fd);
-    }
-    listeners_.clear();
-  }
 
   int collect(int32_t* records, int max_records) override {
     int count = drain_internal(records, max_records);
-    epoll_event events[kMaxEpollEvents];
+    epoll_event events[kMaxEpollEventsPerWait];
     int room = max_records - count;
-    int n = epoll_wait(epoll_fd_, events, room < kMaxEpollEvents ? room : kMaxEpollEvents, 0);
+    int n = epoll_wait(epoll_fd_, events, room < kMaxEpollEventsPerWait ? room : kMaxEpollEventsPerWait, 0);
     counters.syscalls++;
     for (int i = 0; i < n && count < max_records; i++) {
       uint64_t tag = events[i].data.u64;
@@ -98,7 +82,10 @@ class EpollBackend final : public ConnectionBackend {
         // then fails and drops the connection instead of leaving it level-triggered forever.
         if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) try_send(id, c);
         c = table_.get(id);
-        if (c != nullptr && !c->read_closed && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        // A paused connection is still read once its peer is gone (HUP, ERR are reported whether
+        // watched or not): level-triggered, leaving it would spin.
+        uint32_t readable = c != nullptr && c->paused ? (EPOLLHUP | EPOLLERR) : (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+        if (c != nullptr && !c->read_closed && (events[i].events & readable)) {
           count += receive(id, c, records + count * kRecordInts);
         }
       }
@@ -109,24 +96,25 @@ class EpollBackend final : public ConnectionBackend {
 
   void release_batch() override { area_used_ = 0; }
 
-  void flush() override {
-    for (size_t i = 0; i < to_visit_.size(); i++) {
-      int id = to_visit_[i];
-      Connection* c = table_.get(id);
-      if (c == nullptr) continue;
-      c->listed = false;
-      try_send(id, c);
-    }
-    to_visit_.clear();
+  void pause_reading(int id, bool paused) override {
+    Connection* c = checked(id);
+    if (c == nullptr || c->paused == paused) return;
+    c->paused = paused;
+    if (!c->connecting) rearm(id, c);
   }
 
+
  private:
+  void visit(int id, Connection* c) override { try_send(id, c); }
+
   void add_listener(int fd) override {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = kListenerTag | static_cast<uint32_t>(fd);
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
   }
+
+  void unwatch_listener(int fd) override { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
   void wake() override {
     uint64_t one = 1;
@@ -142,33 +130,18 @@ class EpollBackend final : public ConnectionBackend {
       counters.syscalls++;
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if ((errno == EMFILE || errno == ENFILE) && spare_fd_ >= 0) {
-          // Out of fds: free the spare, take the connection and close it, so the listener does
-          // not stay readable forever (level-triggered spin).
-          close(spare_fd_);
-          int refused = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-          if (refused >= 0) close(refused);
-          spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-          counters.refused++;
-          write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
+        if ((errno == EMFILE || errno == ENFILE) && refuse_with_spare(listener, records + written * kRecordInts)) {
+          written++;
           continue;
         }
         break;
       }
-      int id = table_.add(fd, false);
-      if (id < 0) {
-        close(fd);
-        counters.refused++;
-        write_record(records + written++ * kRecordInts, kEventRefused, -1, 0, 0);
-        continue;
-      }
-      set_no_delay(fd);
+      int id = admit(fd, listener_index(listener), records + written++ * kRecordInts);
+      if (id < 0) continue;
       epoll_event event{};
       event.events = EPOLLIN | EPOLLRDHUP;
       event.data.u64 = static_cast<uint32_t>(id);
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
-      counters.accepted++;
-      write_record(records + written++ * kRecordInts, kEventOpen, id, listener_index(listener), 0);
     }
     return written;
   }
@@ -176,8 +149,8 @@ class EpollBackend final : public ConnectionBackend {
   // One recv for the connection; returns the records written (0 or 1).
   int receive(int id, Connection* c, int32_t* record) {
     size_t room = options_.receive_area_bytes - area_used_;
-    if (room < kMinRecvBytes) return 0;  // level-triggered: read next batch
-    if (room > kMaxRecvBytes) room = kMaxRecvBytes;
+    if (room < kMinRecvRoomBytes) return 0;  // level-triggered: read next batch
+    if (room > kMaxBatchBytesPerConnection) room = kMaxBatchBytesPerConnection;
     ssize_t n = recv(c->fd, options_.receive_area + area_used_, room, 0);
     counters.syscalls++;
     if (n > 0) {
@@ -224,7 +197,7 @@ class EpollBackend final : public ConnectionBackend {
       counters.syscalls++;
       counters.sends++;
       if (n > 0) {
-        c->out.sent += static_cast<size_t>(n);
+        took(c, static_cast<size_t>(n));
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -235,7 +208,7 @@ class EpollBackend final : public ConnectionBackend {
       drop(id, c);
       return;
     }
-    if (c->closing) {
+    if (settled(id, c)) {
       drop(id, c);
       return;
     }
@@ -252,7 +225,7 @@ class EpollBackend final : public ConnectionBackend {
   // Registers the events the connection's state calls for: reads until FIN, writes while blocked.
   void rearm(int id, Connection* c) {
     epoll_event event{};
-    event.events = (c->read_closed ? 0u : uint32_t{EPOLLIN | EPOLLRDHUP}) |
+    event.events = (c->read_closed || c->paused ? 0u : uint32_t{EPOLLIN | EPOLLRDHUP}) |
                    (c->write_armed || c->connecting ? uint32_t{EPOLLOUT} : 0u);
     event.data.u64 = static_cast<uint32_t>(id);
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &event);
@@ -264,13 +237,11 @@ class EpollBackend final : public ConnectionBackend {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
     close(c->fd);
     counters.syscalls += 2;
-    table_.remove(id);
-    push_internal(kEventClosed, id, error);
+    forget(id, c, error);
   }
 
   int epoll_fd_;
   int wake_fd_;
-  int spare_fd_ = -1;
   size_t area_used_ = 0;
 };
 

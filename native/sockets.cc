@@ -79,7 +79,18 @@ int open_tcp_listener(const std::string& host, int port, int backlog, std::strin
   return fd;
 }
 
-int open_unix_listener(const std::string& path, int backlog, std::string* error) {
+// Whether a server accepts on the unix socket at path: a connect succeeds (or waits on a full
+// backlog). ECONNREFUSED: the file is left from a server that is gone.
+static bool unix_socket_live(const SocketAddress& address) {
+  int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (probe < 0) return false;
+  int result = connect(probe, address.get(), address.length);
+  bool live = result == 0 || errno == EAGAIN || errno == EINPROGRESS;
+  close(probe);
+  return live;
+}
+
+int open_unix_listener(const std::string& path, int backlog, BoundPath* bound, std::string* error) {
   SocketAddress address;
   if (!unix_address(path, &address, error)) return -1;
   auto slash = path.rfind('/');
@@ -91,7 +102,13 @@ int open_unix_listener(const std::string& path, int backlog, std::string* error)
     }
   }
   struct stat existing {};
-  if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) unlink(path.c_str());
+  if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) {
+    if (unix_socket_live(address)) {
+      *error = "unix socket " + path + " is in use by a running server (a connect to it succeeded)";
+      return -1;
+    }
+    unlink(path.c_str());
+  }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = errno_text("socket");
@@ -103,12 +120,22 @@ int open_unix_listener(const std::string& path, int backlog, std::string* error)
     return -1;
   }
   chmod(path.c_str(), 0770);
-  if (listen(fd, backlog) < 0) {
+  struct stat mine {};
+  if (listen(fd, backlog) < 0 || stat(path.c_str(), &mine) < 0) {
     *error = errno_text("listen");
     close(fd);
+    unlink(path.c_str());
     return -1;
   }
+  *bound = BoundPath{path, mine.st_dev, mine.st_ino};
   return fd;
+}
+
+void remove_if_ours(const BoundPath& bound) {
+  struct stat now {};
+  if (lstat(bound.path.c_str(), &now) == 0 && now.st_dev == bound.device && now.st_ino == bound.inode) {
+    unlink(bound.path.c_str());
+  }
 }
 
 int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error) {
@@ -119,6 +146,16 @@ int open_client_socket(const SocketAddress& address, bool non_blocking, std::str
   }
   set_no_delay(fd);
   return fd;
+}
+
+void set_keepalive(int fd, int idle_seconds) {
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  int interval = idle_seconds / 3 > 0 ? idle_seconds / 3 : 1;
+  int probes = 3;
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_seconds, sizeof(idle_seconds));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
 }
 
 void set_no_delay(int fd) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <string>
 
@@ -20,9 +21,18 @@ bool tcp_address(const std::string& host, int port, SocketAddress* address, std:
 bool unix_address(const std::string& path, SocketAddress* address, std::string* error);
 // A non-blocking TCP listener on an IPv4 or IPv6 literal (SO_REUSEADDR, TCP_NODELAY); fd or -1 with *error.
 int open_tcp_listener(const std::string& host, int port, int backlog, std::string* error);
-// A non-blocking unix-socket listener: creates the parent folder (one level, 0755), removes a
-// stale socket file, binds, chmod 0770. fd or -1 with *error.
-int open_unix_listener(const std::string& path, int backlog, std::string* error);
+// The file a unix listener is bound to, to remove it at stop only while it is still that file.
+struct BoundPath {
+  std::string path;
+  dev_t device = 0;
+  ino_t inode = 0;
+};
+// A non-blocking unix-socket listener: creates the parent folder (one level, 0755), replaces a
+// stale socket file (one nobody accepts on), refuses a live one (a connect to it succeeds), binds,
+// chmod 0770. fd and *bound, or -1 with *error.
+int open_unix_listener(const std::string& path, int backlog, BoundPath* bound, std::string* error);
+// Removes the socket file if it is still the one bound (another server may have replaced it).
+void remove_if_ours(const BoundPath& bound);
 // An unconnected stream socket for the address's family, TCP_NODELAY on TCP; fd or -1 with *error.
 int open_client_socket(const SocketAddress& address, bool non_blocking, std::string* error);
 // TCP_NODELAY on an accepted socket (a no-op for unix sockets).
@@ -30,5 +40,8 @@ void set_no_delay(int fd);
 // The peer of a connected TCP socket as Redis's CLIENT LIST prints it ("ip:port", IPv6 without
 // brackets); "" for a unix socket or on failure.
 std::string peer_address(int fd);
+// Keepalive probes after idle_seconds, then every third of it, 3 unanswered close: Redis's
+// anetKeepAlive. For accepted TCP sockets.
+void set_keepalive(int fd, int idle_seconds);
 
 }  // namespace fkvs

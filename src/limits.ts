@@ -25,6 +25,10 @@ export const maxPendingOutputBytes = 1024 * 1024;
 export const initialOutputBytes = 16 * 1024;
 /** Period of the active expiry cycle. */
 export const expireCycleMs = 100;
+/** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */
+export const idleCheckMs = 1000;
+/** How long a graceful stop (SIGTERM, SIGINT) may take to flush replies before connections are cut. */
+export const shutdownTimeoutMs = 5000;
 
 // Integers (spec 2.5)
 /** Longest decimal of an int64 with its sign: "-9223372036854775808". */

@@ -97,6 +97,8 @@ export class NativeDriver implements Driver, NativeEvents {
 
   refused(): void {} // the benchmark accepts no connections
 
+  drained(): void {} // the benchmark never asks (notifyDrained)
+
   private onEvents(count: number): void {
     dispatchEvents(this.records, count, this);
     // Inside this callback the addon starts the sends after the batch: one crossing for all.

@@ -23,9 +23,22 @@ export function infoText(info: ServerInfo, store: KeyValueStore): string {
   return Buffer.byteLength(withOurs) <= maxInfoTextBytes ? withOurs : original;
 }
 
+/** The last resident set size read: INFO's answer when it cannot be read now. */
+let lastRssBytes = 0;
+
+/** Reading it opens /proc/self/stat, which throws EMFILE when every fd is taken: INFO must not. */
+function residentSetBytes(): number {
+  try {
+    lastRssBytes = process.memoryUsage.rss();
+  } catch {
+    // Out of fds (max-clients above RLIMIT_NOFILE): the last value read stands.
+  }
+  return lastRssBytes;
+}
+
 function originalInfoText(info: ServerInfo, store: KeyValueStore): string {
   const up = Math.max(0, Math.floor((store.nowMs - info.startedAtMs) / 1000));
-  const rss = process.memoryUsage.rss();
+  const rss = residentSetBytes();
   return (
     '# Server \n' +
     `pid: ${info.pid} \n` +

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /** Event kinds of the records the addon hands over (native/backend.h). */
-export const EventKind = { open: 1, data: 2, closed: 3, refused: 4 } as const;
+export const EventKind = { open: 1, data: 2, closed: 3, refused: 4, drained: 5 } as const;
 
 export interface NativeCounters {
   syscalls: number;
@@ -11,6 +11,12 @@ export interface NativeCounters {
   accepted: number;
   refused: number;
   dropped: number;
+  /** Connections open (as openConnections). */
+  openConnections: number;
+  /** Connections in the native table, counted slot by slot: always equal to openConnections. */
+  tableConnections: number;
+  /** Bytes queued by send() and not yet taken by the kernel, all connections together. */
+  unsentOutputBytes: number;
 }
 
 export interface NativeTransportOptions {
@@ -19,6 +25,8 @@ export interface NativeTransportOptions {
   /** Connections opened by connectTcp/connectUnix at once; one more throws. */
   maxOutgoing: number;
   maxPendingOutputBytes: number;
+  /** Keepalive on accepted TCP connections: idle seconds before probes (as Redis's anetKeepAlive); 0: off. */
+  tcpKeepaliveSeconds?: number;
   deferTaskrun: boolean;
   coopTaskrun: boolean;
   multishotAccept: boolean;
@@ -32,10 +40,12 @@ export interface NativeTransport {
   /** Bytes received; data records point into it. */
   readonly receiveArea: ArrayBuffer;
   /**
-   * Event records: kind, connection id, offset, length (recordInts each). An open record's offset
+   * Event records: kind, connection id, offset, length (4 ints each). An open record's offset
    * is the index of the listener that accepted it (what listenTcp/listenUnix returned), -1 for an
    * outgoing connection. A closed record's offset is the errno when an outgoing connection failed
-   * to connect (util.getSystemErrorName(-errno)), else 0.
+   * to connect (util.getSystemErrorName(-errno)), else 0. A data record holds at most 64 KiB more
+   * of a connection than that connection already got in the batch (both backends): the rest comes
+   * in later batches. A drained record answers notifyDrained.
    */
   readonly records: Int32Array;
   readonly openConnections: number;
@@ -59,6 +69,19 @@ export interface NativeTransport {
   close(id: number, flushFirst: boolean): void;
   /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
   peerAddress(id: number): string;
+  /**
+   * Stops reading the connection: its peer's bytes wait in the kernel (and its window fills).
+   * Bytes the backend already read still arrive as data records; sends go on. A paused connection
+   * whose peer is gone is still read to its end, so that it closes.
+   */
+  pauseReading(id: number): void;
+  resumeReading(id: number): void;
+  /**
+   * Asks for one drained record for the connection once every byte queued for it has been taken
+   * by the kernel: at the start of the next batch when that is already so. With pauseReading,
+   * JS's backpressure: pause when replies pile up, ask, resume on drained.
+   */
+  notifyDrained(id: number): void;
   stopListening(): void;
   destroy(): void;
   counters(): NativeCounters;
@@ -70,14 +93,18 @@ interface Addon {
     options: NativeTransportOptions,
     onEvents: (count: number) => void,
   ) => NativeTransport;
-  recordInts: number;
   /** False when liburing was missing at build time. */
   hasIoUring: boolean;
 }
 
 const require = createRequire(import.meta.url);
-/** The compiled addon: dist/src/io/ → build/Release/. */
-export const addon: Addon = require('../../../build/Release/fkvs_native.node');
+/**
+ * The compiled addon: dist/src/io/ → build/Release/, or the file FKVS_NATIVE_ADDON names (the
+ * coverage build that scripts/coverage.mjs makes apart from the normal one).
+ */
+export const addon: Addon = require(
+  process.env.FKVS_NATIVE_ADDON || '../../../build/Release/fkvs_native.node',
+);
 
 /** Ints per event record: kind, connection id, offset, length (kRecordInts in native/backend.h). */
 const recordInts = 4;
@@ -92,6 +119,8 @@ export interface NativeEvents {
   closed(id: number, errno: number): void;
   /** A connection over maxClients was accepted and closed at once. */
   refused(id: number): void;
+  /** Every byte queued for the connection was taken by the kernel (answers notifyDrained). */
+  drained(id: number): void;
 }
 
 /** Decodes the first `count` records of an event batch (the addon's onEvents) into calls on `to`. */
@@ -103,6 +132,7 @@ export function dispatchEvents(records: Int32Array, count: number, to: NativeEve
     else if (kind === EventKind.open) to.opened(id, records[at + 2]);
     else if (kind === EventKind.closed) to.closed(id, records[at + 2]);
     else if (kind === EventKind.refused) to.refused(id);
+    else if (kind === EventKind.drained) to.drained(id);
     else throw new Error(`event record ${i}: unknown kind ${kind}`);
   }
 }

@@ -28,6 +28,8 @@ export interface TransportOptions {
    * client that does not read); over it the connection is dropped. For every listener alike.
    */
   maxQueuedOutputBytes: number;
+  /** SO_KEEPALIVE idle seconds on accepted TCP sockets (Redis's tcp-keepalive); 0 off. */
+  tcpKeepaliveSeconds: number;
 }
 
 /** How often a graceful stop checks whether every connection has flushed and closed. */
@@ -40,6 +42,8 @@ class ConnectionState {
   /** Closed by us (at its session's request): its further data is ignored. */
   closing = false;
   listed = false;
+  /** When its last bytes arrived, or it opened (Unix ms): what closeIdle compares. */
+  lastActiveMs = 0;
 
   constructor(public out: OutputBuffer) {}
 }
@@ -74,6 +78,7 @@ export class Transport {
       maxClients: options.maxClients,
       maxOutgoing: 0, // the server opens no connections
       maxPendingOutputBytes: options.maxQueuedOutputBytes,
+      tcpKeepaliveSeconds: options.tcpKeepaliveSeconds,
       ...options.ioUring,
     };
     const onEvents = (count: number) => this.onEvents(count);
@@ -95,6 +100,7 @@ export class Transport {
       received: (id, offset, length) => this.received(id, offset, length),
       closed: (id) => this.closed(id),
       refused: () => this.counters.disconnectedClients++,
+      drained: () => {}, // the transport never asks (notifyDrained)
     };
   }
 
@@ -129,6 +135,22 @@ export class Transport {
     native.destroy();
   }
 
+  /**
+   * Closes every connection that sent nothing for more than idleMs (after the replies it is
+   * owed): Redis's `timeout`. Returns how many it closed.
+   */
+  closeIdle(nowMs: number, idleMs: number): number {
+    let closed = 0;
+    this.connections.forEach((state, id) => {
+      if (state === undefined || state.closing || state.session === null) return;
+      if (nowMs - state.lastActiveMs <= idleMs) return;
+      state.closing = true;
+      this.native.close(id, true);
+      closed++;
+    });
+    return closed;
+  }
+
   private onEvents(count: number): void {
     this.now = Date.now();
     dispatchEvents(this.records, count, this.events);
@@ -151,6 +173,7 @@ export class Transport {
     state.closing = false;
     state.listed = false;
     state.session = factory.open(id);
+    state.lastActiveMs = this.now;
     this.counters.connectedClients++;
   }
 
@@ -169,6 +192,7 @@ export class Transport {
   private received(id: number, offset: number, length: number): void {
     const state = this.connections[id];
     if (state === undefined || state.closing) return;
+    state.lastActiveMs = this.now;
     const status = state.session!.feed(this.area, offset, length, state.out, this.now);
     if (status === SessionStatus.ok) {
       if (state.out.pendingBytes > 0 && !state.listed) {

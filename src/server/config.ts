@@ -17,12 +17,16 @@ export interface ServerConfig {
   /** When set, the server listens on this unix socket only (as the original). */
   unixSocket: string | null;
   maxClients: number;
+  /** SO_KEEPALIVE probes on accepted TCP connections after this idle time (Redis's tcp-keepalive); 0: off. */
+  tcpKeepaliveSeconds: number;
   eventLoopMaxEvents: number;
   /** io_uring when the kernel allows it, else epoll; false forces epoll. */
   useIoUring: boolean;
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
+  /** Seconds a client may stay idle before it is closed (Redis's `timeout`); 0: never. */
+  idleTimeoutSeconds: number;
   showLogo: boolean;
   daemonize: boolean;
   /** The Redis front: TCP port on `bind` (0: none), and a unix socket beside it (null: none). */
@@ -52,6 +56,10 @@ export const minMaxMemoryBytes = 1024 * 1024;
 export const defaultPort = 5995;
 /** Redis's port, for the Redis protocol listener. */
 export const defaultRespPort = 6379;
+/** Redis's default tcp-keepalive. */
+export const defaultTcpKeepaliveSeconds = 300;
+/** Largest tcp-keepalive: Linux takes TCP_KEEPIDLE up to 32767 seconds. */
+export const maxTcpKeepaliveSeconds = 32767;
 export const version = '0.1.0';
 
 type Setter = (config: ServerConfig, value: string) => string | null;
@@ -145,6 +153,15 @@ const keySpecs: readonly KeySpec[] = [
       c.maxClients = v;
     },
   ),
+  integerKey(
+    'tcp-keepalive',
+    'seconds idle before keepalive probes on client TCP connections (as Redis); 0: off',
+    0,
+    maxTcpKeepaliveSeconds,
+    (c, v) => {
+      c.tcpKeepaliveSeconds = v;
+    },
+  ),
   integerKey('event-loop-max-events', 'reported by INFO, as by the original', 1, 2147483647, (c, v) => {
     c.eventLoopMaxEvents = v;
   }),
@@ -175,6 +192,15 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  integerKey(
+    'timeout',
+    "close a client idle for this many seconds, 0 never (Redis's timeout)",
+    0,
+    2147483647,
+    (c, v) => {
+      c.idleTimeoutSeconds = v;
+    },
+  ),
   booleanKey('verbose', "accepted for the original's server.conf; fkvs has no debug output", () => {}),
   booleanKey('show-logo', 'print logo.txt from the working directory at start-up', (c, v) => {
     c.showLogo = v;
@@ -240,6 +266,7 @@ export function defaultServerConfig(): ServerConfig {
     bind: '127.0.0.1',
     unixSocket: null,
     maxClients: 10000,
+    tcpKeepaliveSeconds: defaultTcpKeepaliveSeconds,
     eventLoopMaxEvents: 100000,
     useIoUring: true,
     ioUring: {
@@ -249,6 +276,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
+    idleTimeoutSeconds: 0,
     showLogo: false,
     daemonize: false,
     respPort: defaultRespPort,

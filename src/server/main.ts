@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Commands } from '../commands/commands.js';
 import { dataCommands } from '../commands/data-commands.js';
 import { Databases } from '../commands/databases.js';
 import { Transport } from '../io/transport.js';
-import { expireCycleMs, maxPendingOutputBytes, maxRespPendingOutputBytes } from '../limits.js';
+import {
+  expireCycleMs,
+  idleCheckMs,
+  maxPendingOutputBytes,
+  maxRespPendingOutputBytes,
+  shutdownTimeoutMs,
+} from '../limits.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
@@ -12,8 +18,6 @@ import { newServerInfo } from '../server-info.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { log } from './log.js';
 
-/** How long a graceful stop may take to flush replies before connections are cut. */
-export const shutdownTimeoutMs = 5000;
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
 
@@ -126,21 +130,30 @@ function serve(config: ServerConfig): void {
     const now = Date.now();
     for (let db = 0; db < databases.count; db++) databases.existing(db)?.expireCycle(now);
   }, expireCycleMs);
+  const idleMs = config.idleTimeoutSeconds * 1000;
+  const idleCheck =
+    idleMs > 0 ? setInterval(() => transport.closeIdle(Date.now(), idleMs), idleCheckMs) : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal} received: closing connections and exiting`);
     clearInterval(expiry);
+    if (idleCheck !== null) clearInterval(idleCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
+    // Stops listening first: the addon removes the unix socket file then, if it is still ours.
     await transport.shutdown(shutdownTimeoutMs);
-    for (const path of [config.unixSocket, config.respUnixSocket])
-      if (path !== null && existsSync(path)) unlinkSync(path);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (config.unixSocket === null && !isLoopback(config.bind)) {
+    log(
+      `WARNING: bind ${config.bind} is not a loopback address and FKVS has no authentication: ` +
+        `anyone who reaches port ${config.port} can read and change every key`,
+    );
+  }
   log(
     `Ready to accept connections via ${config.unixSocket === null ? `tcp on ${config.bind}:${config.port}` : `unix domain socket ${config.unixSocket}`}`,
   );
@@ -150,6 +163,11 @@ function serve(config: ServerConfig): void {
   log(`event-loop-kind: ${info.backend}`);
   if (info.backendFeatures !== '') log(`io_uring features: ${info.backendFeatures}`);
   log('allocator: v8');
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: only this machine can connect. */
+function isLoopback(address: string): boolean {
+  return /^(::ffff:)?127\./i.test(address) || address === '::1';
 }
 
 main(process.argv.slice(2));

@@ -21,14 +21,16 @@ const longLineBytes = 3 * 1024 * 1024;
  * connection after it. A line split across reads is kept until its newline.
  */
 class LineEchoSession implements ProtocolSession {
-  private partial: Buffer = Buffer.alloc(0);
+  /** Bytes of a line not yet ended, as they came (joined once its newline arrives). */
+  private partial: Buffer[] = [];
 
   constructor(private readonly factory: LineEchoFactory) {}
 
   feed(bytes: Uint8Array, offset: number, length: number, out: OutputBuffer): number {
-    let rest = Buffer.concat([this.partial, bytes.subarray(offset, offset + length)]);
+    let rest = Buffer.from(bytes.subarray(offset, offset + length));
     for (let end = rest.indexOf(newline); end >= 0; end = rest.indexOf(newline)) {
-      const line = rest.subarray(0, end + 1);
+      const line = Buffer.concat([...this.partial, rest.subarray(0, end + 1)]);
+      this.partial = [];
       rest = rest.subarray(end + 1);
       const quit = line.toString() === 'quit\n';
       const reply = quit ? Buffer.from('bye\n') : line;
@@ -37,7 +39,7 @@ class LineEchoSession implements ProtocolSession {
       out.bytes.set(reply, at);
       if (quit) return SessionStatus.closeAfterReplies;
     }
-    this.partial = Buffer.from(rest);
+    if (rest.length > 0) this.partial.push(rest);
     return SessionStatus.ok;
   }
 
@@ -105,6 +107,7 @@ for (const useIoUring of [true, false]) {
           ioUring: { deferTaskrun: true, coopTaskrun: true, multishotAccept: true, multishotRecv: true },
           maxClients: 16,
           maxQueuedOutputBytes: echo.maxPendingOutputBytes,
+          tcpKeepaliveSeconds: 0,
         },
         info,
       );

@@ -102,6 +102,8 @@ describe('server config', () => {
       ['maxmemory', '1023kb'],
       ['maxmemory', '1tb'],
       ['unixsocket', `/tmp/${'x'.repeat(103)}`],
+      ['tcp-keepalive', '-1'],
+      ['tcp-keepalive', '32768'],
     ];
     for (const [key, value] of bad) {
       assert.throws(() => parseServerArgs([`--${key}`, value]), ConfigError, `${key} ${value}`);
@@ -112,6 +114,9 @@ describe('server config', () => {
     assert.equal(run(['--maxmemory', '1024kb']).maxMemoryBytes, 1024 * 1024);
     assert.equal(run(['--maxmemory', '2GB']).maxMemoryBytes, 2 * 1024 ** 3);
     assert.equal(run(['--unixsocket', `/tmp/${'x'.repeat(102)}`]).unixSocket?.length, 107);
+    assert.equal(run([]).tcpKeepaliveSeconds, 300, "Redis's default");
+    assert.equal(run(['--tcp-keepalive', '0']).tcpKeepaliveSeconds, 0);
+    assert.equal(run(['--tcp-keepalive', '32767']).tcpKeepaliveSeconds, 32767);
   });
 
   test('flags override the file whatever their order', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import { getSystemErrorName } from 'node:util';
 import { addon, dispatchEvents, type NativeTransport, SendBatch } from '../../src/io/native.js';
@@ -17,6 +18,8 @@ class NativeClient {
   readonly closed = new Map<number, number>();
   private readonly bytes = new Map<number, Buffer[]>();
   private readonly sends = new SendBatch(1);
+  /** Drained records per connection. */
+  readonly drained = new Map<number, number>();
 
   constructor(backend: 'io_uring' | 'epoll', maxOutgoing: number, maxClients = 0) {
     const options = {
@@ -40,6 +43,11 @@ class NativeClient {
   send(id: number, bytes: Uint8Array): void {
     this.sends.add(id, bytes, 0, bytes.length);
     this.sends.sendThrough(this.native);
+  }
+
+  /** Bytes received so far on the connection. */
+  receivedBytes(id: number): number {
+    return (this.bytes.get(id) ?? []).reduce((sum, chunk) => sum + chunk.length, 0);
   }
 
   /** Reply frames received so far on the connection, as hex. */
@@ -74,6 +82,7 @@ class NativeClient {
       },
       closed: (id, errno) => this.closed.set(id, errno),
       refused: () => {},
+      drained: (id) => this.drained.set(id, (this.drained.get(id) ?? 0) + 1),
     });
   }
 }
@@ -178,6 +187,89 @@ for (const backend of backends) {
           );
           await client.until('open', () => client.opened.has(id));
         });
+      });
+    });
+    test("pauseReading: the peer's bytes wait in the kernel until resumeReading", async () => {
+      await withClient(
+        backend,
+        0,
+        async (client) => {
+          const port = await freePort();
+          client.native.listenTcp('127.0.0.1', port);
+          const peer = net.connect(port, '127.0.0.1');
+          peer.on('error', () => {});
+          await client.until('open', () => client.opened.size === 1);
+          const [id] = client.opened.keys();
+          client.native.pauseReading(id);
+          peer.write(Buffer.alloc(100, 1));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const before = client.receivedBytes(id);
+          peer.write(Buffer.alloc(300_000, 2));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          // io_uring may hand over what its recv had taken as the pause came: at most the first write.
+          assert.ok(
+            client.receivedBytes(id) <= 100,
+            `${client.receivedBytes(id)} bytes arrived while paused`,
+          );
+          assert.ok(before <= 100);
+          client.native.resumeReading(id);
+          await client.until('every byte', () => client.receivedBytes(id) === 300_100);
+          peer.destroy();
+        },
+        4,
+      );
+    });
+
+    test('notifyDrained: a drained record once the kernel took every queued byte', async () => {
+      await withClient(
+        backend,
+        0,
+        async (client) => {
+          const port = await freePort();
+          client.native.listenTcp('127.0.0.1', port);
+          const peer = net.connect(port, '127.0.0.1');
+          peer.on('error', () => {});
+          peer.pause(); // reads nothing until resumed
+          await client.until('open', () => client.opened.size === 1);
+          const [id] = client.opened.keys();
+          client.native.notifyDrained(id);
+          await client.until('drained at once: nothing queued', () => client.drained.get(id) === 1);
+          // Fill the kernel's buffers until bytes stay queued in the addon (under its 1 MiB cap).
+          const chunk = Buffer.alloc(256 << 10, 3);
+          let sent = 0;
+          for (let i = 0; i < 400 && client.native.counters().unsentOutputBytes === 0; i++) {
+            client.send(id, chunk);
+            sent += chunk.length;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          assert.ok(client.native.counters().unsentOutputBytes > 0, 'bytes wait in the addon');
+          client.native.notifyDrained(id);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          assert.equal(client.drained.get(id), 1, 'not drained while the peer reads nothing');
+          let got = 0;
+          peer.on('data', (data) => {
+            got += data.length;
+          });
+          peer.resume();
+          await client.until('drained', () => client.drained.get(id) === 2);
+          assert.equal(client.native.counters().unsentOutputBytes, 0);
+          await client.until('every byte at the peer', () => got === sent);
+          peer.destroy();
+          await client.until('closed', () => client.closed.has(id));
+          assert.equal(client.drained.get(id), 2, 'one drained record per ask');
+        },
+        4,
+      );
+    });
+
+    test('misuse from JS throws a TypeError', async () => {
+      await withClient(backend, 1, async (client) => {
+        const native = client.native as unknown as Record<string, (...args: unknown[]) => unknown>;
+        assert.throws(() => native.send.call(client.native, [1], [0], [1], [Buffer.alloc(1)], 1), TypeError);
+        assert.throws(() => native.close.call(client.native, 'one', true), TypeError);
+        assert.throws(() => native.pauseReading.call(client.native), TypeError);
+        assert.throws(() => native.notifyDrained.call(client.native, null), TypeError);
+        assert.throws(() => native.listenTcp.call(client.native, 1, 2), TypeError);
       });
     });
   });

@@ -3,23 +3,12 @@ import { test } from 'node:test';
 import { ArenaStore } from '../../src/store/arena-store.js';
 import type { KeyValueStore } from '../../src/store/store-api.js';
 import { MapStore } from '../support/map-store.js';
+import { seededRandom } from '../support/random.js';
 
 /** Operations per run; FKVS_MODEL_OPS=5000000 for a long run. */
 const operations = Number(process.env.FKVS_MODEL_OPS ?? 500_000);
 const keysCheckEvery = Math.max(1, Math.floor(operations / 20));
 const invariantsCheckEvery = Math.max(1, Math.floor(operations / 10));
-
-/** A small deterministic PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function valueText(store: KeyValueStore, handle: number): string {
   const o = store.valueOffset(handle);
@@ -27,10 +16,11 @@ function valueText(store: KeyValueStore, handle: number): string {
 }
 
 test(`ArenaStore behaves as the Map model over ${operations} random operations`, () => {
-  const seed = Number(process.env.FKVS_MODEL_SEED ?? Date.now() % 1_000_000);
-  const random = prng(seed);
-  const int = (n: number) => Math.floor(random() * n);
-  const store = new ArenaStore({ maxMemoryBytes: 4 * 1024 ** 3, hashSeed: seed });
+  const prng = seededRandom('model');
+  const seed = prng.seed;
+  const random = () => prng.float();
+  const int = (n: number) => prng.int(n);
+  const store = new ArenaStore({ maxMemoryBytes: 4 * 1024 ** 3, hashSeed: seed & 0x3fffffff });
   const model = new MapStore();
   const payload = new Uint8Array(70_000).map(() => int(256));
   let now = 1_000_000;
@@ -51,7 +41,7 @@ test(`ArenaStore behaves as the Map model over ${operations} random operations`,
   };
 
   for (let op = 0; op < operations; op++) {
-    const where = `seed ${seed}, op ${op}`;
+    const where = `FKVS_TEST_SEED=${seed}, op ${op}`;
     const k = makeKey();
     const r = random();
     if (r < 0.4) {

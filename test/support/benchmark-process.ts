@@ -10,7 +10,13 @@ export const benchmarkDrivers = ['io_uring', 'epoll', 'net'];
 
 /** Runs bin/fkvs-benchmark of the repository at root; a hang is killed and rejected. */
 export function runBenchmark(args: string[], root = '.'): Promise<ProgramRun> {
-  return runProgram(process.execPath, [join(root, 'bin/fkvs-benchmark'), ...args], { timeoutMs: runLimitMs });
+  // Another tree loads its own addon (or none), not the coverage build FKVS_NATIVE_ADDON names.
+  const env = { ...process.env };
+  if (root !== '.') delete env.FKVS_NATIVE_ADDON;
+  return runProgram(process.execPath, [join(root, 'bin/fkvs-benchmark'), ...args], {
+    timeoutMs: runLimitMs,
+    env,
+  });
 }
 
 /** The original's three summary lines, with these counts. */

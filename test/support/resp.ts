@@ -114,6 +114,7 @@ export async function startInProcess(
       ioUring: { deferTaskrun: true, coopTaskrun: true, multishotAccept: true, multishotRecv: true },
       maxClients: 256,
       maxQueuedOutputBytes: maxRespPendingOutputBytes,
+      tcpKeepaliveSeconds: 0,
     },
     info,
   );

@@ -34,8 +34,15 @@ export function tempSocketPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'fkvs-')), 'fkvs.sock');
 }
 
-/** Starts bin/fkvs-server with the args; resolves once it logged its last start-up line. */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+/**
+ * Starts bin/fkvs-server with the args (through `wrapper`, a command that execs the rest, such as
+ * prlimit, when given); resolves once it logged its last start-up line.
+ */
+export async function startServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  wrapper: string[] = [],
+): Promise<RunningServer> {
   let address: RunningServer['address'];
   const socket = args.indexOf('--unixsocket');
   if (socket >= 0) {
@@ -49,7 +56,8 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
   }
   // The Redis front's default port (6379) would be shared by every server of a run: off unless asked for.
   if (!args.includes('--resp-port')) args = [...args, '--resp-port', '0'];
-  const child = spawn(process.execPath, ['bin/fkvs-server', ...args], {
+  const command = [...wrapper, process.execPath, 'bin/fkvs-server', ...args];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { maxPendingOutputBytes } from '../../../src/limits.js';
 import { FeedResult, FrameReader, type FrameSink } from '../../../src/protocol/fkvs/frame-reader.js';
 import { ArenaStore } from '../../../src/store/arena-store.js';
 import { hex, lp, rep, req, Session } from '../../support/fkvs.js';
 import { MapStore } from '../../support/map-store.js';
+import { seededRandom } from '../../support/random.js';
 
 /**
  * One hash seed for every store here, so KEYS lists in the same order in each session; look-ahead
@@ -62,16 +62,20 @@ test('1000 pipelined frames in one buffer are answered in order', () => {
 });
 
 test('random bytes never throw, never hang, and keep the carry bounded', () => {
+  const random = seededRandom('random bytes');
   for (let round = 0; round < 300; round++) {
     const s = new Session(store());
-    const garbage = randomBytes(1 + (round % 50) * 97);
+    const garbage = random.bytes(1 + (round % 50) * 97);
     let result: number = FeedResult.ok;
     for (let at = 0; at < garbage.length && result === FeedResult.ok; at += 13) {
       result = s.dispatcher.feed(s.reader, garbage, at, Math.min(13, garbage.length - at), s.out, s.nowMs);
-      assert.ok(s.reader.carriedBytes <= 65536);
+      assert.ok(s.reader.carriedBytes <= 65536, random.at(`round ${round}`));
       s.out.consume(s.out.pendingBytes);
     }
-    assert.ok(result === FeedResult.ok || result === FeedResult.closeFrameTooLarge);
+    assert.ok(
+      result === FeedResult.ok || result === FeedResult.closeFrameTooLarge,
+      random.at(`round ${round}`),
+    );
   }
 });
 
@@ -152,15 +156,14 @@ test('random frames: one well-formed reply per handled frame, the same on both s
     ' 1',
     '10',
   ];
+  const random = seededRandom('fuzzed streams');
+  const next = (n: number) => random.int(n);
   for (let round = 0; round < 200; round++) {
-    const seed = randomBytes(4096);
-    let r = 0;
-    const next = (n: number) => seed[r++ % seed.length] % n;
     const field = () => {
       const pick = next(4);
       if (pick === 0) return Buffer.from(`k${next(8)}`);
       if (pick === 1) return Buffer.from(words[next(words.length)]);
-      return randomBytes(next(40));
+      return random.bytes(next(40));
     };
     const frames: Buffer[] = [];
     let handled = 0;
@@ -190,8 +193,12 @@ test('random frames: one well-formed reply per handled frame, the same on both s
       at += n;
     }
     const got = arena.send(...chunks);
-    assert.equal(got, model.send(stream), `round ${round}: ArenaStore and MapStore agree`);
-    assert.equal(replyFrames(hex(got)).length, handled, `round ${round}: one reply per handled frame`);
+    assert.equal(got, model.send(stream), random.at(`round ${round}: ArenaStore and MapStore agree`));
+    assert.equal(
+      replyFrames(hex(got)).length,
+      handled,
+      random.at(`round ${round}: one reply per handled frame`),
+    );
     assert.equal(arena.reader.carriedBytes, 0);
   }
 });

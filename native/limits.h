@@ -1,0 +1,30 @@
+// Every native limit, with its unit in its name. JS-side limits live in src/limits.ts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fkvs {
+
+// The batch JS gets per crossing: event records at most, and the receive area they point into.
+constexpr uint32_t kMaxBatchRecords = 4096;
+constexpr size_t kReceiveAreaBytes = 4 << 20;
+// Batches handled per wake-up before yielding to the rest of the Node event loop.
+constexpr int kMaxBatchesPerWake = 16;
+// Bytes of one connection handed to JS in one batch: past it, the rest waits for the next batch
+// (epoll: not read yet; io_uring: completed data held back). The C server's 64 KiB input buffer:
+// a pipelining client gets the same reply pacing, and the same output cap, on both backends.
+constexpr size_t kMaxBatchBytesPerConnection = 64 << 10;
+// A send queue keeps at most this much memory once drained; more is given back.
+constexpr size_t kMaxIdleSendQueueBytes = 64 << 10;
+
+// epoll: stop reading in a batch when less than this is left of the receive area.
+constexpr size_t kMinRecvRoomBytes = 4 << 10;
+constexpr int kMaxEpollEventsPerWait = 1024;
+
+// io_uring: ring sizes, and the provided buffers the receive area is cut into (a power of two).
+constexpr unsigned kSubmissionQueueEntries = 1024;
+constexpr unsigned kCompletionQueueEntries = 16384;
+constexpr unsigned kReceiveBufferCount = 256;
+
+}  // namespace fkvs
