@@ -5,6 +5,7 @@ import { Transport } from '../io/transport.js';
 import { expireCycleMs } from '../limits.js';
 import { ArenaStore } from '../store/arena-store.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
+import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
 import { newServerInfo } from './server-info.js';
 
@@ -54,14 +55,7 @@ function serve(config: ServerConfig): void {
   const dispatcher = new Dispatcher(store, info);
   log('Server starting');
   const transport = new Transport({ ...config, log }, dispatcher, info);
-  if (transport.fallbackReason !== null) {
-    log(
-      `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +
-        "seccomp filter (Docker's and podman's default profiles) or by sysctl kernel.io_uring_disabled. " +
-        'To use io_uring: docker/podman run --security-opt seccomp=deploy/seccomp-io-uring.json (in the ' +
-        'fkvs repo), or on the host sysctl -w kernel.io_uring_disabled=0',
-    );
-  }
+  if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
   info.backend = transport.native.backend;
   info.backendFeatures = transport.native.features;
   try {
