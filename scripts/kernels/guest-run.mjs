@@ -23,7 +23,7 @@ const smokePattern = 'every command|pipelined frames|concurrent connections|neve
 /** The tests' own waits, stretched for software emulation (test/support/time-scale.ts). */
 const testTimeScale = '10';
 /** Bounds, under software emulation (roughly 10x slower than the host). */
-const probeTimeoutMs = 60_000;
+const probeTimeoutMs = 180_000;
 const testsTimeoutMs = 400_000;
 
 /** The io_uring ladder from the top: the switches turned off, and how many tests run. */

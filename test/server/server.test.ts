@@ -4,7 +4,7 @@ import net from 'node:net';
 import { release } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { kernelTooOld } from '../../src/server/fallback-message.js';
-import { testedBackends } from '../support/backends.js';
+import { ioUringFeaturesOff, testedBackends } from '../support/backends.js';
 import { hex, rep, req } from '../support/fkvs.js';
 import {
   FrameClient,
@@ -31,6 +31,11 @@ for (const [backend, backendArgs] of serverBackends) {
 
       test('the start-up log and INFO name the backend', async () => {
         assert.match(server.output(), new RegExp(`event-loop-kind: ${backend} \\n`));
+        if (backend === 'io_uring') {
+          // The rung under test (FKVS_TEST_IO_URING_OFF) is the one the server runs on.
+          const features = /io_uring features: (.*) \n/.exec(server.output())?.[1] ?? '';
+          for (const off of ioUringFeaturesOff()) assert.doesNotMatch(features, new RegExp(`\\b${off}\\b`));
+        }
         const c = await FrameClient.connect(server.address);
         c.send(req.info());
         const [info] = await c.frames(1);

@@ -46,6 +46,11 @@ export function backendServerArgs(backend: BackendName): string[] {
   return ['--use-io-uring', 'true', ...ioUringOff.flatMap((name) => [`--io-uring-${name}`, 'false'])];
 }
 
+/** The words of the server's "io_uring features:" line that the rung under test must not show. */
+export function ioUringFeaturesOff(): string[] {
+  return ioUringOff.map((name) => name.replace('-', '_'));
+}
+
 /** The addon's io_uring switches for the rung under test (all on by default). */
 export function ioUringOptions(): Record<(typeof ioUringSwitches)[IoUringSwitch], boolean> {
   const options = { deferTaskrun: true, coopTaskrun: true, multishotAccept: true, multishotRecv: true };
