@@ -24,6 +24,8 @@ const smokePattern = 'every command|pipelined frames|concurrent connections|neve
 const testTimeScale = '10';
 /** Bounds, under software emulation (roughly 10x slower than the host). */
 const probeTimeoutMs = 180_000;
+/** How long the server may take to close a connection after the client's FIN. */
+const closeTimeoutMs = 30_000;
 const testsTimeoutMs = 400_000;
 
 /** The io_uring ladder from the top: the switches turned off, and how many tests run. */
@@ -64,20 +66,30 @@ function run(command, args, env, timeoutMs) {
   });
 }
 
-/** PING "k" over the socket; resolves true when PONG "k" comes back. */
+/**
+ * PING "k" over the socket, then half-close: "answered" when PONG "k" comes back, "closed" when the
+ * server then closes too (it must see the client's FIN: a later completion than the first batch).
+ */
 function pings(path) {
   const ping = Buffer.from('00040500016b', 'hex');
   return new Promise((resolve) => {
     const socket = connect(path);
     let reply = Buffer.alloc(0);
-    socket.setTimeout(probeTimeoutMs, () => socket.destroy());
+    let answered = false;
+    const timer = setTimeout(() => socket.destroy(), probeTimeoutMs);
     socket.on('connect', () => socket.write(ping));
     socket.on('data', (chunk) => {
       reply = Buffer.concat([reply, chunk]);
-      if (reply.length >= ping.length) socket.end();
+      if (!answered && reply.equals(ping)) {
+        answered = true;
+        socket.end();
+        clearTimeout(timer);
+        setTimeout(() => socket.destroy(), closeTimeoutMs);
+      }
     });
-    socket.on('close', () => resolve(reply.equals(ping)));
-    socket.on('error', () => resolve(false));
+    socket.on('end', () => resolve({ answered, closed: true }));
+    socket.on('close', () => resolve({ answered, closed: false }));
+    socket.on('error', () => resolve({ answered, closed: false }));
   });
 }
 
@@ -90,13 +102,13 @@ function probe(flags) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    let answered = false;
+    let ping = { answered: false, closed: false };
     const timer = setTimeout(() => child.kill('SIGKILL'), probeTimeoutMs);
     child.stdout.on('data', async (chunk) => {
       const before = output;
       output += chunk;
       if (!before.includes('allocator:') && output.includes('allocator:')) {
-        answered = await pings(path);
+        ping = await pings(path);
         child.kill('SIGTERM');
       }
     });
@@ -111,7 +123,7 @@ function probe(flags) {
         features,
         fallback: line('io_uring unavailable'),
         kind: line('event-loop-kind:'),
-        answered,
+        ...ping,
         code,
       });
     });
@@ -172,8 +184,16 @@ async function main() {
         `epoll fallback (${fallbackCause(server.fallback)}), io_uring asked (${asked}), ` +
           `${server.answered ? 'served' : 'DID NOT ANSWER'}: ${server.fallback.replace(/^.* - /, '')}`,
       );
-      allPassed &&= server.answered && /event-loop-kind: epoll/.test(server.kind ?? '');
+      allPassed &&= server.answered && server.closed && /event-loop-kind: epoll/.test(server.kind ?? '');
       break; // every rung falls back the same way
+    }
+    if (server.features !== null && server.answered && !server.closed) {
+      report(
+        `io_uring[${server.features}] (${asked}): FAILED: answered a PING but did not close after the ` +
+          `client's FIN within ${closeTimeoutMs / 1000} s (later completions stall); tests not run`,
+      );
+      allPassed = false;
+      continue;
     }
     if (server.features === null || !server.answered) {
       report(`io_uring (${asked}): the server did not start or answer (exit ${server.code})`);
