@@ -71,15 +71,17 @@ done
 
 mkdir -p "$cache/logs"
 failed=0
+kernels_run=0
 started=$(date +%s)
 for entry in "${matrix[@]}"; do
   read -r suite meta expect io_uring_scope epoll_scope <<<"$entry"
-  if [ -n "$only" ] && [[ "$suite $meta" != *"$only"* ]]; then continue; fi
   kernel_started=$(date +%s)
   unpacked=$("$here/fetch-kernel.sh" "$cache" "$suite" "$meta") ||
     cannot_run "could not download $meta from Debian $suite"
   package=$(basename "$unpacked")
+  # --only matches the package name too, which only the download names (5.10, 6.1.0...).
   if [ -n "$only" ] && [[ "$package $suite $meta" != *"$only"* ]]; then continue; fi
+  kernels_run=$((kernels_run + 1))
   initramfs=$cache/logs/$package.initramfs.gz
   "$here/make-initramfs.sh" "$unpacked" "$initramfs"
   log=$cache/logs/$package.log
@@ -109,5 +111,9 @@ for entry in "${matrix[@]}"; do
   [ "$result" = passed ] || failed=1
   echo "test:kernels: $package (Debian $suite): $result in $(($(date +%s) - kernel_started)) s (console: $log)"
 done
+if [ "$kernels_run" = 0 ]; then
+  echo "test:kernels: FAILED: no kernel of the matrix matched --only $only" >&2
+  exit 1
+fi
 echo "test:kernels: $([ $failed = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - started)) s"
 exit $failed
