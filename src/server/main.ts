@@ -16,6 +16,7 @@ import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
+import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
@@ -92,14 +93,7 @@ function serve(config: ServerConfig): void {
   );
   // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
   commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
-  if (transport.fallbackReason !== null) {
-    log(
-      `io_uring unavailable (${transport.fallbackReason}); serving on epoll. ENOSYS/EPERM: blocked by a ` +
-        "seccomp filter (Docker's and podman's default profiles) or by sysctl kernel.io_uring_disabled. " +
-        'To use io_uring: docker/podman run --security-opt seccomp=deploy/seccomp-io-uring.json (in the ' +
-        'fkvs repo), or on the host sysctl -w kernel.io_uring_disabled=0',
-    );
-  }
+  if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
   info.backend = transport.native.backend;
   info.backendFeatures = transport.native.features;
   try {

@@ -3,11 +3,13 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import { getSystemErrorName } from 'node:util';
 import { addon, dispatchEvents, type NativeTransport, SendBatch } from '../../src/io/native.js';
+import { type BackendName, ioUringOptions, testedBackends } from '../support/backends.js';
 import { hex, rep, req, toHex } from '../support/fkvs.js';
 import { freePort, type RunningServer, tempSocketPath, withServer } from '../support/server-process.js';
+import { scaledMs } from '../support/time-scale.js';
 
 /** How long a test waits for an expected event. */
-const eventTimeoutMs = 5000;
+const eventTimeoutMs = scaledMs(5000);
 
 /** The addon's Transport used as a client, recording every event it hands over. */
 class NativeClient {
@@ -21,16 +23,8 @@ class NativeClient {
   /** Drained records per connection. */
   readonly drained = new Map<number, number>();
 
-  constructor(backend: 'io_uring' | 'epoll', maxOutgoing: number, maxClients = 0) {
-    const options = {
-      maxClients,
-      maxOutgoing,
-      maxPendingOutputBytes: 1 << 20,
-      deferTaskrun: true,
-      coopTaskrun: true,
-      multishotAccept: true,
-      multishotRecv: true,
-    };
+  constructor(backend: BackendName, maxOutgoing: number, maxClients = 0) {
+    const options = { maxClients, maxOutgoing, maxPendingOutputBytes: 1 << 20, ...ioUringOptions() };
     this.native = new addon.Transport(backend, options, (count) => this.onEvents(count));
   }
 
@@ -87,11 +81,9 @@ class NativeClient {
   }
 }
 
-const backends = ['io_uring', 'epoll'] as const;
-
 /** Runs fn with a fresh client and always destroys it (a live transport keeps the process up). */
 async function withClient(
-  backend: (typeof backends)[number],
+  backend: BackendName,
   maxOutgoing: number,
   fn: (client: NativeClient) => Promise<void>,
   maxClients = 0,
@@ -115,7 +107,7 @@ async function acceptPeer(client: NativeClient): Promise<{ peer: net.Socket; id:
   return { peer, id };
 }
 
-for (const backend of backends) {
+for (const backend of testedBackends) {
   describe(`the native transport as a client, ${backend} backend`, () => {
     for (const where of ['tcp', 'tcp6', 'unix'] as const) {
       test(`${where}: pipelines sent before the connect completes are held, sent and answered`, async () => {

@@ -3,15 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { backendServerArgs, testedBackends } from './backends.js';
+import { scaledMs } from './time-scale.js';
 
-/** The two backends, each with the server flags that choose it. */
-export const serverBackends: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['io_uring', ['--use-io-uring', 'true']],
-  ['epoll', ['--use-io-uring', 'false']],
-];
+/** The backends under test (both unless the kernel matrix chose one), each with the flags that choose it. */
+export const serverBackends: ReadonlyArray<readonly [string, readonly string[]]> = testedBackends.map(
+  (backend) => [backend, backendServerArgs(backend)] as const,
+);
 
 /** How long a test waits for the server to say it is ready. */
-const startTimeoutMs = 10_000;
+const startTimeoutMs = scaledMs(10_000);
 
 export interface RunningServer {
   process: ChildProcess;
@@ -70,7 +71,10 @@ export async function startServer(
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready:\n${output}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // else it would keep the test process alive
+      reject(new Error(`server not ready:\n${output}`));
+    }, startTimeoutMs);
     const check = () => {
       if (output.includes('allocator: ')) {
         clearTimeout(timer);
@@ -127,7 +131,7 @@ export class FrameClient {
   }
 
   /** The next n reply frames, as hex strings; rejects on close or timeout. */
-  async frames(n: number, timeoutMs = 5000): Promise<string[]> {
+  async frames(n: number, timeoutMs = scaledMs(5000)): Promise<string[]> {
     const out: string[] = [];
     const deadline = Date.now() + timeoutMs;
     while (out.length < n) {
@@ -157,7 +161,7 @@ export class FrameClient {
   }
 
   /** Resolves when the server closed the connection (rejects after the timeout). */
-  async closedByServer(timeoutMs = 5000): Promise<void> {
+  async closedByServer(timeoutMs = scaledMs(5000)): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error('still open');
