@@ -6,6 +6,9 @@ import { initialOutputBytes } from '../limits.js';
  * kernel took. The buffer only grows, by doubling, up to its pending-output limit, which each
  * listener sets for its connections (a wire with large values needs a larger one).
  */
+/** The bytes of a dropped buffer: nothing until the next reserve. */
+const noBytes = new Uint8Array(0);
+
 export class OutputBuffer {
   bytes: Uint8Array;
   start = 0;
@@ -13,7 +16,7 @@ export class OutputBuffer {
 
   constructor(
     readonly maxPendingBytes: number,
-    initialBytes: number = initialOutputBytes,
+    private readonly initialBytes: number = initialOutputBytes,
   ) {
     if (!(maxPendingBytes > 0 && initialBytes > 0))
       throw new RangeError('OutputBuffer sizes must be positive');
@@ -44,6 +47,17 @@ export class OutputBuffer {
     this.end -= n;
   }
 
+  /**
+   * Drops every pending byte and gives the memory back (the connection closed): the next reserve
+   * starts again from initialBytes. Ids are reused, so a closed connection must not keep a grown
+   * buffer, nor any buffer at all while its id stays free.
+   */
+  drop(): void {
+    this.bytes = noBytes;
+    this.start = 0;
+    this.end = 0;
+  }
+
   /** Drops the first `n` pending bytes (sent). */
   consume(n: number): void {
     if (n < 0 || n > this.end - this.start) throw new RangeError(`consume(${n}) of ${this.pendingBytes}`);
@@ -55,7 +69,7 @@ export class OutputBuffer {
   }
 
   private makeRoom(pending: number, n: number): void {
-    let capacity = this.bytes.length;
+    let capacity = Math.max(this.bytes.length, this.initialBytes);
     while (capacity < pending + n) capacity *= 2;
     if (capacity === this.bytes.length) {
       this.bytes.copyWithin(0, this.start, this.end);

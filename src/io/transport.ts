@@ -204,7 +204,7 @@ export class Transport {
     if (state !== undefined) {
       state.session?.closed();
       state.session = null;
-      state.out.consume(state.out.pendingBytes);
+      state.out.drop();
       state.closing = true;
       this.forgetUnsent(state);
     }

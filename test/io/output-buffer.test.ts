@@ -35,3 +35,17 @@ test('a fully drained buffer starts again at offset 0', () => {
   out.consume(10);
   assert.equal(out.reserve(4), 0);
 });
+
+test('drop gives a grown buffer back; the next reserve starts again from the initial size', () => {
+  const out = new OutputBuffer(maxPendingOutputBytes, 16);
+  out.reserve(100_000);
+  assert.ok(out.bytes.length >= 100_000);
+  out.drop();
+  assert.equal(out.bytes.length, 0);
+  assert.equal(out.pendingBytes, 0);
+  const at = out.reserve(5);
+  assert.equal(at, 0);
+  assert.equal(out.bytes.length, 16);
+  out.bytes.set([1, 2, 3, 4, 5], at);
+  assert.deepEqual([...out.bytes.subarray(out.start, out.end)], [1, 2, 3, 4, 5]);
+});
