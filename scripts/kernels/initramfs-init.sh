@@ -26,9 +26,14 @@ $bb mount -t devtmpfs dev /newroot/dev
 $bb mkdir -p /newroot/dev/shm /newroot/dev/pts
 $bb mount -t tmpfs tmpfs /newroot/dev/shm
 $bb mount -t devpts devpts /newroot/dev/pts
-$bb mount -t tmpfs -o size=512m tmpfs /newroot/tmp
 $bb ip link set lo up || fail "lo up"
 repo=$($bb sed -n 's/.*fkvs\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+# A fresh /tmp for the tests, unless the repository itself is under the host's /tmp (a clone made
+# there, as CI may): then /tmp stays the overlay of the host's, writable all the same.
+case "$repo" in
+  /tmp/*) ;;
+  *) $bb mount -t tmpfs -o size=512m tmpfs /newroot/tmp ;;
+esac
 # fkvs.run=<script>: run that instead of the tests (run-matrix.sh --run, to look around in a guest).
 run=$($bb sed -n 's/.*fkvs\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
 command="node scripts/kernels/guest-run.mjs"
