@@ -3,8 +3,9 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
 import { dataCommands } from '../../src/commands/data-commands.js';
 import { Databases } from '../../src/commands/databases.js';
-import type { Arguments, CommandContext } from '../../src/commands/redis-command.js';
+import type { CommandContext } from '../../src/commands/redis-command.js';
 import type { ValueWriter } from '../../src/commands/value-writer.js';
+import { argumentsOf } from '../support/redis-session.js';
 
 /** Commands per measurement: at 16 bytes each (one HeapNumber) they fill V8's young generation several times. */
 const commands = 4_000_000;
@@ -33,23 +34,6 @@ const sink: ValueWriter = {
   boolean() {},
   verbatim() {},
 };
-
-function argumentsOf(...argv: string[]): Arguments {
-  const parts = argv.map((a) => Buffer.from(a, 'latin1'));
-  const args: Arguments = {
-    bytes: Buffer.concat(parts),
-    offsets: new Int32Array(argv.length),
-    lengths: new Int32Array(argv.length),
-    count: argv.length,
-  };
-  let offset = 0;
-  parts.forEach((part, i) => {
-    args.offsets[i] = offset;
-    args.lengths[i] = part.length;
-    offset += part.length;
-  });
-  return args;
-}
 
 describe('Redis data commands: no allocation on the hot path', () => {
   test('GET, SET, INCR, MGET, MSET run without garbage collections', async () => {

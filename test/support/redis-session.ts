@@ -11,6 +11,24 @@ import type { KeyValueStore } from '../../src/store/store-api.js';
 export type Recorded = string | number | bigint | null | Recorded[];
 
 /** A ValueWriter that builds Recorded values, copying bulk bytes as the contract asks. */
+/** argv as one Arguments over a single buffer (strings as latin1, one byte per char). */
+export function argumentsOf(...argv: Array<string | Uint8Array>): Arguments {
+  const parts = argv.map((a) => (typeof a === 'string' ? Buffer.from(a, 'latin1') : Buffer.from(a)));
+  const args: Arguments = {
+    bytes: Buffer.concat(parts),
+    offsets: new Int32Array(parts.length),
+    lengths: new Int32Array(parts.length),
+    count: parts.length,
+  };
+  let offset = 0;
+  parts.forEach((part, i) => {
+    args.offsets[i] = offset;
+    args.lengths[i] = part.length;
+    offset += part.length;
+  });
+  return args;
+}
+
 export class RecordingWriter implements ValueWriter {
   readonly replies: Recorded[] = [];
   private readonly open: Array<{ items: Recorded[]; left: number }> = [];
@@ -98,21 +116,9 @@ export class RedisSession {
 
   /** One command; its reply. */
   run(...argv: Array<string | Uint8Array>): Recorded {
-    const parts = argv.map((a) => (typeof a === 'string' ? Buffer.from(a, 'latin1') : Buffer.from(a)));
-    const args: Arguments = {
-      bytes: Buffer.concat(parts),
-      offsets: new Int32Array(parts.length),
-      lengths: new Int32Array(parts.length),
-      count: parts.length,
-    };
-    let offset = 0;
-    parts.forEach((part, i) => {
-      args.offsets[i] = offset;
-      args.lengths[i] = part.length;
-      offset += part.length;
-    });
+    const args = argumentsOf(...argv);
     const out = new RecordingWriter();
-    const name = parts[0].toString('latin1').toLowerCase();
+    const name = Buffer.from(args.bytes.subarray(0, args.lengths[0])).toString('latin1').toLowerCase();
     const command = commandTable.get(name);
     if (command === undefined) throw new Error(`no command ${name}`);
     if (command.arity > 0 ? args.count !== command.arity : args.count < -command.arity) {
