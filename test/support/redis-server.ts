@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +23,11 @@ export function requireRedisTools(): void {
   }
 }
 
+/** A fresh directory under the system's temp directory, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return join(mkdtempSync(join(tmpdir(), `fkvs-${prefix}-`)));
+  const dir = mkdtempSync(join(tmpdir(), `fkvs-${prefix}-`));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export type RespReply = string | number | Buffer | null | RespError | RespReply[];
