@@ -71,6 +71,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.coop_taskrun = flag(options, "coopTaskrun", true);
     o.multishot_accept = flag(options, "multishotAccept", true);
     o.multishot_recv = flag(options, "multishotRecv", true);
+    o.unpin.release = Unpin;
+    o.unpin.context = this;
     std::string error;
     if (kind == "epoll") {
       backend_.reset(new_epoll_backend(o, &error));
@@ -102,7 +104,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
     Ref();  // alive while polling; Destroy() releases it
   }
 
-  ~Transport() override { Stop(); }
+  ~Transport() override {
+    finalizing_ = true;  // the environment may be going away: references are not deleted now
+    Stop();
+  }
 
  private:
   static void OnReadable(uv_poll_t* handle, int status, int) {
@@ -205,21 +210,33 @@ class Transport : public Napi::ObjectWrap<Transport> {
     if (!in_callback_) backend_->flush();
   }
 
-  // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count):
-  // queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]; sent after the batch, or
-  // at once when called outside an event callback.
+  // A pinned piece was sent or dropped: the JS reference that kept its memory alive goes.
+  static void Unpin(void* context, void* token, size_t length) {
+    auto* self = static_cast<Transport*>(context);
+    self->pinned_bytes_ -= length;
+    self->pins_--;
+    if (!self->finalizing_) napi_delete_reference(self->Env(), static_cast<napi_ref>(token));
+  }
+
+  // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count,
+  // pinned?: Uint8Array): queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]
+  // (or, where pinned[i] is 1, the range itself: the array is kept alive and must not change
+  // until sent); sent after the batch, or at once when called outside an event callback.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     if (info.Length() < 5 || !IsInt32Array(info[0]) || !IsInt32Array(info[1]) || !IsInt32Array(info[2]) ||
-        !info[3].IsArray() || !info[4].IsNumber()) {
-      return Misuse(info, "send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count)");
+        !info[3].IsArray() || !info[4].IsNumber() ||
+        (info.Length() > 5 && !info[5].IsUndefined() && !IsUint8Array(info[5]))) {
+      return Misuse(info, "send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count, pinned?: Uint8Array)");
     }
+    Napi::Uint8Array pinned = info.Length() > 5 && !info[5].IsUndefined() ? info[5].As<Napi::Uint8Array>() : Napi::Uint8Array();
     Napi::Int32Array ids = info[0].As<Napi::Int32Array>();
     Napi::Int32Array starts = info[1].As<Napi::Int32Array>();
     Napi::Int32Array ends = info[2].As<Napi::Int32Array>();
     Napi::Array buffers = info[3].As<Napi::Array>();
     uint32_t count = info[4].As<Napi::Number>().Uint32Value();
-    if (count > ids.ElementLength() || count > starts.ElementLength() || count > ends.ElementLength()) {
+    if (count > ids.ElementLength() || count > starts.ElementLength() || count > ends.ElementLength() ||
+        (!pinned.IsEmpty() && count > pinned.ElementLength())) {
       Napi::RangeError::New(info.Env(), "send: count exceeds the arrays").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
@@ -235,7 +252,19 @@ class Transport : public Napi::ObjectWrap<Transport> {
         Napi::RangeError::New(info.Env(), "send: range outside its buffer").ThrowAsJavaScriptException();
         return info.Env().Undefined();
       }
-      backend_->queue_send(ids[i], bytes.Data() + start, static_cast<size_t>(end - start));
+      size_t length = static_cast<size_t>(end - start);
+      if (!pinned.IsEmpty() && pinned[i] != 0) {
+        napi_ref reference;
+        if (napi_create_reference(info.Env(), bytes, 1, &reference) != napi_ok) {
+          Napi::Error::New(info.Env(), "send: cannot pin a buffer").ThrowAsJavaScriptException();
+          return info.Env().Undefined();
+        }
+        pinned_bytes_ += length;
+        pins_++;
+        backend_->queue_pinned(ids[i], bytes.Data() + start, length, reference);
+      } else {
+        backend_->queue_send(ids[i], bytes.Data() + start, length);
+      }
     }
     FlushUnlessInCallback();
     return info.Env().Undefined();
@@ -272,6 +301,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
   static bool IsInt32Array(const Napi::Value& value) {
     return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  }
+
+  static bool IsUint8Array(const Napi::Value& value) {
+    return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
   }
 
   // A call from JS with arguments of the wrong type: a TypeError, never a crash.
@@ -318,6 +351,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("openConnections", backend_->open_connections());
     result.Set("tableConnections", backend_->table_connections());
     result.Set("unsentOutputBytes", static_cast<double>(backend_->unsent_output_bytes()));
+    result.Set("pinnedBytes", static_cast<double>(pinned_bytes_));
+    result.Set("pins", static_cast<double>(pins_));
     return result;
   }
 
@@ -338,6 +373,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
   std::unique_ptr<Backend> backend_;
   bool in_callback_ = false;
+  bool finalizing_ = false;
+  size_t pinned_bytes_ = 0;  // memory of pieces queued by reference and not yet given back
+  size_t pins_ = 0;
   uv_poll_t* poll_ = nullptr;
   int32_t* records_ = nullptr;
   Napi::FunctionReference on_events_;

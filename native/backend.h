@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "send_queue.h"
 #include "sockets.h"
 
 namespace fkvs {
@@ -36,6 +37,7 @@ struct BackendOptions {
   uint32_t max_outgoing = 0;    // connections opened by connect_tcp/connect_unix at once
   size_t max_pending_output_bytes = 1 << 20;
   int tcp_keepalive_seconds = 0;  // accepted TCP connections: idle seconds before probes; 0: off
+  Unpinner unpin;  // gives back pinned memory queued by queue_pinned, once no send reads it
   // io_uring switches (ignored by epoll).
   bool defer_taskrun = true;
   bool coop_taskrun = true;
@@ -76,6 +78,10 @@ class Backend {
   virtual void release_batch() = 0;
   // Queues a copy of bytes for the connection; false if over the output limit (then it is closed).
   virtual bool queue_send(int conn, const uint8_t* data, size_t length) = 0;
+  // Queues memory by reference after what is queued (no copy): `token` goes back through
+  // options.unpin once no send reads it any more (sent, or the connection gone), or at once when
+  // refused (false: over the output limit, the connection is closed).
+  virtual bool queue_pinned(int conn, const uint8_t* data, size_t length, void* token) = 0;
   // Closes the connection, after its queued bytes are sent when flush_first.
   virtual void close_connection(int conn, bool flush_first) = 0;
   // Starts the sends queued since the last call.

@@ -91,7 +91,24 @@ class ConnectionBackend : public Backend {
       drop(id, c, 0);
       return false;
     }
-    c->out.queued.insert(c->out.queued.end(), data, data + length);
+    c->out.queued.bytes.insert(c->out.queued.bytes.end(), data, data + length);
+    unsent_output_bytes_ += length;
+    list(id, c);
+    return true;
+  }
+
+  bool queue_pinned(int id, const uint8_t* data, size_t length, void* token) override {
+    Connection* c = checked(id);
+    if (c != nullptr && c->out.pending() + length > options_.max_pending_output_bytes) {
+      counters.dropped++;
+      drop(id, c, 0);
+      c = nullptr;
+    }
+    if (c == nullptr) {
+      options_.unpin(token, length);
+      return false;
+    }
+    c->out.queue_pinned(data, length, token);
     unsent_output_bytes_ += length;
     list(id, c);
     return true;
@@ -121,8 +138,19 @@ class ConnectionBackend : public Backend {
   virtual void drop(int id, Connection* c, int error) = 0;
   // Makes poll_fd() readable, so that the loop collects again.
   virtual void wake() = 0;
+  // The connection is being forgotten: its pinned pieces go back, unless a send in flight still
+  // reads them (io_uring keeps the queue until that send's completion).
+  virtual void retire(int /*id*/, Connection* c) { c->out.release(options_.unpin); }
 
   int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  // Gives back the pins of every connection still open: for the derived destructor, once no send
+  // of the kernel reads them.
+  void release_all_pins() {
+    for (size_t id = 0; id < table_.size(); id++) {
+      if (Connection* c = table_.get(static_cast<int>(id))) c->out.release(options_.unpin);
+    }
+  }
 
   // Closes every connection and listener: for the derived destructor, while its overrides exist.
   void close_all() {
@@ -195,6 +223,7 @@ class ConnectionBackend : public Backend {
   // freed, JS gets the Closed record. `error`: the errno a failed connect reports.
   void forget(int id, Connection* c, int error) {
     unsent_output_bytes_ -= c->out.pending();
+    retire(id, c);
     table_.remove(id);
     push_internal(kEventClosed, id, error);
   }

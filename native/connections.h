@@ -8,34 +8,10 @@
 
 #include "assert.h"
 #include "limits.h"
+#include "send_queue.h"
 #include "sockets.h"
 
 namespace fkvs {
-
-// Bytes waiting to be sent. `sending` is what an operation in flight reads (never touched while
-// it flies); new bytes go to `queued`, which becomes `sending` when the flight lands.
-struct SendQueue {
-  std::vector<uint8_t> sending;
-  size_t sent = 0;  // bytes of `sending` already taken by the kernel
-  std::vector<uint8_t> queued;
-  bool in_flight = false;
-
-  size_t pending() const { return sending.size() - sent + queued.size(); }
-  // Moves queued bytes to `sending` when nothing is left there; true if there is something to send.
-  // A drained queue keeps at most kMaxIdleSendQueueBytes of memory.
-  bool ready() {
-    if (sent == sending.size()) {
-      if (sending.capacity() > kMaxIdleSendQueueBytes) {
-        std::vector<uint8_t>().swap(sending);
-      } else {
-        sending.clear();
-      }
-      sent = 0;
-      sending.swap(queued);
-    }
-    return sent < sending.size();
-  }
-};
 
 struct Connection {
   int fd = -1;

@@ -26,6 +26,7 @@ class EpollBackend final : public ConnectionBackend {
 
   ~EpollBackend() override {
     close_all();
+    release_all_pins();
     close(wake_fd_);
     close(epoll_fd_);
   }
@@ -191,9 +192,12 @@ class EpollBackend final : public ConnectionBackend {
 
   void try_send(int id, Connection* c) {
     if (c->connecting) return;  // finish_connect lists it again
-    while (c->out.ready()) {
-      ssize_t n = send(c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (c->out.ready(options_.unpin)) {
+      // With pinned values: one sendmsg over the copied runs and the values (writev's iovecs).
+      ssize_t n = c->out.sending.pins.empty()
+                      ? send(c->fd, c->out.sending.bytes.data() + c->out.sent,
+                             c->out.sending.bytes.size() - c->out.sent, MSG_NOSIGNAL | MSG_DONTWAIT)
+                      : sendmsg(c->fd, c->out.gather(), MSG_NOSIGNAL | MSG_DONTWAIT);
       counters.syscalls++;
       counters.sends++;
       if (n > 0) {

@@ -17,6 +17,9 @@ constexpr int kMaxBatchesPerWake = 16;
 constexpr size_t kMaxBatchBytesPerConnection = 64 << 10;
 // A send queue keeps at most this much memory once drained; more is given back.
 constexpr size_t kMaxIdleSendQueueBytes = 64 << 10;
+// Pieces (copied runs and pinned values) one send of a queue with pinned values takes at most;
+// the rest goes in the next send (one send in flight per connection keeps the order).
+constexpr size_t kMaxSendIovecs = 64;
 
 // epoll: stop reading in a batch when less than this is left of the receive area.
 constexpr size_t kMinRecvRoomBytes = 4 << 10;

@@ -133,6 +133,9 @@ class UringBackend final : public ConnectionBackend {
   ~UringBackend() override {
     close_all();
     if (ring_ready_) io_uring_queue_exit(&ring_);
+    // The ring is gone: no send reads a queue any more.
+    release_all_pins();
+    for (Grave& grave : graves_) grave.out.release(options_.unpin);
     if (buffers_ != nullptr) munmap(buffers_, buffer_ring_bytes_);
     if (event_fd_ >= 0) close(event_fd_);
   }
@@ -296,13 +299,19 @@ class UringBackend final : public ConnectionBackend {
 
   void send_next(int id, Connection* c) {
     if (c->connecting) return;  // listed again when the connect completes
-    if (!c->out.ready()) {
+    if (!c->out.ready(options_.unpin)) {
       if (settled(id, c)) drop(id, c);
       return;
     }
     io_uring_sqe* entry = sqe();
-    io_uring_prep_send(entry, c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
-                       MSG_NOSIGNAL);
+    if (c->out.sending.pins.empty()) {
+      io_uring_prep_send(entry, c->fd, c->out.sending.bytes.data() + c->out.sent,
+                         c->out.sending.bytes.size() - c->out.sent, MSG_NOSIGNAL);
+    } else {
+      // One SENDMSG over the copied runs and the pinned values: one send in flight per
+      // connection keeps the order, and one completion gives the pins back.
+      io_uring_prep_sendmsg(entry, c->fd, c->out.gather(), MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(entry, pack(kOpSend, static_cast<uint32_t>(id), generation(id)));
     c->out.in_flight = true;
     counters.sends++;
@@ -323,6 +332,7 @@ class UringBackend final : public ConnectionBackend {
     Connection* c = table_.get(static_cast<int>(id));
     if (c == nullptr || gen != generation(static_cast<int>(id))) {  // a connection already gone
       if (has_buffer) used_buffers_.push_back(buffer);
+      if (op == kOpSend) bury(id, gen);
       return 0;
     }
     if (op == kOpConnect) {
@@ -402,8 +412,30 @@ class UringBackend final : public ConnectionBackend {
     shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
     close(c->fd);
     counters.syscalls += 2;
+    forget(id, c, error);  // before the generation moves on: a send in flight keeps its queue by it
     generations_[id] = (generations_[id] + 1) & kGenerationMask;
-    forget(id, c, error);
+  }
+
+  // A connection dropped with a send in flight: its queue (bytes, iovecs, pins) stays here until
+  // that send's completion, as the kernel may still read it.
+  void retire(int id, Connection* c) override {
+    if (!c->out.in_flight) {
+      c->out.release(options_.unpin);
+      return;
+    }
+    graves_.push_back(Grave{static_cast<uint32_t>(id), generation(id), std::move(c->out)});
+  }
+
+  // The completion of a dropped connection's last send: its queue is freed.
+  void bury(uint32_t id, uint32_t gen) {
+    for (size_t i = 0; i < graves_.size(); i++) {
+      if (graves_[i].id == id && graves_[i].generation == gen) {
+        graves_[i].out.release(options_.unpin);
+        graves_[i] = std::move(graves_.back());
+        graves_.pop_back();
+        return;
+      }
+    }
   }
 
   void cancel_recv(int id) {
@@ -474,6 +506,13 @@ class UringBackend final : public ConnectionBackend {
   };
   std::vector<Held> held_;
   std::vector<int> batch_ids_;  // connections with bytes in the current batch
+  // Queues of connections dropped with a send in flight, until its completion (one each).
+  struct Grave {
+    uint32_t id;
+    uint32_t generation;
+    SendQueue out;
+  };
+  std::vector<Grave> graves_;
 };
 
 }  // namespace

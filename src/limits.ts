@@ -37,6 +37,15 @@ export const drainAskBytes = 64 * 1024;
 export const defaultMaxClientOutputBytes = 256 * 1024 * 1024;
 /** First allocation of a connection's output buffer. */
 export const initialOutputBytes = 16 * 1024;
+/** Pinned pieces (large values sent by reference) an output buffer has room for at first; it doubles. */
+export const initialPinnedPieces = 16;
+/**
+ * Values of at least this many bytes leave by reference (a pinned piece), not copied into the
+ * output buffer and the addon's queue: where sendmsg over the pieces costs less than the copies
+ * (docs/transport.md, "Large values without copies"). Above maxInlineEntryBytes, so such values
+ * live out of line, in arrays the store never writes again.
+ */
+export const minPinnedValueBytes = 16 * 1024;
 /** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
 /** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */

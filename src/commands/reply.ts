@@ -25,7 +25,10 @@ export interface Reply {
   failed(failure: number): boolean;
   /** SET done; FKVS echoes the stored value. */
   stored(bytes: Uint8Array, offset: number, length: number): boolean;
-  /** GET found the key. */
+  /**
+   * GET found the key: its value, where the store keeps it. A long one may be sent by reference
+   * (the store never writes an out-of-line value's array again; it only drops it).
+   */
   value(bytes: Uint8Array, offset: number, length: number): boolean;
   /** GET found no live key. */
   nil(): boolean;

@@ -86,7 +86,7 @@ function optionDeadline(
 }
 
 function replyValue(store: KeyValueStore, handle: number, out: ValueWriter): void {
-  out.bulk(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
+  out.storedValue(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
 }
 
 /** Copies the value of handle into the scratch buffer (before a write that replaces it); returns its length. */

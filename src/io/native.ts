@@ -17,6 +17,10 @@ export interface NativeCounters {
   tableConnections: number;
   /** Bytes queued by send() and not yet taken by the kernel, all connections together. */
   unsentOutputBytes: number;
+  /** Bytes of pinned ranges (send's pinned[i]) the addon still holds: not yet sent, or read by a send in flight. */
+  pinnedBytes: number;
+  /** Pinned ranges the addon still holds. */
+  pins: number;
 }
 
 export interface NativeTransportOptions {
@@ -61,10 +65,20 @@ export interface NativeTransport {
   /** As connectTcp, to a unix socket path. */
   connectUnix(path: string): number;
   /**
-   * Queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i], i < count. Called
-   * from onEvents, the sends start once the batch is handled; called elsewhere, at once.
+   * Queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i], i < count; where
+   * pinned[i] is 1, the range itself, without a copy: the addon keeps buffers[i] alive until the
+   * kernel has taken the range or the connection is gone (no send reads it any more), and its bytes
+   * must not change until then. Called from onEvents, the sends start once the batch is handled;
+   * called elsewhere, at once.
    */
-  send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count: number): void;
+  send(
+    ids: Int32Array,
+    starts: Int32Array,
+    ends: Int32Array,
+    buffers: Uint8Array[],
+    count: number,
+    pinned?: Uint8Array,
+  ): void;
   /** Closes a connection, after its queued bytes when flushFirst; a closed record follows. */
   close(id: number, flushFirst: boolean): void;
   /**
@@ -137,19 +151,25 @@ export function dispatchEvents(records: Int32Array, count: number, to: NativeEve
   }
 }
 
+const emptyBytes = new Uint8Array(0);
+
 /** The arguments of one NativeTransport.send: byte ranges for connections, filled, sent, reused. */
 export class SendBatch {
   private ids: Int32Array;
   private starts: Int32Array;
   private ends: Int32Array;
+  /** 1 where the range goes by reference (addPinned). */
+  private pinned: Uint8Array;
   private readonly buffers: Uint8Array[] = [];
   private count = 0;
+  private hasPinned = false;
 
   constructor(initialCount = 64) {
     if (!(initialCount >= 1)) throw new RangeError(`SendBatch of ${initialCount}`);
     this.ids = new Int32Array(initialCount);
     this.starts = new Int32Array(initialCount);
     this.ends = new Int32Array(initialCount);
+    this.pinned = new Uint8Array(initialCount);
   }
 
   get length(): number {
@@ -164,13 +184,31 @@ export class SendBatch {
     this.starts[i] = start;
     this.ends[i] = end;
     this.buffers[i] = bytes;
+    this.pinned[i] = 0;
     this.count = i + 1;
   }
 
-  /** Hands every range added to the addon in one call (it copies them) and empties the batch. */
+  /** Adds bytes[start, end) for connection `id` by reference (NativeTransport.send's pinned). */
+  addPinned(id: number, bytes: Uint8Array, start: number, end: number): void {
+    this.add(id, bytes, start, end);
+    this.pinned[this.count - 1] = 1;
+    this.hasPinned = true;
+  }
+
+  /**
+   * Hands every range added to the addon in one call (it copies them, or pins those added by
+   * addPinned) and empties the batch.
+   */
   sendThrough(native: NativeTransport): void {
     if (this.count === 0) return;
-    native.send(this.ids, this.starts, this.ends, this.buffers, this.count);
+    if (this.hasPinned) {
+      native.send(this.ids, this.starts, this.ends, this.buffers, this.count, this.pinned);
+      // The arrays are the addon's to keep alive now, not the batch's.
+      for (let i = 0; i < this.count; i++) if (this.pinned[i] === 1) this.buffers[i] = emptyBytes;
+      this.hasPinned = false;
+    } else {
+      native.send(this.ids, this.starts, this.ends, this.buffers, this.count);
+    }
     this.count = 0;
   }
 
@@ -179,11 +217,14 @@ export class SendBatch {
     const ids = new Int32Array(size);
     const starts = new Int32Array(size);
     const ends = new Int32Array(size);
+    const pinned = new Uint8Array(size);
     ids.set(this.ids);
     starts.set(this.starts);
     ends.set(this.ends);
+    pinned.set(this.pinned);
     this.ids = ids;
     this.starts = starts;
     this.ends = ends;
+    this.pinned = pinned;
   }
 }

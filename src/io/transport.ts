@@ -242,10 +242,7 @@ export class Transport {
     const listed = this.listed;
     const count = listed.length;
     if (count > 0) {
-      for (let i = 0; i < count; i++) {
-        const out = this.connections[listed[i]]!.out;
-        this.sends.add(listed[i], out.bytes, out.start, out.end);
-      }
+      for (let i = 0; i < count; i++) this.addSends(listed[i], this.connections[listed[i]]!.out);
       this.sends.sendThrough(this.native);
       for (let i = 0; i < count; i++) {
         const id = listed[i];
@@ -273,6 +270,18 @@ export class Transport {
       for (const id of this.toClose) this.native.close(id, true);
       this.toClose.length = 0;
     }
+  }
+
+  /** The connection's pending replies, in order: its bytes, with its pinned pieces between them. */
+  private addSends(id: number, out: OutputBuffer): void {
+    let from = out.start;
+    for (let p = 0; p < out.pinnedCount; p++) {
+      const at = out.start + out.pinnedAt[p];
+      if (at > from) this.sends.add(id, out.bytes, from, at);
+      this.sends.addPinned(id, out.pinned[p], out.pinnedStarts[p], out.pinnedEnds[p]);
+      from = at;
+    }
+    if (out.end > from) this.sends.add(id, out.bytes, from, out.end);
   }
 
   /** The addon sent everything queued for the connection (answering notifyDrained). */

@@ -265,21 +265,24 @@ export class Arena {
     copyBytes(value, valueOffset, array, keyLength, valueLength);
   }
 
-  /** Replaces the value of an out-of-line entry with another too large for the pages; false when memory is refused. */
+  /**
+   * Replaces the value of an out-of-line entry with another too large for the pages; false when
+   * memory is refused. Always into a new array: an out-of-line array is never written again once
+   * stored, so a reply may send it by reference while the key is overwritten (the old array lives
+   * on, outside the store's count, until that send is done; the client output limits count it).
+   */
   rewriteLarge(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
     const id = this.readU32(address, 8);
     const keyLength = this.readU32(address, 12);
     const old = this.large[id];
     const n = keyLength + valueLength;
-    if (n !== old.length) {
-      if (n > old.length && !this.reserveOutsidePages(n - old.length)) return false;
-      const array = new Uint8Array(n);
-      copyBytes(old, 0, array, 0, keyLength);
-      this.large[id] = array;
-      this.largeBytes += n - old.length;
-      this.bytesUsed += n - old.length;
-    }
-    copyBytes(value, valueOffset, this.large[id], keyLength, valueLength);
+    if (n > old.length && !this.reserveOutsidePages(n - old.length)) return false;
+    const array = new Uint8Array(n);
+    copyBytes(old, 0, array, 0, keyLength);
+    copyBytes(value, valueOffset, array, keyLength, valueLength);
+    this.large[id] = array;
+    this.largeBytes += n - old.length;
+    this.bytesUsed += n - old.length;
     return true;
   }
 

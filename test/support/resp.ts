@@ -10,6 +10,7 @@ import { RespServer, type RespSettings } from '../../src/protocol/resp/server.js
 import type { RespSession } from '../../src/protocol/resp/session.js';
 import { newServerInfo } from '../../src/server-info.js';
 import type { ArenaStoreOptions } from '../../src/store/arena-store.js';
+import { pendingOutput } from './pending-output.js';
 import { freePort, tempSocketPath } from './server-process.js';
 
 /** The 16 databases over small arena stores (options: e.g. look-ahead always on). */
@@ -76,7 +77,7 @@ export class TestConnection {
       area.fill(0x5a); // the transport reuses the area: nothing may still point into it
       if (this.status !== 0) break;
     }
-    const text = Buffer.from(this.out.bytes.subarray(this.out.start, this.out.end)).toString('latin1');
+    const text = pendingOutput(this.out).toString('latin1');
     this.out.consume(this.out.pendingBytes);
     return text;
   }

@@ -1,6 +1,7 @@
 import { copyBytes } from '../../bytes.js';
 import type { ValueWriter } from '../../commands/value-writer.js';
 import type { OutputBuffer } from '../../io/output-buffer.js';
+import { minPinnedValueBytes } from '../../limits.js';
 
 /** The protocol versions HELLO may choose. */
 export type RespVersion = 2 | 3;
@@ -62,6 +63,23 @@ export class RespWriter implements ValueWriter {
     buffer[pos] = cr;
     buffer[pos + 1] = lf;
     this.out!.release(at + maxHeaderBytes + length + 2 - (pos + 2));
+  }
+
+  storedValue(bytes: Uint8Array, offset: number, length: number): void {
+    if (length < minPinnedValueBytes) {
+      this.bulk(bytes, offset, length);
+      return;
+    }
+    this.header(0x24, length);
+    if (this.overflowed) return;
+    if (!this.out!.pin(bytes, offset, length)) {
+      this.overflowed = true;
+      return;
+    }
+    const at = this.reserve(2);
+    if (at < 0) return;
+    this.out!.bytes[at] = cr;
+    this.out!.bytes[at + 1] = lf;
   }
 
   bulkText(text: string): void {
