@@ -268,3 +268,41 @@ for (const [backend, flags] of serverBackends) {
     });
   });
 }
+
+for (const [backend, flags] of serverBackends) {
+  test(`pinned replies count toward maxmemory-clients: clients that do not read them are evicted, ${backend} backend`, async () => {
+    const port = await freePort();
+    const server = await startServer([...flags, '--resp-port', String(port), '--maxmemory-clients', '64mb']);
+    try {
+      const random = seededRandom(`large values maxmemory-clients ${backend}`);
+      const value = random.bytes(16 * mib);
+      const address = { port, host: '127.0.0.1' };
+      const good = await RawConnection.connect(address);
+      good.socket.write(encodeRequest(['SET', 'hog', value]));
+      await good.take(5);
+      // 3 replies of 16 MiB each, pinned (their headers alone are 60 bytes): 48 MiB apiece. One
+      // after the other, so that a hog is evicted with its send in flight (io_uring: the queue
+      // waits for that send's completion to give its pins back).
+      const hogs = await Promise.all([0, 1, 2].map(() => RawConnection.connect(address)));
+      for (const hog of hogs) {
+        hog.socket.pause();
+        hog.socket.write(Buffer.concat(Array.from({ length: 3 }, () => encodeRequest(['GET', 'hog']))));
+        await sleep(300);
+      }
+      // Each arrival passed the limit: the hog before it went (the largest; ties go to the first).
+      const fkvs = await RawConnection.connect(server.address);
+      fkvs.socket.write(Buffer.from([0, 1, 7])); // INFO
+      const text = (await fkvs.take((await fkvs.take(2)).readUInt16BE(0))).toString('latin1');
+      assert.match(text, /evicted_clients: 2 /);
+      fkvs.close();
+      for (const hog of hogs) hog.close();
+      good.socket.write(encodeRequest(['PING']));
+      assert.equal((await good.take(7)).toString(), '+PONG\r\n');
+      good.close();
+      await sleep(200);
+    } finally {
+      assert.equal(await server.stop(), 0, server.output());
+    }
+    assert.equal(loggedCounters(server.output()).pins, 0);
+  });
+}
