@@ -31,7 +31,7 @@ for (const [backend, backendArgs] of serverBackends) {
               writer.ackedAtMs.forEach((at, n) => {
                 if (at < 0) return;
                 keys.push(`${writer.prefix}:${n}`);
-                expected.push({ value: `v${n}`, ackedAtMs: at, killedAtMs: killedAtMs[roundOf] });
+                expected.push({ value: writer.valueOf(n), ackedAtMs: at, killedAtMs: killedAtMs[roundOf] });
               });
             });
             const values = await readValues(respPort, keys);

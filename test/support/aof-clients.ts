@@ -57,6 +57,8 @@ export class PipelinedWriter {
     port: number,
     readonly prefix: string,
     private readonly depth: number,
+    /** Bytes of filler after `v<n>` in each value. */
+    private readonly padBytes = 0,
   ) {
     this.socket = net.createConnection(port, '127.0.0.1');
     this.socket.setNoDelay(true);
@@ -66,6 +68,11 @@ export class PipelinedWriter {
       this.socket.on('close', () => resolve());
       this.socket.on('error', () => {});
     });
+  }
+
+  /** The value of key n. */
+  valueOf(n: number): string {
+    return `v${n}${'x'.repeat(this.padBytes)}`;
   }
 
   stop(): void {
@@ -79,7 +86,7 @@ export class PipelinedWriter {
     while (this.sent - this.ackedAtMs.length < this.depth) {
       const n = this.sent++;
       const key = `${this.prefix}:${n}`;
-      const value = `v${n}`;
+      const value = this.valueOf(n);
       batch += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
     }
     if (batch !== '') this.socket.write(batch);
