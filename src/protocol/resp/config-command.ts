@@ -32,6 +32,11 @@ function onlyValue(name: string, value: string): Parameter {
   };
 }
 
+/** A persistence setting fixed at start-up (RespSettings.persistence): CONFIG SET refuses it as immutable. */
+function startupValue(name: string, fallback: string): Parameter {
+  return { name, get: (settings) => settings.persistence?.get(name) ?? fallback };
+}
+
 function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'): Parameter {
   return {
     name,
@@ -49,7 +54,12 @@ function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'
 const parameters: readonly Parameter[] = [
   { name: 'databases', get: (_s, databases) => String(databases) },
   onlyValue('save', ''),
-  onlyValue('appendonly', 'no'),
+  startupValue('appendonly', 'no'),
+  startupValue('appendfsync', 'everysec'),
+  startupValue('appendfilename', 'appendonly.aof'),
+  startupValue('appenddirname', 'appendonlydir'),
+  startupValue('aof-load-truncated', 'yes'),
+  startupValue('dir', ''),
   onlyValue('maxmemory-policy', 'noeviction'),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
   { name: 'maxclients', get: (s) => String(s.maxClients) },

@@ -4,6 +4,7 @@ import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
+import { type AofStatus, noWriteLog, type WriteLog } from '../../write-log.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
@@ -26,6 +27,8 @@ export interface RespSettings {
   readonly unixSocket: string;
   readonly maxClients: number;
   readonly maxMemoryBytes: number;
+  /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
+  readonly persistence?: ReadonlyMap<string, string>;
 }
 
 /** Counters of the Redis front for INFO. */
@@ -50,6 +53,10 @@ export class RespServer implements SessionFactory {
   readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
   /** Redis's run_id: 40 hex digits, new for every start. */
   readonly runId = randomBytes(20).toString('hex');
+  /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
+  writeLog: WriteLog = noWriteLog;
+  /** What INFO persistence reports of that log; null: no log. */
+  aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */
   peakMemoryBytes = 0;
   private nextClientId = 1;
