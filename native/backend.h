@@ -93,6 +93,8 @@ class Backend {
   virtual int table_connections() const = 0;
   // "ip:port" of an open connection's peer; "" for a unix socket or an unknown id.
   virtual std::string peer_address(int conn) const = 0;
+  // The connection's local end: "ip:port", or "path:0" for a unix socket; "" for an unknown id.
+  virtual std::string local_address(int conn) const = 0;
   BackendCounters counters;
 };
 

@@ -90,6 +90,7 @@ function serve(config: ServerConfig): void {
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
+    (id) => transport.native.localAddress(id),
   );
   // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
   commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
