@@ -75,6 +75,8 @@ export class Runner {
   private tickTimer: NodeJS.Timeout | null = null;
   private tickImmediate: NodeJS.Immediate | null = null;
   private done: (() => void) | null = null;
+  /** tick() bound once: a closure per wait would be an allocation per spin of the schedule. */
+  private readonly tickCallback = () => this.tick();
 
   constructor(
     private readonly options: BenchmarkOptions,
@@ -264,8 +266,8 @@ export class Runner {
     this.driver.flush();
     if (this.nextSlot >= this.lastSlot || this.done === null) return;
     const waitMs = open.slotDueMs(this.nextSlot) - performance.now();
-    if (waitMs > timerSlackMs) this.tickTimer = setTimeout(() => this.tick(), waitMs - timerSlackMs / 2);
-    else this.tickImmediate = setImmediate(() => this.tick());
+    if (waitMs > timerSlackMs) this.tickTimer = setTimeout(this.tickCallback, waitMs - timerSlackMs / 2);
+    else this.tickImmediate = setImmediate(this.tickCallback);
   }
 
   /** Fails connections that waited a whole timeout for a reply. */
