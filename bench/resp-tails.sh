@@ -24,16 +24,16 @@ cc -O2 -o "$dir/sink" bench/sink.c
 start() { # sink|fkvs|redis
   port=$(free_port)
   case $1 in
-    sink) taskset -c 0 "$dir/sink" "$port" resp >"$dir/peer.log" 2>&1 & ;;
-    fkvs) taskset -c 0 node bin/fkvs-server --port "$(free_port)" --resp-port "$port" >"$dir/peer.log" 2>&1 & ;;
-    redis) taskset -c 0 redis-server --port "$port" --save '' --appendonly no >"$dir/peer.log" 2>&1 & ;;
+    sink) taskset -c 0 "$dir/sink" "$port" resp >"$dir/$1.log" 2>&1 & ;;
+    fkvs) taskset -c 0 node bin/fkvs-server --port "$(free_port)" --resp-port "$port" >"$dir/$1.log" 2>&1 & ;;
+    redis) taskset -c 0 redis-server --port "$port" --save '' --appendonly no >"$dir/$1.log" 2>&1 & ;;
   esac
   pid=$!
   for _ in $(seq 100); do
-    grep -qE '^ready|allocator: |Ready to accept' "$dir/peer.log" && return
+    grep -qE '^ready|allocator: |Ready to accept' "$dir/$1.log" 2>/dev/null && return
     sleep 0.1
   done
-  cat "$dir/peer.log" >&2
+  cat "$dir/$1.log" >&2
   exit 1
 }
 
