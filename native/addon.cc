@@ -33,6 +33,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::ResumeReading>("resumeReading"),
                            InstanceMethod<&Transport::NotifyDrained>("notifyDrained"),
                            InstanceMethod<&Transport::PeerAddress>("peerAddress"),
+                           InstanceMethod<&Transport::LocalAddress>("localAddress"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
                            InstanceMethod<&Transport::OpenFile>("openFile"),
                            InstanceMethod<&Transport::WriteFile>("writeFile"),
@@ -384,6 +385,13 @@ class Transport : public Napi::ObjectWrap<Transport> {
     if (!Alive(info)) return info.Env().Undefined();
     if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "fileSize(file)");
     return Napi::Number::New(info.Env(), static_cast<double>(backend_->file_size(info[0].As<Napi::Number>().Int32Value())));
+  }
+
+  // Once per connection too: CLIENT LIST's laddr.
+  Napi::Value LocalAddress(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "localAddress(id: number)");
+    return Napi::String::New(info.Env(), backend_->local_address(info[0].As<Napi::Number>().Int32Value()));
   }
 
   Napi::Value StopListening(const Napi::CallbackInfo& info) {

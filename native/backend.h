@@ -115,6 +115,8 @@ class Backend {
   virtual void retry_file(int file, int32_t tag) = 0;
   virtual void close_file(int file) = 0;
   virtual uint64_t file_size(int file) = 0;
+  // The connection's local end: "ip:port", or "path:0" for a unix socket; "" for an unknown id.
+  virtual std::string local_address(int conn) const = 0;
   BackendCounters counters;
 };
 

@@ -84,6 +84,11 @@ class ConnectionBackend : public Backend {
     return c == nullptr ? "" : fkvs::peer_address(c->fd);
   }
 
+  std::string local_address(int id) const override {
+    const Connection* c = table_.get(id);
+    return c == nullptr ? "" : fkvs::local_address(c->fd);
+  }
+
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = checked(id);
     if (c == nullptr) return false;

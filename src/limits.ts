@@ -140,6 +140,8 @@ export const maxMixPatternRequests = 1000;
 /** Default and largest wait for a reply before the request counts as failed (the original: 2 s). */
 export const defaultReplyTimeoutMs = 2000;
 export const maxReplyTimeoutMs = 3_600_000;
+/** Longest open-model calibration period (--calibration-ms), whose replies stay out of the latency figures. */
+export const maxCalibrationMs = 3_600_000;
 /** Largest latency the open-model histogram records (the original: 60 s). */
 export const maxLatencyUs = 60_000_000;
 

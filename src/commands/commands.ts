@@ -62,7 +62,12 @@ export class Commands {
   get(r: Request, reply: Reply): boolean {
     const store = this.store;
     const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
-    if (handle < 0) return reply.nil();
+    // The keyspace is the Redis front's too: its INFO counts FKVS GETs (as read-key.ts does).
+    if (handle < 0) {
+      store.keyspaceMisses++;
+      return reply.nil();
+    }
+    store.keyspaceHits++;
     return reply.value(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
   }
 

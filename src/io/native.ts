@@ -111,6 +111,8 @@ export interface NativeTransport {
   notifyDrained(id: number): void;
   /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
   peerAddress(id: number): string;
+  /** The local end: "ip:port", or "path:0" for a unix socket; "" for an unknown id. Once per connection. */
+  localAddress(id: number): string;
   stopListening(): void;
   /**
    * Opens a file for writes through the backend (FileMode); returns its id (at most 64 open).

@@ -103,6 +103,7 @@ function serve(config: ServerConfig): void {
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
+    (id) => transport.native.localAddress(id),
   );
   // Before the log is attached, so that the replay is not logged again.
   let manifest: AofManifest | null;

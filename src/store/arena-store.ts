@@ -93,6 +93,10 @@ export class ArenaStore implements KeyValueStore {
     this.expiry = new ExpiryIndex(mayReserve);
   }
 
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  expiredKeys = 0;
+
   get size(): number {
     return this.table.count;
   }
@@ -106,6 +110,7 @@ export class ArenaStore implements KeyValueStore {
     if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
       this.table.removeAddress(hash, address);
       this.releaseEntry(address);
+      this.expiredKeys++;
       return -1;
     }
     return address;
@@ -331,6 +336,7 @@ export class ArenaStore implements KeyValueStore {
       }
       if (scanned % expireClockCheckSlots === 0 && performance.now() - started > expireCycleBudgetMs) break;
     }
+    this.expiredKeys += reclaimed;
     return reclaimed;
   }
 

@@ -50,6 +50,16 @@ export interface KeyValueStore {
   nowMs: number;
 
   /**
+   * Redis's INFO counters of this keyspace: lookups by reading commands that found their key and
+   * that did not (counted by the commands), and keys removed because their deadline passed
+   * (counted by the store, on lookup and by the expire cycle). Plain fields: an increment costs
+   * no call.
+   */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+
+  /**
    * Whether prefetch can pay for itself now: it cannot while the index fits the CPU caches, where
    * looking ahead is pure overhead (callers then skip it).
    */

@@ -39,6 +39,8 @@ export class RespHarness {
   readonly killed: number[] = [];
   /** The peer each new connection reports ("" as a unix socket's). */
   peer = '127.0.0.1:40000';
+  /** The local end each new connection reports (CLIENT LIST laddr). */
+  local = '127.0.0.1:6379';
   nowMs = 1_700_000_000_000;
 
   constructor(settings: Partial<RespSettings> = {}, databases: Databases = testDatabases()) {
@@ -49,6 +51,7 @@ export class RespHarness {
       dataCommands,
       (id) => this.killed.push(id),
       () => this.peer,
+      () => this.local,
     );
   }
 
@@ -129,6 +132,7 @@ export async function startInProcess(
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
+    (id) => transport.native.localAddress(id),
   );
   const fkvsPort = await freePort();
   const respPort = await freePort();

@@ -27,6 +27,13 @@ function aofLines(status: AofStatus | null): string[] {
   ];
 }
 
+/** A keyspace counter summed over the databases in use (each database's store keeps its own). */
+function keyspaceSum(server: RespServer, counter: 'keyspaceHits' | 'keyspaceMisses' | 'expiredKeys'): number {
+  let sum = 0;
+  for (let db = 0; db < server.databases.count; db++) sum += server.databases.existing(db)?.[counter] ?? 0;
+  return sum;
+}
+
 /** Redis's sections, in its order, with its field names: what exporters, job queues and clients read. */
 const sections: ReadonlyArray<readonly [string, Section]> = [
   [
@@ -103,15 +110,15 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
   ],
   [
     'stats',
-    (server) => [
+    (server, nowMs) => [
       `total_connections_received:${server.stats.connectionsReceived}`,
       `total_commands_processed:${server.stats.commandsProcessed}`,
-      'instantaneous_ops_per_sec:0',
+      `instantaneous_ops_per_sec:${server.opsPerSecond(nowMs)}`,
       'rejected_connections:0',
-      'expired_keys:0',
+      `expired_keys:${keyspaceSum(server, 'expiredKeys')}`,
       'evicted_keys:0',
-      'keyspace_hits:0',
-      'keyspace_misses:0',
+      `keyspace_hits:${keyspaceSum(server, 'keyspaceHits')}`,
+      `keyspace_misses:${keyspaceSum(server, 'keyspaceMisses')}`,
       `total_error_replies:${server.writer.errors}`,
     ],
   ],

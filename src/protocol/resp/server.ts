@@ -31,6 +31,9 @@ export interface RespSettings {
   readonly persistence?: ReadonlyMap<string, string>;
 }
 
+/** Shortest time between two samples of instantaneous_ops_per_sec (Redis's cron samples every 100 ms). */
+const opsSampleMs = 100;
+
 /** Counters of the Redis front for INFO. */
 export interface RespStats {
   connectionsReceived: number;
@@ -59,6 +62,10 @@ export class RespServer implements SessionFactory {
   aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */
   peakMemoryBytes = 0;
+  /** instantaneous_ops_per_sec: the rate between two samples taken by INFO at least opsSampleMs apart. */
+  private opsSampleMs = 0;
+  private opsSampleCommands = 0;
+  private opsRate = 0;
   private nextClientId = 1;
 
   constructor(
@@ -71,6 +78,8 @@ export class RespServer implements SessionFactory {
     readonly closeConnection: (connectionId: number) => void,
     /** "ip:port" of a connection's TCP peer, "" for a unix socket (protected mode, CLIENT LIST). */
     private readonly peerAddress: (connectionId: number) => string,
+    /** The local end, "ip:port" or "path:0" (CLIENT LIST laddr); "" when not known. */
+    private readonly localAddress: (connectionId: number) => string = () => '',
   ) {
     this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
     this.lookAhead = new LookAhead(this.table);
@@ -81,12 +90,30 @@ export class RespServer implements SessionFactory {
     return Math.floor((nowMs - this.info.startedAtMs) / 1000) | 0;
   }
 
+  /**
+   * Commands per second over the time since the last sample, taken when INFO asks at least
+   * opsSampleMs after it: Redis samples every 100 ms from its cron; sampling on demand costs the
+   * command path nothing. The first INFO reports the rate since start-up.
+   */
+  opsPerSecond(nowMs: number): number {
+    const commands = this.stats.commandsProcessed;
+    if (this.opsSampleMs === 0 || nowMs - this.opsSampleMs >= opsSampleMs) {
+      const since = this.opsSampleMs === 0 ? this.info.startedAtMs : this.opsSampleMs;
+      const elapsedMs = nowMs - since;
+      this.opsRate = elapsedMs > 0 ? Math.round(((commands - this.opsSampleCommands) * 1000) / elapsedMs) : 0;
+      this.opsSampleMs = nowMs;
+      this.opsSampleCommands = commands;
+    }
+    return this.opsRate;
+  }
+
   open(connectionId: number): RespSession {
     const session = new RespSession(
       this,
       connectionId,
       this.nextClientId++,
       this.peerAddress(connectionId),
+      this.localAddress(connectionId),
       Date.now(),
     );
     this.sessions.set(connectionId, session);
