@@ -116,7 +116,7 @@ class Replay {
     private readonly skipOtherTypes: boolean,
     private readonly progress: Progress,
   ) {
-    this.session = new RespSession(resp, -1, 0, '', 0);
+    this.session = new RespSession(resp, -1, 0, '', '', 0);
     this.session.setAuthenticated();
     this.session.selectDatabase(0);
   }
