@@ -242,6 +242,11 @@ export class Transport {
   }
 
   private closed(id: number): void {
+    if (this.toClose.length > 0) {
+      // Kept past its batch only while its replies were held: the id may be reused from now on.
+      const at = this.toClose.indexOf(id);
+      if (at >= 0) this.toClose.splice(at, 1);
+    }
     const state = this.connections[id];
     if (state !== undefined) {
       state.session?.closed();
