@@ -24,6 +24,7 @@ export interface NativeTransportOptions {
   maxClients: number;
   /** Connections opened by connectTcp/connectUnix at once; one more throws. */
   maxOutgoing: number;
+  /** Send queue limit of outgoing connections, and of a listener's that names none. */
   maxPendingOutputBytes: number;
   /** Keepalive on accepted TCP connections: idle seconds before probes (as Redis's anetKeepAlive); 0: off. */
   tcpKeepaliveSeconds?: number;
@@ -49,9 +50,13 @@ export interface NativeTransport {
    */
   readonly records: Int32Array;
   readonly openConnections: number;
-  /** Returns the listener's index (0 for the first opened), which its open records carry. */
-  listenTcp(host: string, port: number): number;
-  listenUnix(path: string): number;
+  /**
+   * Returns the listener's index (0 for the first opened), which its open records carry.
+   * `maxPendingOutputBytes`: the send queue limit of the connections it accepts (past it send()
+   * closes the connection); the transport's maxPendingOutputBytes when absent.
+   */
+  listenTcp(host: string, port: number, maxPendingOutputBytes?: number): number;
+  listenUnix(path: string, maxPendingOutputBytes?: number): number;
   /**
    * Starts a connection to an IPv4/IPv6 literal and port (TCP_NODELAY); returns its id at once.
    * An open record follows when connected, or a closed record carrying the errno. Sends queued
@@ -85,6 +90,11 @@ export interface NativeTransport {
   stopListening(): void;
   destroy(): void;
   counters(): NativeCounters;
+  /**
+   * A full garbage collection now, then glibc's free pages back to the system (malloc_trim): what
+   * closed connections left behind. Takes milliseconds: after a wave of closes, not per close.
+   */
+  releaseMemory(): void;
 }
 
 interface Addon {
@@ -137,6 +147,8 @@ export function dispatchEvents(records: Int32Array, count: number, to: NativeEve
   }
 }
 
+const noBytes = new Uint8Array(0);
+
 /** The arguments of one NativeTransport.send: byte ranges for connections, filled, sent, reused. */
 export class SendBatch {
   private ids: Int32Array;
@@ -171,6 +183,8 @@ export class SendBatch {
   sendThrough(native: NativeTransport): void {
     if (this.count === 0) return;
     native.send(this.ids, this.starts, this.ends, this.buffers, this.count);
+    // Kept, the references would keep closed connections' output buffers from being collected.
+    this.buffers.fill(noBytes, 0, this.count);
     this.count = 0;
   }
 
