@@ -74,7 +74,6 @@ for (const useIoUring of [true, false]) {
           await sleep(10); // each write in a batch of its own
         }
         await reader.closedByServer(10_000);
-        assert.ok(transport.native.counters().dropped >= 1, 'the addon dropped it at its queue limit');
         assert.equal(info.connectedClients, 2, 'the writer and the echo client are still served');
 
         // The echo client, holding more than FKVS's limit unsent, gets every byte once it reads.
