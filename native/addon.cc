@@ -1,8 +1,10 @@
 // N-API glue only: a Transport object owns one backend, watches its fd from the Node event loop,
 // and crosses into JS once per batch of events (records in a shared Int32Array, bytes in a shared
 // receive area). JS answers with one send() call per batch.
+#include <malloc.h>
 #include <napi.h>
 #include <uv.h>
+#include <v8.h>
 
 #include <memory>
 #include <string>
@@ -42,6 +44,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::FileSize>("fileSize"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
+                           InstanceMethod<&Transport::ReleaseMemory>("releaseMemory"),
                            InstanceAccessor<&Transport::OpenConnections>("openConnections"),
                        });
   }
@@ -142,20 +145,38 @@ class Transport : public Napi::ObjectWrap<Transport> {
     }
   }
 
+  // listenTcp(host, port, maxPendingOutputBytes?): the last, when given, is the send queue limit
+  // of the connections this listener accepts (else the transport's maxPendingOutputBytes).
   Napi::Value ListenTcp(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
-    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-      return Misuse(info, "listenTcp(host: string, port: number)");
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() || !OptionalBytes(info, 2)) {
+      return Misuse(info, "listenTcp(host: string, port: number, maxPendingOutputBytes?: number)");
     }
-    std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value());
+    std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(),
+                                             BytesArgument(info, 2));
     return ListenerIndex(info.Env(), error);
   }
 
+  // listenUnix(path, maxPendingOutputBytes?), as listenTcp.
   Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
-    if (info.Length() < 1 || !info[0].IsString()) return Misuse(info, "listenUnix(path: string)");
-    std::string error = backend_->listen_unix(info[0].As<Napi::String>());
+    if (info.Length() < 1 || !info[0].IsString() || !OptionalBytes(info, 1)) {
+      return Misuse(info, "listenUnix(path: string, maxPendingOutputBytes?: number)");
+    }
+    std::string error = backend_->listen_unix(info[0].As<Napi::String>(), BytesArgument(info, 1));
     return ListenerIndex(info.Env(), error);
+  }
+
+  // Argument i is absent, or a positive number of bytes.
+  static bool OptionalBytes(const Napi::CallbackInfo& info, size_t i) {
+    return info.Length() <= i || info[i].IsUndefined() ||
+           (info[i].IsNumber() && info[i].As<Napi::Number>().Int64Value() > 0);
+  }
+
+  // Argument i as bytes; 0 when absent (the backend's default).
+  static size_t BytesArgument(const Napi::CallbackInfo& info, size_t i) {
+    if (info.Length() <= i || info[i].IsUndefined()) return 0;
+    return static_cast<size_t>(info[i].As<Napi::Number>().Int64Value());
   }
 
   // The index Open records of the new listener carry, or a thrown error.
@@ -429,6 +450,18 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("pinnedBytes", static_cast<double>(pinned_bytes_));
     result.Set("pins", static_cast<double>(pins_));
     return result;
+  }
+
+  // releaseMemory(): gives memory that closed connections left behind back to the system. V8 is
+  // told the pressure is critical (a full collection now, on this thread: their output buffers
+  // are ArrayBuffers freed only by a collection, and an idle server runs none), then glibc returns
+  // the free pages of every malloc arena (send queues, and buffers the collection freed already;
+  // ArrayBuffers swept on a helper thread are returned by the next call).
+  Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) {
+    v8::Isolate* isolate = v8::Isolate::GetCurrent();
+    if (isolate != nullptr) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+    malloc_trim(0);
+    return info.Env().Undefined();
   }
 
   bool Alive(const Napi::CallbackInfo& info) {

@@ -42,6 +42,7 @@ struct BackendOptions {
   size_t receive_area_bytes = 0;
   uint32_t max_clients = 128;   // accepted connections open at once
   uint32_t max_outgoing = 0;    // connections opened by connect_tcp/connect_unix at once
+  // Send queue limit of outgoing connections, and of accepted ones whose listener names none.
   size_t max_pending_output_bytes = 1 << 20;
   int tcp_keepalive_seconds = 0;  // accepted TCP connections: idle seconds before probes; 0: off
   Unpinner unpin;  // gives back pinned memory queued by queue_pinned, once no send reads it
@@ -71,9 +72,11 @@ class Backend {
   virtual std::string features() const = 0;
   // The fd the event loop watches for readability.
   virtual int poll_fd() const = 0;
-  // Returns "" on success, else the error text.
-  virtual std::string listen_tcp(const std::string& host, int port) = 0;
-  virtual std::string listen_unix(const std::string& path) = 0;
+  // Returns "" on success, else the error text. `max_pending_output_bytes`: the send queue limit of
+  // the connections it accepts (each wire has its own: FKVS 1 MiB, the Redis front far more); 0
+  // for the backend's max_pending_output_bytes.
+  virtual std::string listen_tcp(const std::string& host, int port, size_t max_pending_output_bytes) = 0;
+  virtual std::string listen_unix(const std::string& path, size_t max_pending_output_bytes) = 0;
   // Listeners opened so far; the last one opened has index listener_count() - 1.
   virtual int listener_count() const = 0;
   // Starts an outgoing connection: returns its id, or -1 with *error (bad address, no socket,
@@ -84,7 +87,8 @@ class Backend {
   virtual int collect(int32_t* records, int max_records) = 0;
   // After JS handled a batch: receive space of that batch may be reused.
   virtual void release_batch() = 0;
-  // Queues a copy of bytes for the connection; false if over the output limit (then it is closed).
+  // Queues a copy of bytes for the connection; false if over its listener's output limit (then it
+  // is closed).
   virtual bool queue_send(int conn, const uint8_t* data, size_t length) = 0;
   // Queues memory by reference after what is queued (no copy): `token` goes back through
   // options.unpin once no send reads it any more (sent, or the connection gone), or at once when

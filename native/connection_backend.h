@@ -22,7 +22,7 @@ namespace fkvs {
 class ConnectionBackend : public Backend {
  public:
   explicit ConnectionBackend(const BackendOptions& options)
-      : options_(options), table_(options.max_clients, options.max_outgoing) {
+      : options_(options), table_(options.max_clients, options.max_outgoing, options.max_pending_output_bytes) {
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
 
@@ -50,18 +50,18 @@ class ConnectionBackend : public Backend {
     if (c->out.pending() == 0 && !c->out.in_flight) drained(id, c);
   }
 
-  std::string listen_tcp(const std::string& host, int port) override {
+  std::string listen_tcp(const std::string& host, int port, size_t max_pending_output_bytes) override {
     std::string error;
-    watch_listener(open_tcp_listener(host, port, backlog(), &error), true);
+    watch_listener(open_tcp_listener(host, port, backlog(), &error), true, max_pending_output_bytes);
     return error;
   }
 
-  std::string listen_unix(const std::string& path) override {
+  std::string listen_unix(const std::string& path, size_t max_pending_output_bytes) override {
     std::string error;
     BoundPath bound;
     int fd = open_unix_listener(path, backlog(), &bound, &error);
     if (fd >= 0) bound_paths_.push_back(bound);
-    watch_listener(fd, false);
+    watch_listener(fd, false, max_pending_output_bytes);
     return error;
   }
 
@@ -73,6 +73,7 @@ class ConnectionBackend : public Backend {
     }
     listeners_.clear();
     listener_is_tcp_.clear();
+    listener_max_pending_.clear();
     for (const BoundPath& bound : bound_paths_) remove_if_ours(bound);
     bound_paths_.clear();
   }
@@ -92,7 +93,7 @@ class ConnectionBackend : public Backend {
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = checked(id);
     if (c == nullptr) return false;
-    if (c->out.pending() + length > options_.max_pending_output_bytes) {
+    if (c->out.pending() + length > c->max_pending_output_bytes) {
       counters.dropped++;
       drop(id, c, 0);
       return false;
@@ -149,6 +150,7 @@ class ConnectionBackend : public Backend {
     if (c == nullptr) return;
     if (flush_first && c->out.pending() > 0) {
       c->closing = true;
+      c->close_asked = true;
       list(id, c);
     } else {
       drop(id, c, 0);
@@ -222,6 +224,7 @@ class ConnectionBackend : public Backend {
       write_record(record, kEventRefused, -1, 0, 0);
       return -1;
     }
+    table_.get(id)->max_pending_output_bytes = listener_max_pending_[listener];
     set_no_delay(fd);
     if (options_.tcp_keepalive_seconds > 0 && listener_is_tcp_[listener]) {
       set_keepalive(fd, options_.tcp_keepalive_seconds);
@@ -260,10 +263,12 @@ class ConnectionBackend : public Backend {
   }
 
   // The connection's queue is empty: raises Drained if JS asked; true when it should be closed now
-  // (a close after flush, or the peer's FIN once every byte it sent before reached JS).
+  // (a close after flush, or the peer's FIN once every byte it sent before reached JS). A paused
+  // connection is closed by the peer's FIN only once resumed: JS may still hold requests of it
+  // that it put aside (its batch's reply budget was spent), whose replies the peer awaits.
   bool settled(int id, Connection* c) {
     if (c->drain_wanted) drained(id, c);
-    return c->closing;
+    return c->closing && (c->close_asked || !c->paused);
   }
 
   // What every close shares once the fd is closed: the queue's bytes leave the total, the slot is
@@ -328,10 +333,12 @@ class ConnectionBackend : public Backend {
 
  private:
   // fd < 0: opening it failed, nothing to watch.
-  void watch_listener(int fd, bool tcp) {
+  void watch_listener(int fd, bool tcp, size_t max_pending_output_bytes) {
     if (fd < 0) return;
     listeners_.push_back(fd);
     listener_is_tcp_.push_back(tcp);
+    listener_max_pending_.push_back(max_pending_output_bytes > 0 ? max_pending_output_bytes
+                                                                 : options_.max_pending_output_bytes);
     add_listener(fd);
   }
 
@@ -350,6 +357,7 @@ class ConnectionBackend : public Backend {
   size_t unsent_output_bytes_ = 0;
   std::vector<BoundPath> bound_paths_;
   std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only
+  std::vector<size_t> listener_max_pending_;  // by listener index: its connections' send queue limit
   int spare_fd_ = -1;  // an fd held back for refusing connections when the process has none left
 };
 

@@ -27,7 +27,9 @@ struct Connection {
   bool write_armed = false;   // epoll: waiting for EPOLLOUT
   bool paused = false;        // JS paused reading
   bool drain_wanted = false;  // JS asked for a Drained record
+  bool close_asked = false;   // JS closed it after its replies: closes even while paused
   uint32_t held = 0;          // io_uring: data records held back for a later batch
+  size_t max_pending_output_bytes = 0;  // its send queue limit (its listener's)
   size_t batch_bytes = 0;     // bytes handed to JS in the current batch
   SendQueue out;
 };
@@ -37,8 +39,8 @@ struct Connection {
 // outgoing ones against max_outgoing, so a client's own connections never refuse its peers'.
 class ConnectionTable {
  public:
-  ConnectionTable(uint32_t max_accepted, uint32_t max_outgoing)
-      : limits_{max_accepted, max_outgoing} {}
+  ConnectionTable(uint32_t max_accepted, uint32_t max_outgoing, size_t max_pending_output_bytes)
+      : limits_{max_accepted, max_outgoing}, max_pending_output_bytes_(max_pending_output_bytes) {}
   // An id for fd, or -1 when the limit of its kind is reached.
   int add(int fd, bool outgoing) {
     if (open_by_kind_[outgoing] >= limits_[outgoing]) return -1;
@@ -53,6 +55,7 @@ class ConnectionTable {
     slots_[id] = Connection{};
     slots_[id].fd = fd;
     slots_[id].outgoing = outgoing;
+    slots_[id].max_pending_output_bytes = max_pending_output_bytes_;
     open_by_kind_[outgoing]++;
     return id;
   }
@@ -102,6 +105,7 @@ class ConnectionTable {
  private:
   uint32_t limits_[2];        // [accepted, outgoing]
   uint32_t open_by_kind_[2] = {0, 0};
+  size_t max_pending_output_bytes_;  // of a new connection, until admit() sets its listener's
   std::vector<Connection> slots_;
   std::vector<int> free_;
 };

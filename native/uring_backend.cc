@@ -252,7 +252,10 @@ class UringBackend final : public ConnectionBackend {
     for (int fd : listeners_to_arm_) arm_accept(fd);
     listeners_to_arm_.clear();
     if (io_uring_sq_ready(&ring_) > 0) {
-      io_uring_submit(&ring_);
+      // Also runs the completions' task work (DEFER_TASKRUN): posted, they signal the eventfd. A
+      // flush from JS outside a batch (put-aside requests run from setImmediate) would otherwise
+      // leave other connections' received bytes waiting for the next batch that never comes.
+      io_uring_submit_and_get_events(&ring_);
       counters.syscalls++;
     }
   }

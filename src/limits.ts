@@ -46,10 +46,39 @@ export const initialPinnedPieces = 16;
  * live out of line, in arrays the store never writes again.
  */
 export const minPinnedValueBytes = 16 * 1024;
+/** An output buffer grown past this is given back once its replies went to the addon. */
+export const maxIdleOutputBytes = 64 * 1024;
+/**
+ * Reply bytes one event loop turn may produce: past it, the requests of the other connections
+ * are put aside (those connections not read from meanwhile) and run in later turns, each with
+ * the same budget. 1000 clients asking 917 KB each cost seconds of copying here (into JS buffers,
+ * the addon's queues, the kernel's): without it, in one batch while every other client waits;
+ * with it, in turns of 30-80 ms on this VM (docs/operations.md).
+ */
+export const maxBatchOutputBytes = 1024 * 1024;
+/**
+ * A connection whose last run of requests made at most maxLightFeedOutputBytes of replies is light:
+ * it is still run at once until the turn made maxLightBatchOutputBytes, so that a client asking
+ * little (a PING, a counter) is not queued behind clients asking much. A new connection has no
+ * history: it queues.
+ */
+export const maxLightFeedOutputBytes = 16 * 1024;
+export const maxLightBatchOutputBytes = 4 * 1024 * 1024;
+/** Request bytes of one connection run in one turn: the addon's per batch (native/limits.h). */
+export const maxBatchInputBytesPerConnection = 64 * 1024;
+/**
+ * Request bytes put aside for one connection: it is not read from while any are, so only what the
+ * addon had read already can join them (at most its receive area); more is a broken invariant.
+ */
+export const maxDeferredInputBytes = 4 * 1024 * 1024;
 /** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
 /** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */
 export const idleCheckMs = 1000;
+/** Period of the check that gives memory back after connections closed (server/memory-release.ts). */
+export const memoryReleaseCheckMs = 1000;
+/** Connections closed since the last release that call for one (a full collection costs milliseconds). */
+export const releaseAfterClosedConnections = 64;
 
 // Configuration (fkvs-server)
 /** Default max-clients: connections served at once; one more is accepted and closed at once. */

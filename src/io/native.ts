@@ -43,6 +43,7 @@ export interface NativeTransportOptions {
   maxClients: number;
   /** Connections opened by connectTcp/connectUnix at once; one more throws. */
   maxOutgoing: number;
+  /** Send queue limit of outgoing connections, and of a listener's that names none. */
   maxPendingOutputBytes: number;
   /** Keepalive on accepted TCP connections: idle seconds before probes (as Redis's anetKeepAlive); 0: off. */
   tcpKeepaliveSeconds?: number;
@@ -68,9 +69,13 @@ export interface NativeTransport {
    */
   readonly records: Int32Array;
   readonly openConnections: number;
-  /** Returns the listener's index (0 for the first opened), which its open records carry. */
-  listenTcp(host: string, port: number): number;
-  listenUnix(path: string): number;
+  /**
+   * Returns the listener's index (0 for the first opened), which its open records carry.
+   * `maxPendingOutputBytes`: the send queue limit of the connections it accepts (past it send()
+   * closes the connection); the transport's maxPendingOutputBytes when absent.
+   */
+  listenTcp(host: string, port: number, maxPendingOutputBytes?: number): number;
+  listenUnix(path: string, maxPendingOutputBytes?: number): number;
   /**
    * Starts a connection to an IPv4/IPv6 literal and port (TCP_NODELAY); returns its id at once.
    * An open record follows when connected, or a closed record carrying the errno. Sends queued
@@ -137,6 +142,11 @@ export interface NativeTransport {
   fileSize(file: number): number;
   destroy(): void;
   counters(): NativeCounters;
+  /**
+   * A full garbage collection now, then glibc's free pages back to the system (malloc_trim): what
+   * closed connections left behind. Takes milliseconds: after a wave of closes, not per close.
+   */
+  releaseMemory(): void;
 }
 
 interface Addon {
@@ -244,12 +254,13 @@ export class SendBatch {
     if (this.count === 0) return;
     if (this.hasPinned) {
       native.send(this.ids, this.starts, this.ends, this.buffers, this.count, this.pinned);
-      // The arrays are the addon's to keep alive now, not the batch's.
-      for (let i = 0; i < this.count; i++) if (this.pinned[i] === 1) this.buffers[i] = emptyBytes;
       this.hasPinned = false;
     } else {
       native.send(this.ids, this.starts, this.ends, this.buffers, this.count);
     }
+    // Kept, the references would keep closed connections' output buffers (and pinned values, now
+    // the addon's to keep alive) from being collected.
+    this.buffers.fill(emptyBytes, 0, this.count);
     this.count = 0;
   }
 

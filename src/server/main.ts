@@ -9,7 +9,7 @@ import {
   expireCycleMs,
   idleCheckMs,
   maxPendingOutputBytes,
-  maxRespPendingOutputBytes,
+  memoryReleaseCheckMs,
   shutdownTimeoutMs,
 } from '../limits.js';
 import type { AofManifest } from '../persistence/aof-manifest.js';
@@ -22,6 +22,7 @@ import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
+import { MemoryRelease } from './memory-release.js';
 import { loadAtStartup } from './startup-load.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
@@ -73,11 +74,9 @@ function serve(config: ServerConfig): void {
   const store = databases.get(0);
   const commands = new Commands(store, info);
   const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);
-  const respOn = config.respPort !== 0 || config.respUnixSocket !== null;
   log('Server starting');
-  // The addon's queue limit is one for all listeners: the Redis front's replies can be far larger.
-  const maxQueuedOutputBytes = respOn ? maxRespPendingOutputBytes : maxPendingOutputBytes;
-  const transport = new Transport({ ...config, maxQueuedOutputBytes }, info);
+  // Each listener sets its connections' queue limit from its factory; this one is for none.
+  const transport = new Transport({ ...config, maxQueuedOutputBytes: maxPendingOutputBytes }, info);
   const resp = new RespServer(
     databases,
     {
@@ -196,6 +195,8 @@ function serve(config: ServerConfig): void {
   const idleMs = config.idleTimeoutSeconds * 1000;
   const idleCheck =
     idleMs > 0 ? setInterval(() => transport.closeIdle(Date.now(), idleMs), idleCheckMs) : null;
+  const memory = new MemoryRelease(info, () => transport.native.releaseMemory());
+  const memoryCheck = setInterval(() => memory.check(), memoryReleaseCheckMs);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -203,6 +204,7 @@ function serve(config: ServerConfig): void {
     log(`${signal} received: closing connections and exiting`);
     clearInterval(expiry);
     if (idleCheck !== null) clearInterval(idleCheck);
+    clearInterval(memoryCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     // Stops listening first: the addon removes the unix socket file then, if it is still ours.
