@@ -34,6 +34,11 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::NotifyDrained>("notifyDrained"),
                            InstanceMethod<&Transport::PeerAddress>("peerAddress"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
+                           InstanceMethod<&Transport::OpenFile>("openFile"),
+                           InstanceMethod<&Transport::WriteFile>("writeFile"),
+                           InstanceMethod<&Transport::RetryFile>("retryFile"),
+                           InstanceMethod<&Transport::CloseFile>("closeFile"),
+                           InstanceMethod<&Transport::FileSize>("fileSize"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
                            InstanceAccessor<&Transport::OpenConnections>("openConnections"),
@@ -287,6 +292,67 @@ class Transport : public Napi::ObjectWrap<Transport> {
     return Napi::String::New(info.Env(), backend_->peer_address(info[0].As<Napi::Number>().Int32Value()));
   }
 
+  // openFile(path, mode) → file id; throws with the errno text.
+  Napi::Value OpenFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      return Misuse(info, "openFile(path: string, mode: number)");
+    }
+    std::string error;
+    int id = backend_->open_file(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(), &error);
+    if (id < 0) {
+      Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Napi::Number::New(info.Env(), id);
+  }
+
+  // writeFile(file, bytes, start, end, sync, tag) → false when over the file's queue limit.
+  // Copies bytes[start, end); a File record with the tag follows once written (and synced).
+  Napi::Value WriteFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+        !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      return Misuse(info, "writeFile(file: number, bytes: Uint8Array, start, end, sync, tag)");
+    }
+    Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+    int64_t start = info[2].As<Napi::Number>().Int64Value();
+    int64_t end = info[3].As<Napi::Number>().Int64Value();
+    int sync = info[4].As<Napi::Number>().Int32Value();
+    if (start < 0 || end < start || static_cast<size_t>(end) > bytes.ElementLength() || sync < kFileSyncNone ||
+        sync > kFileSyncFull) {
+      Napi::RangeError::New(info.Env(), "writeFile: range outside its buffer, or sync not 0-2").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    bool queued = backend_->write_file(info[0].As<Napi::Number>().Int32Value(), bytes.Data() + start,
+                                       static_cast<size_t>(end - start), sync, info[5].As<Napi::Number>().Int32Value());
+    FlushUnlessInCallback();
+    return Napi::Boolean::New(info.Env(), queued);
+  }
+
+  // retryFile(file, tag): after a File record with an error, writes the failed bytes again.
+  Napi::Value RetryFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Misuse(info, "retryFile(file, tag)");
+    backend_->retry_file(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+    FlushUnlessInCallback();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value CloseFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "closeFile(file)");
+    backend_->close_file(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value FileSize(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "fileSize(file)");
+    return Napi::Number::New(info.Env(), static_cast<double>(backend_->file_size(info[0].As<Napi::Number>().Int32Value())));
+  }
+
   Napi::Value StopListening(const Napi::CallbackInfo& info) {
     if (Alive(info)) backend_->stop_listening();
     return info.Env().Undefined();
@@ -315,6 +381,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("accepted", static_cast<double>(c.accepted));
     result.Set("refused", static_cast<double>(c.refused));
     result.Set("dropped", static_cast<double>(c.dropped));
+    result.Set("fileWrites", static_cast<double>(c.file_writes));
     result.Set("openConnections", backend_->open_connections());
     result.Set("tableConnections", backend_->table_connections());
     result.Set("unsentOutputBytes", static_cast<double>(backend_->unsent_output_bytes()));

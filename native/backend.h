@@ -26,7 +26,14 @@ enum EventKind : int32_t {
   // notify_drained (once per ask). JS's backpressure: pause reading a connection whose replies
   // pile up, ask, and resume reading when this comes.
   kEventDrained = 5,
+  // A file request completed: id is the file, offset the request's tag, length 0 when its bytes
+  // are written (and synced, if it asked), else -errno (the bytes stay queued until retry_file).
+  kEventFile = 6,
 };
+
+// How a file is opened (open_file) and what a write ends with (write_file).
+enum FileMode : int { kFileAppend = 1, kFileTruncate = 2, kFileDirectory = 3 };
+enum FileSync : int { kFileSyncNone = 0, kFileSyncData = 1, kFileSyncFull = 2 };
 
 struct BackendOptions {
   // Where received bytes go: memory of a JS ArrayBuffer that outlives the backend.
@@ -51,6 +58,7 @@ struct BackendCounters {
   uint64_t accepted = 0;
   uint64_t refused = 0;      // closed at once: max-clients reached
   uint64_t dropped = 0;      // closed by the server: output limit, errors
+  uint64_t file_writes = 0;  // file operations started (a write, a sync, or both linked)
 };
 
 class Backend {
@@ -93,6 +101,14 @@ class Backend {
   virtual int table_connections() const = 0;
   // "ip:port" of an open connection's peer; "" for a unix socket or an unknown id.
   virtual std::string peer_address(int conn) const = 0;
+  // Files (native/files.h): opens one (its id, or -1 with *error); queues a copy of bytes and a
+  // request completed by a File record (false: over the file's queue limit); after a failed
+  // request, tries again (tag: one more request); closes once idle; bytes written so far.
+  virtual int open_file(const std::string& path, int mode, std::string* error) = 0;
+  virtual bool write_file(int file, const uint8_t* data, size_t length, int sync, int32_t tag) = 0;
+  virtual void retry_file(int file, int32_t tag) = 0;
+  virtual void close_file(int file) = 0;
+  virtual uint64_t file_size(int file) = 0;
   BackendCounters counters;
 };
 

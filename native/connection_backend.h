@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "connections.h"
+#include "files.h"
 #include "sockets.h"
 
 namespace fkvs {
@@ -97,6 +98,30 @@ class ConnectionBackend : public Backend {
     return true;
   }
 
+  int open_file(const std::string& path, int mode, std::string* error) override {
+    return files_.open_file(path, mode, error);
+  }
+
+  bool write_file(int id, const uint8_t* data, size_t length, int sync, int32_t tag) override {
+    FileJob job;
+    bool start = false;
+    if (!files_.write(id, data, length, sync, tag, &job, &start)) return false;
+    if (start) begin_file_io(id, job);
+    if (files_.has_records()) wake();  // an operation with nothing to do ended at once
+    return true;
+  }
+
+  void retry_file(int id, int32_t tag) override {
+    FileJob job;
+    bool start = false;
+    files_.retry(id, tag, &job, &start);
+    if (start) begin_file_io(id, job);
+    if (files_.has_records()) wake();
+  }
+
+  void close_file(int id) override { files_.close_file(id); }
+  uint64_t file_size(int id) override { return files_.size(id); }
+
   void close_connection(int id, bool flush_first) override {
     Connection* c = checked(id);
     if (c == nullptr) return;
@@ -109,6 +134,23 @@ class ConnectionBackend : public Backend {
   }
 
  protected:
+  // Starts a file operation (native/files.h); its end is reported through file_io_done.
+  virtual void start_file_io(int id, const FileJob& job) = 0;
+
+  // The file operation in flight ended: `written` bytes on the file, or errno `error`.
+  void file_io_done(int id, size_t written, int error) {
+    FileJob job;
+    if (files_.finished(id, written, error, &job)) begin_file_io(id, job);
+  }
+
+  // Moves file records into the batch after the socket events; returns how many. Those that do
+  // not fit wake the loop for the next batch.
+  int drain_file_records(int32_t* records, int room) {
+    int count = files_.drain_records(records, room);
+    if (files_.has_records()) wake();
+    return count;
+  }
+
   // Sends what the connection has queued, closes it when due, re-arms its reading.
   virtual void visit(int id, Connection* c) = 0;
   // At the end of flush(): submits what the visits prepared.
@@ -264,7 +306,13 @@ class ConnectionBackend : public Backend {
     push_internal(kEventDrained, id, 0);
   }
 
+  void begin_file_io(int id, const FileJob& job) {
+    counters.file_writes++;
+    start_file_io(id, job);
+  }
+
   std::vector<int32_t> internal_;
+  FileTable files_;
   size_t unsent_output_bytes_ = 0;
   std::vector<BoundPath> bound_paths_;
   std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only

@@ -27,4 +27,12 @@ constexpr unsigned kSubmissionQueueEntries = 1024;
 constexpr unsigned kCompletionQueueEntries = 16384;
 constexpr unsigned kReceiveBufferCount = 256;
 
+// Files written through the backend (native/files.h): open at once; bytes queued for one file
+// (a disk that fails or lags: past it a write is refused and JS turns writes away); bytes one
+// WRITE carries (more go in several, the sync after the last); a drained queue's memory kept.
+constexpr size_t kMaxOpenFiles = 64;
+constexpr size_t kMaxFileQueueBytes = size_t{1} << 30;
+constexpr size_t kMaxFileWriteBytes = 64 << 20;
+constexpr size_t kMaxIdleFileQueueBytes = 4 << 20;
+
 }  // namespace fkvs

@@ -26,7 +26,10 @@ constexpr int kBufferGroup = 0;
 
 // user_data: op in the low 8 bits, the id's generation (24 bits, wrapping) in the next 24, the
 // connection id (or listener fd) in the high 32: any id max-clients allows fits.
-enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4, kOpHangUp = 5, kOpCancel = 6 };
+enum Op : uint64_t {
+  kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4, kOpHangUp = 5, kOpCancel = 6,
+  kOpFileWrite = 7, kOpFileSync = 8,  // id: the file's
+};
 constexpr uint32_t kGenerationMask = 0xffffff;
 uint64_t pack(Op op, uint32_t id, uint32_t generation) {
   return static_cast<uint64_t>(op) | (static_cast<uint64_t>(generation & kGenerationMask) << 8) |
@@ -97,7 +100,8 @@ class UringBackend final : public ConnectionBackend {
     ring_ready_ = true;
     io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
     if (probe == nullptr) return "io_uring opcode probe failed";
-    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_CONNECT};
+    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_CONNECT, IORING_OP_WRITE,
+                            IORING_OP_FSYNC};
     for (int op : required) {
       if (!io_uring_opcode_supported(probe, op)) {
         io_uring_free_probe(probe);
@@ -152,6 +156,31 @@ class UringBackend final : public ConnectionBackend {
     return text;
   }
 
+  // A WRITE at the file's offset, linked to an FSYNC (IORING_FSYNC_DATASYNC for fdatasync) when
+  // the job asks for a sync: the kernel starts the sync only once the write completed whole. A
+  // short or failed write breaks the link (the FSYNC completes with -ECANCELED) and the job ends
+  // when both completions are in.
+  void start_file_io(int id, const FileJob& job) override {
+    if (static_cast<size_t>(id) >= file_ops_.size()) file_ops_.resize(id + 1);
+    FileOp& op = file_ops_[id];
+    FKVS_ASSERT(op.completions_left == 0, "a second file operation in flight");
+    op = FileOp{0, job.length, 0, 0};
+    if (job.length > 0) {
+      io_uring_sqe* entry = sqe();
+      io_uring_prep_write(entry, job.fd, job.data, static_cast<unsigned>(job.length), job.offset);
+      if (job.sync != kFileSyncNone) entry->flags |= IOSQE_IO_LINK;
+      io_uring_sqe_set_data64(entry, pack(kOpFileWrite, static_cast<uint32_t>(id), 0));
+      op.completions_left++;
+    }
+    if (job.sync != kFileSyncNone) {
+      io_uring_sqe* entry = sqe();
+      io_uring_prep_fsync(entry, job.fd, job.sync == kFileSyncData ? IORING_FSYNC_DATASYNC : 0);
+      io_uring_sqe_set_data64(entry, pack(kOpFileSync, static_cast<uint32_t>(id), 0));
+      op.completions_left++;
+    }
+    if (op.completions_left == 0) file_io_done(id, 0, 0);  // nothing to write or sync
+  }
+
   int connect_to(const SocketAddress& address, std::string* error) override {
     // A blocking socket: io_uring waits for the handshake itself (poll-armed), as for recv/send.
     int id = table_.add_outgoing(address, false, error);
@@ -180,6 +209,7 @@ class UringBackend final : public ConnectionBackend {
       count += complete(cqe, records + count * kRecordInts);
       io_uring_cqe_seen(&ring_, cqe);
     }
+    count += drain_file_records(records + count * kRecordInts, max_records - count);
     if (count == max_records || has_internal() || !held_.empty()) wake();
     return count;
   }
@@ -320,6 +350,10 @@ class UringBackend final : public ConnectionBackend {
     unsigned buffer = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
     if (op == kOpAccept) return accepted(static_cast<int>(id), res, more, record);
     if (op == kOpCancel) return 0;
+    if (op == kOpFileWrite || op == kOpFileSync) {
+      file_completed(static_cast<int>(id), op, res);
+      return 0;
+    }
     Connection* c = table_.get(static_cast<int>(id));
     if (c == nullptr || gen != generation(static_cast<int>(id))) {  // a connection already gone
       if (has_buffer) used_buffers_.push_back(buffer);
@@ -396,6 +430,23 @@ class UringBackend final : public ConnectionBackend {
   }
 
   uint32_t generation(int id) const { return generations_[id]; }
+
+  void file_completed(int id, Op op, int res) {
+    FileOp& f = file_ops_[id];
+    FKVS_ASSERT(f.completions_left > 0, "file completion with nothing in flight");
+    if (op == kOpFileWrite) {
+      if (res < 0) {
+        f.error = -res;
+      } else if (res == 0 && f.length > 0) {
+        f.error = EIO;  // no progress: retrying at once would spin
+      } else {
+        f.written = static_cast<size_t>(res);
+      }
+    } else if (res < 0 && res != -ECANCELED) {
+      f.error = -res;
+    }
+    if (--f.completions_left == 0) file_io_done(id, f.written, f.error);
+  }
 
   // Closes the connection; `error` is the errno a failed connect reports to JS.
   void drop(int id, Connection* c, int error = 0) override {
@@ -474,6 +525,14 @@ class UringBackend final : public ConnectionBackend {
   };
   std::vector<Held> held_;
   std::vector<int> batch_ids_;  // connections with bytes in the current batch
+  // Per file id: the completions its operation in flight still awaits, and what came of it.
+  struct FileOp {
+    int completions_left;
+    size_t length;
+    size_t written;
+    int error;
+  };
+  std::vector<FileOp> file_ops_;
 };
 
 }  // namespace

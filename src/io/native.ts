@@ -1,7 +1,20 @@
 import { createRequire } from 'node:module';
 
 /** Event kinds of the records the addon hands over (native/backend.h). */
-export const EventKind = { open: 1, data: 2, closed: 3, refused: 4, drained: 5 } as const;
+export const EventKind = { open: 1, data: 2, closed: 3, refused: 4, drained: 5, file: 6 } as const;
+
+/** How openFile opens a file (native/backend.h FileMode). */
+export const FileMode = {
+  /** Created if missing; writes go on from its end. */
+  append: 1,
+  /** Created if missing, emptied. */
+  truncate: 2,
+  /** A directory, opened to be synced (a rename made durable). */
+  directory: 3,
+} as const;
+
+/** What a writeFile request ends with before its record comes (native/backend.h FileSync). */
+export const FileSync = { none: 0, data: 1, full: 2 } as const;
 
 export interface NativeCounters {
   syscalls: number;
@@ -17,6 +30,8 @@ export interface NativeCounters {
   tableConnections: number;
   /** Bytes queued by send() and not yet taken by the kernel, all connections together. */
   unsentOutputBytes: number;
+  /** File operations started: a write, a sync, or a write linked to its sync. */
+  fileWrites: number;
 }
 
 export interface NativeTransportOptions {
@@ -83,6 +98,27 @@ export interface NativeTransport {
   /** "ip:port" of a connection's TCP peer; "" for a unix socket or an unknown id. Once per connection, not per request. */
   peerAddress(id: number): string;
   stopListening(): void;
+  /**
+   * Opens a file for writes through the backend (FileMode); returns its id (at most 64 open).
+   * The open itself is a plain open(2) on the calling thread. Throws with the errno text.
+   */
+  openFile(path: string, mode: number): number;
+  /**
+   * Queues a copy of bytes[start, end) for the file, to be written at its end, then synced as
+   * `sync` asks (FileSync); a file record with `tag` (an int32) follows once that is done, or
+   * with -errno when it failed. One operation per file is in flight: requests made meanwhile go
+   * together in the next one (one WRITE, one sync), and records come in request order. io_uring:
+   * a WRITE linked to an FSYNC; epoll: a worker thread's pwrite and fdatasync. A failed
+   * operation keeps its bytes; nothing more is written until retryFile. Returns false (nothing
+   * queued) when the file already has 1 GiB queued. end - start may be 0: a sync alone.
+   */
+  writeFile(file: number, bytes: Uint8Array, start: number, end: number, sync: number, tag: number): boolean;
+  /** After a failed request: writes its bytes again at the same offset, then what was queued since; `tag` gets a record when done. */
+  retryFile(file: number, tag: number): void;
+  /** Closes the file once its queue is written (at once when empty); a failed queue not retried is given up. */
+  closeFile(file: number): void;
+  /** Bytes the file holds: its size when opened plus what completed writes added. */
+  fileSize(file: number): number;
   destroy(): void;
   counters(): NativeCounters;
 }
@@ -121,6 +157,8 @@ export interface NativeEvents {
   refused(id: number): void;
   /** Every byte queued for the connection was taken by the kernel (answers notifyDrained). */
   drained(id: number): void;
+  /** A writeFile or retryFile request of the file completed: result 0, or -errno. Only users of files need it. */
+  fileDone?(file: number, tag: number, result: number): void;
 }
 
 /** Decodes the first `count` records of an event batch (the addon's onEvents) into calls on `to`. */
@@ -133,6 +171,7 @@ export function dispatchEvents(records: Int32Array, count: number, to: NativeEve
     else if (kind === EventKind.closed) to.closed(id, records[at + 2]);
     else if (kind === EventKind.refused) to.refused(id);
     else if (kind === EventKind.drained) to.drained(id);
+    else if (kind === EventKind.file) to.fileDone!(id, records[at + 2], records[at + 3]);
     else throw new Error(`event record ${i}: unknown kind ${kind}`);
   }
 }

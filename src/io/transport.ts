@@ -37,6 +37,9 @@ export interface TransportOptions {
   maxClientOutputBytes: number;
 }
 
+/** A file request completed: `result` 0, or -errno (util.getSystemErrorName). */
+export type FileDone = (tag: number, result: number) => void;
+
 /** How often a graceful stop checks whether every connection has flushed and closed. */
 const shutdownPollMs = 5;
 
@@ -86,6 +89,8 @@ export class Transport {
   private readonly toClose: number[] = [];
   private readonly sends = new SendBatch();
   private readonly maxClientOutputBytes: number;
+  /** By file id: who gets that file's records (openFile). */
+  private readonly fileHandlers: Array<FileDone | undefined> = [];
 
   constructor(
     options: TransportOptions,
@@ -118,6 +123,7 @@ export class Transport {
       closed: (id) => this.closed(id),
       refused: () => this.counters.disconnectedClients++,
       drained: (id) => this.drained(id),
+      fileDone: (file, tag, result) => this.fileHandlers[file]?.(tag, result),
     };
     this.maxClientOutputBytes = options.maxClientOutputBytes;
   }
@@ -137,6 +143,17 @@ export class Transport {
       throw new Error(`listener index ${listener}, expected ${this.factories.length}`);
     }
     this.factories.push(factory);
+  }
+
+  /**
+   * Opens a file written through the backend (NativeTransport.openFile: FileMode); `done` gets
+   * the tag and result of each of its requests, in the batch that reports it. Write with
+   * native.writeFile, close with native.closeFile (records of writes queued before still come).
+   */
+  openFile(path: string, mode: number, done: FileDone): number {
+    const file = this.native.openFile(path, mode);
+    this.fileHandlers[file] = done;
+    return file;
   }
 
   /** Stops accepting, lets every connection flush its replies, closes them; then frees the backend. */
