@@ -1,3 +1,4 @@
+import { copyBytes } from '../bytes.js';
 import { rdbChunkBytes } from '../limits.js';
 import { Crc64 } from './crc64.js';
 import {
@@ -79,6 +80,16 @@ export class RdbWriter {
     this.length(keysWithDeadline);
   }
 
+  /**
+   * SELECTDB alone: goes back to a database already started (a sliced snapshot writes a key of
+   * another database as it changes, then returns to the one it walks). Redis reads SELECTDB anywhere.
+   */
+  selectDatabase(db: number): void {
+    this.assertOpen();
+    this.byte(RdbOpcode.selectDb);
+    this.length(db);
+  }
+
   /** One string key; deadlineMs is absolute Unix milliseconds, 0 for none. */
   writeString(
     key: Uint8Array,
@@ -101,6 +112,15 @@ export class RdbWriter {
     this.byte(RdbType.string);
     this.string(key, keyOffset, keyLength);
     this.string(value, valueOffset, valueLength);
+  }
+
+  /**
+   * Runs the CRC over the bytes added since the last call, so that a chunk's handover has little
+   * left to checksum: a sliced snapshot calls it every few keys to keep each slice short.
+   */
+  checksumWritten(): void {
+    this.crc.update(this.chunk, this.checksummed, this.used - this.checksummed);
+    this.checksummed = this.used;
   }
 
   /** Hands the bytes gathered so far to the sink (at the end of a slice), if there are any. */
@@ -191,7 +211,7 @@ export class RdbWriter {
     while (done < length) {
       if (this.used === this.chunk.length) this.flush();
       const n = Math.min(length - done, this.chunk.length - this.used);
-      this.chunk.set(bytes.subarray(offset + done, offset + done + n), this.used);
+      copyBytes(bytes, offset + done, this.chunk, this.used, n);
       this.used += n;
       done += n;
     }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Commands } from '../commands/commands.js';
 import { dataCommands } from '../commands/data-commands.js';
 import { Databases } from '../commands/databases.js';
@@ -18,6 +19,7 @@ import { newServerInfo } from '../server-info.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
+import { Snapshots } from './snapshots.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
@@ -85,12 +87,17 @@ function serve(config: ServerConfig): void {
       unixSocket: config.respUnixSocket ?? '',
       maxClients: config.maxClients,
       maxMemoryBytes: config.maxMemoryBytes,
+      saveRules: config.saveRules,
+      dir: resolve(config.dir),
+      dbFilename: config.dbFilename,
     },
     info,
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
   );
+  const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
+  resp.snapshots = snapshots;
   // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
   commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
   if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
@@ -134,8 +141,10 @@ function serve(config: ServerConfig): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
-    stopping = true;
     log(`${signal} received: closing connections and exiting`);
+    // As Redis: with save rules set, the dump is saved first; if that fails the server stays up.
+    if (!snapshots.shutdown()) return;
+    stopping = true;
     clearInterval(expiry);
     if (idleCheck !== null) clearInterval(idleCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.

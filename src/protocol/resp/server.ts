@@ -9,6 +9,7 @@ import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
+import { type SaveRule, type SnapshotControl, snapshotCommands } from './snapshot-commands.js';
 import { WatchRegistry } from './watches.js';
 
 /** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
@@ -26,6 +27,10 @@ export interface RespSettings {
   readonly unixSocket: string;
   readonly maxClients: number;
   readonly maxMemoryBytes: number;
+  /** save: the snapshot rules ([] for none), dir (absolute) and dbfilename. */
+  saveRules: readonly SaveRule[];
+  dir: string;
+  dbFilename: string;
 }
 
 /** Counters of the Redis front for INFO. */
@@ -50,6 +55,8 @@ export class RespServer implements SessionFactory {
   readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
   /** Redis's run_id: 40 hex digits, new for every start. */
   readonly runId = randomBytes(20).toString('hex');
+  /** SAVE, BGSAVE, LASTSAVE and INFO's snapshot fields; null where the program set up none (in-process tests). */
+  snapshots: SnapshotControl | null = null;
   /** The highest used_memory INFO reported. */
   peakMemoryBytes = 0;
   private nextClientId = 1;
@@ -65,7 +72,11 @@ export class RespServer implements SessionFactory {
     /** "ip:port" of a connection's TCP peer, "" for a unix socket (protected mode, CLIENT LIST). */
     private readonly peerAddress: (connectionId: number) => string,
   ) {
-    this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
+    this.table = new CommandTable([
+      ...connectionCommands,
+      ...snapshotCommands,
+      ...dataCommands.map(dataEntry),
+    ]);
     this.lookAhead = new LookAhead(this.table);
   }
 
