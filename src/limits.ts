@@ -191,3 +191,10 @@ export const maxRedisIntegerBytes = 20;
 export const maxRedisFloatBytes = 5 * 1024 - 1;
 /** Deepest recursion of a glob match ('*' after '*'): past it the pattern does not match (Redis 7). */
 export const maxGlobNesting = 1000;
+// The append-only log on disk (src/server/append-only.ts)
+/** appendfsync everysec: time between two fdatasyncs of the log (also when `no` writes what timers logged). */
+export const everysecSyncMs = 1000;
+/** Time between two tries to write a log that failed (ENOSPC, EIO), as Redis's serverCron retries. */
+export const aofRetryMs = 1000;
+/** Commands replayed between two looks at the clock while loading at start-up (progress once a second). */
+export const loadProgressCommands = 4096;

@@ -1,6 +1,7 @@
 import { maxInt64DecimalBytes } from '../limits.js';
 import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
+import { noWriteLog, type WriteLog } from '../write-log.js';
 import { infoText } from './info.js';
 import { Int64, parseDeadline } from './int64.js';
 import { KeyPrefetch } from './key-prefetch.js';
@@ -25,6 +26,8 @@ export class Commands {
    * the Redis front): the server hangs WATCH on it, so that FKVS writes abort transactions too.
    */
   written: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
+  /** The append-only log: the server's written hook feeds it; its refusal turns writes away. */
+  writeLog: WriteLog = noWriteLog;
 
   constructor(
     readonly store: KeyValueStore,

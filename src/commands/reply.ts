@@ -14,6 +14,8 @@ export const Failure = {
   noSuchKey: 3,
   /** maxmemory or max keys reached: the store refused the write. */
   outOfMemory: 4,
+  /** The append-only log cannot be written (a full or failing disk): writes are turned away. */
+  persistence: 5,
 } as const;
 
 /**

@@ -37,6 +37,20 @@ export interface TransportOptions {
   maxClientOutputBytes: number;
 }
 
+/**
+ * What runs at the end of each loop turn, before replies go out: the append-only log writes the
+ * turn's writes. Under `appendfsync always` the replies of that turn wait until they are synced.
+ */
+export interface TurnEnd {
+  /**
+   * Writes out what the turn logged. Returns the sequence number the turn's replies must wait
+   * for (durableSeq reaching it), or 0 when they may go at once.
+   */
+  endTurn(): number;
+  /** The highest sequence number known durable; it only grows. */
+  readonly durableSeq: number;
+}
+
 /** A file request completed: `result` 0, or -errno (util.getSystemErrorName). */
 export type FileDone = (tag: number, result: number) => void;
 
@@ -63,6 +77,8 @@ class ConnectionState {
   pauseBytes = 0;
   /** Not read from until its drained record comes (unsentBytes passed pauseBytes). */
   paused = false;
+  /** Its replies wait until the turn end's durableSeq reaches this (appendfsync always); 0: none wait. */
+  heldSeq = 0;
 
   constructor(public out: OutputBuffer) {}
 }
@@ -89,6 +105,10 @@ export class Transport {
   private readonly toClose: number[] = [];
   private readonly sends = new SendBatch();
   private readonly maxClientOutputBytes: number;
+  /** The append-only log's end of turn, or null (no persistence). */
+  turnEnd: TurnEnd | null = null;
+  /** Connections whose replies wait for a sync (ConnectionState.heldSeq). */
+  private readonly held: number[] = [];
   /** By file id: who gets that file's records (openFile). */
   private readonly fileHandlers: Array<FileDone | undefined> = [];
 
@@ -156,8 +176,11 @@ export class Transport {
     return file;
   }
 
-  /** Stops accepting, lets every connection flush its replies, closes them; then frees the backend. */
-  async shutdown(timeoutMs: number): Promise<void> {
+  /**
+   * Stops accepting, lets every connection flush its replies, closes them; then runs beforeDestroy
+   * (the append-only log's last sync) and frees the backend.
+   */
+  async shutdown(timeoutMs: number, beforeDestroy?: () => Promise<void>): Promise<void> {
     const native = this.native;
     native.stopListening();
     this.connections.forEach((state, id) => {
@@ -167,6 +190,7 @@ export class Transport {
     while (native.openConnections > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, shutdownPollMs));
     }
+    if (beforeDestroy !== undefined) await beforeDestroy(); // files written through the backend
     native.destroy();
   }
 
@@ -211,6 +235,7 @@ export class Transport {
     state.drainAsked = false;
     state.pauseBytes = factory.outputPauseBytes ?? 0;
     state.paused = false;
+    state.heldSeq = 0;
     state.session = factory.open(id);
     state.lastActiveMs = this.now;
     this.counters.connectedClients++;
@@ -254,8 +279,49 @@ export class Transport {
     }
   }
 
+  /**
+   * The turn's log goes out first. Under appendfsync always every connection with replies in a
+   * turn that logged writes is held until the sync of that turn completes, as Redis sends no reply
+   * before its beforeSleep fsync: a reply never tells of a write a crash can lose, nor shows one
+   * to a reader. A held connection's later replies wait behind, in order.
+   */
+  private holdReplies(): void {
+    const turnEnd = this.turnEnd;
+    if (turnEnd === null) return;
+    const seq = turnEnd.endTurn();
+    const durable = turnEnd.durableSeq;
+    const listed = this.listed;
+    let kept = 0;
+    for (let i = 0; i < listed.length; i++) {
+      const state = this.connections[listed[i]]!;
+      if (seq > 0 && state.heldSeq < seq) {
+        if (state.heldSeq === 0) this.held.push(listed[i]);
+        state.heldSeq = seq;
+      }
+      if (state.heldSeq > durable) state.listed = false;
+      else listed[kept++] = listed[i];
+    }
+    listed.length = kept;
+    let stillHeld = 0;
+    for (let i = 0; i < this.held.length; i++) {
+      const id = this.held[i];
+      const state = this.connections[id]!;
+      if (state.session !== null && state.heldSeq > durable) {
+        this.held[stillHeld++] = id;
+        continue;
+      }
+      state.heldSeq = 0;
+      if (state.session !== null && !state.listed && state.out.pendingBytes > 0) {
+        state.listed = true;
+        listed.push(id);
+      }
+    }
+    this.held.length = stillHeld;
+  }
+
   /** Hands every connection's new replies to the addon in one call; then applies backpressure. */
   private flush(): void {
+    this.holdReplies();
     const listed = this.listed;
     const count = listed.length;
     if (count > 0) {
@@ -287,8 +353,13 @@ export class Transport {
       if (this.counters.clientOutputBytes > this.maxClientOutputBytes) this.evictClients();
     }
     if (this.toClose.length > 0) {
-      for (const id of this.toClose) this.native.close(id, true);
-      this.toClose.length = 0;
+      // A connection whose replies are held closes once they went out.
+      let kept = 0;
+      for (const id of this.toClose) {
+        if (this.connections[id]!.heldSeq > 0) this.toClose[kept++] = id;
+        else this.native.close(id, true);
+      }
+      this.toClose.length = kept;
     }
   }
 

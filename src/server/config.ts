@@ -20,6 +20,7 @@ import {
   type SaveRule,
 } from '../protocol/resp/snapshot-commands.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
+import type { AppendFsync } from './append-only.js';
 
 /**
  * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
@@ -59,8 +60,17 @@ export interface ServerConfig {
   clientQueryBufferLimitBytes: number;
   /** Snapshots: Redis's `save` rules ([]: none), `dir` (as given; resolved at start) and `dbfilename`. */
   saveRules: SaveRule[];
-  dir: string;
   dbFilename: string;
+  /** The append-only log (Redis's names and defaults): on or off, its sync policy, where it lives. */
+  appendonly: boolean;
+  appendfsync: AppendFsync;
+  /** Where dump.rdb and the log's directory are (Redis's `dir`). */
+  dir: string;
+  appendfilename: string;
+  appenddirname: string;
+  aofLoadTruncated: boolean;
+  /** Start-up: leave out keys and logged commands of types other than strings (counted) instead of stopping. */
+  loadSkipOtherTypes: boolean;
 }
 
 export type ServerArgs =
@@ -134,6 +144,27 @@ const socketPathKey = (key: string, help: string, assign: (c: ServerConfig, v: s
     if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
       return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
     }
+    assign(config, value);
+    return null;
+  },
+});
+
+const yesNoKey = (key: string, help: string, assign: (c: ServerConfig, v: boolean) => void): KeySpec => ({
+  key,
+  help: `${help} (yes|no)`,
+  set: (config, value) => {
+    if (value !== 'yes' && value !== 'no') return 'expected yes or no';
+    assign(config, value === 'yes');
+    return null;
+  },
+});
+
+const fileNameKey = (key: string, help: string, assign: (c: ServerConfig, v: string) => void): KeySpec => ({
+  key,
+  help,
+  set: (config, value) => {
+    if (value === '' || value.includes('\0')) return 'expected a non-empty path';
+    if (key !== 'dir' && value.includes('/')) return 'expected a file name, not a path';
     assign(config, value);
     return null;
   },
@@ -289,14 +320,6 @@ const keySpecs: readonly KeySpec[] = [
     },
   },
   {
-    key: 'dir',
-    help: 'directory of the snapshot file (default: the working directory)',
-    set: (config, value) => {
-      config.dir = value;
-      return null;
-    },
-  },
-  {
     key: 'dbfilename',
     help: 'name of the snapshot file in dir (default dump.rdb)',
     set: (config, value) => {
@@ -305,6 +328,46 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  yesNoKey(
+    'appendonly',
+    'log every write to the append-only file (Redis 7 multi-part layout under dir)',
+    (c, v) => {
+      c.appendonly = v;
+    },
+  ),
+  {
+    key: 'appendfsync',
+    help: 'when the log is synced: always (before replies), everysec, no (always|everysec|no)',
+    set: (config, value) => {
+      if (value !== 'always' && value !== 'everysec' && value !== 'no')
+        return 'expected always, everysec or no';
+      config.appendfsync = value;
+      return null;
+    },
+  },
+  fileNameKey('dir', 'directory of dump.rdb and of the append-only log directory', (c, v) => {
+    c.dir = v;
+  }),
+  fileNameKey('appendfilename', 'base name of the append-only files', (c, v) => {
+    c.appendfilename = v;
+  }),
+  fileNameKey('appenddirname', 'directory of the append-only files, under dir', (c, v) => {
+    c.appenddirname = v;
+  }),
+  yesNoKey(
+    'aof-load-truncated',
+    'load a log whose end was cut by a crash up to its last whole command',
+    (c, v) => {
+      c.aofLoadTruncated = v;
+    },
+  ),
+  yesNoKey(
+    'load-skip-other-types',
+    'at start-up, leave out (and count) keys and logged commands of types other than strings instead of stopping',
+    (c, v) => {
+      c.loadSkipOtherTypes = v;
+    },
+  ),
   ignoredKey('log-enabled', 'accepted and ignored, as by the original'),
   ignoredKey('logs-enabled', 'accepted and ignored (the spelling of the original server.conf)'),
 ];
@@ -339,8 +402,14 @@ export function defaultServerConfig(): ServerConfig {
     protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
     clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
     saveRules: [...defaultSaveRules],
-    dir: '.',
     dbFilename: 'dump.rdb',
+    appendonly: false,
+    appendfsync: 'everysec',
+    dir: '.',
+    appendfilename: 'appendonly.aof',
+    appenddirname: 'appendonlydir',
+    aofLoadTruncated: true,
+    loadSkipOtherTypes: false,
   };
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Commands } from '../commands/commands.js';
 import { dataCommands } from '../commands/data-commands.js';
 import { Databases } from '../commands/databases.js';
@@ -12,14 +12,18 @@ import {
   maxRespPendingOutputBytes,
   shutdownTimeoutMs,
 } from '../limits.js';
+import type { AofManifest } from '../persistence/aof-manifest.js';
+import { AppendLog } from '../persistence/append-log.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
+import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
 import { Snapshots } from './snapshots.js';
+import { loadAtStartup } from './startup-load.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
@@ -90,16 +94,76 @@ function serve(config: ServerConfig): void {
       saveRules: config.saveRules,
       dir: resolve(config.dir),
       dbFilename: config.dbFilename,
+      persistence: new Map([
+        ['appendonly', config.appendonly ? 'yes' : 'no'],
+        ['appendfsync', config.appendfsync],
+        ['appendfilename', config.appendfilename],
+        ['appenddirname', config.appenddirname],
+        ['aof-load-truncated', config.aofLoadTruncated ? 'yes' : 'no'],
+      ]),
     },
     info,
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
   );
+  // Before the log is attached, so that the replay is not logged again.
+  let manifest: AofManifest | null;
+  try {
+    manifest = loadAtStartup(
+      {
+        appendonly: config.appendonly,
+        directory: config.dir,
+        aofDirName: config.appenddirname,
+        aofName: config.appendfilename,
+        loadTruncated: config.aofLoadTruncated,
+        skipOtherTypes: config.loadSkipOtherTypes,
+        dbFilename: config.dbFilename,
+      },
+      databases,
+      resp,
+      log,
+    );
+  } catch (error) {
+    log(`Fatal error loading the data at start-up: ${(error as Error).message}`);
+    transport.native.destroy();
+    process.exit(1);
+  }
+  // After the load: what it set is not a change to save (Redis's dirty starts at 0).
   const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
   resp.snapshots = snapshots;
-  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
-  commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
+  let appendOnly: AppendOnly | null = null;
+  if (config.appendonly) {
+    const appendLog = new AppendLog((db) => databases.existing(db));
+    resp.writeLog = appendLog;
+    commands.writeLog = appendLog;
+    appendOnly = new AppendOnly(
+      transport,
+      appendLog,
+      {
+        directory: join(config.dir, config.appenddirname),
+        aofName: config.appendfilename,
+        fsync: config.appendfsync,
+      },
+      log,
+    );
+    try {
+      appendOnly.open(manifest, databases);
+    } catch (error) {
+      log(`Cannot open the append-only log: ${(error as Error).message}. Exiting.`);
+      transport.native.destroy();
+      process.exit(1);
+    }
+    transport.turnEnd = appendOnly;
+    const status = appendOnly;
+    resp.aofStatus = () => status.status();
+  }
+  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do,
+  // and go to the append-only log.
+  commands.written = (bytes, offset, length) => {
+    resp.watches.touch(0, bytes, offset, length);
+    resp.writeLog.keyWritten(0, bytes, offset, length);
+  };
   if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
   info.backend = transport.native.backend;
   info.backendFeatures = transport.native.features;
@@ -150,7 +214,8 @@ function serve(config: ServerConfig): void {
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     // Stops listening first: the addon removes the unix socket file then, if it is still ours.
-    await transport.shutdown(shutdownTimeoutMs);
+    // After the last replies, the log's last bytes are written and synced before the backend goes.
+    await transport.shutdown(shutdownTimeoutMs, appendOnly === null ? undefined : () => appendOnly!.close());
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -54,6 +54,7 @@ export class Snapshots implements SnapshotControl {
     startedAtMs: number,
   ) {
     this.lastSaveMs = startedAtMs;
+    this.changesAtLastSave = this.changes();
     this.rules = setInterval(() => this.checkRules(Date.now()), saveRulesCheckMs);
   }
 

@@ -35,6 +35,11 @@ function onlyValue(name: string, value: string): Parameter {
   };
 }
 
+/** A persistence setting fixed at start-up (RespSettings.persistence): CONFIG SET refuses it as immutable. */
+function startupValue(name: string, fallback: string): Parameter {
+  return { name, get: (settings) => settings.persistence?.get(name) ?? fallback };
+}
+
 function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'): Parameter {
   return {
     name,
@@ -80,7 +85,11 @@ const parameters: readonly Parameter[] = [
       return null;
     },
   },
-  onlyValue('appendonly', 'no'),
+  startupValue('appendonly', 'no'),
+  startupValue('appendfsync', 'everysec'),
+  startupValue('appendfilename', 'appendonly.aof'),
+  startupValue('appenddirname', 'appendonlydir'),
+  startupValue('aof-load-truncated', 'yes'),
   onlyValue('maxmemory-policy', 'noeviction'),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
   { name: 'maxclients', get: (s) => String(s.maxClients) },

@@ -1,4 +1,5 @@
 import { arch, release } from 'node:os';
+import type { AofStatus } from '../../write-log.js';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import type { RespServer } from './server.js';
 import { redisVersion } from './version.js';
@@ -12,6 +13,19 @@ export function bytesToHuman(n: number): string {
 }
 
 type Section = (server: RespServer, nowMs: number) => string[];
+
+/** Redis's aof_* fields of INFO persistence (the ones fkvs has). */
+function aofLines(status: AofStatus | null): string[] {
+  if (status === null || !status.enabled) return ['aof_enabled:0', 'aof_rewrite_in_progress:0'];
+  return [
+    'aof_enabled:1',
+    'aof_rewrite_in_progress:0',
+    `aof_last_write_status:${status.lastWriteOk ? 'ok' : 'err'}`,
+    `aof_current_size:${status.currentSizeBytes}`,
+    `aof_base_size:${status.baseSizeBytes}`,
+    `aof_buffer_length:${status.bufferedBytes}`,
+  ];
+}
 
 /** Redis's sections, in its order, with its field names: what exporters, job queues and clients read. */
 const sections: ReadonlyArray<readonly [string, Section]> = [
@@ -86,8 +100,7 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
         'rdb_bgsave_in_progress:0',
         `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
       ]),
-      'aof_enabled:0',
-      'aof_rewrite_in_progress:0',
+      ...aofLines(server.aofStatus?.() ?? null),
     ],
   ],
   [

@@ -4,6 +4,7 @@ import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
+import { type AofStatus, noWriteLog, type WriteLog } from '../../write-log.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
@@ -31,6 +32,8 @@ export interface RespSettings {
   saveRules: readonly SaveRule[];
   dir: string;
   dbFilename: string;
+  /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
+  readonly persistence?: ReadonlyMap<string, string>;
 }
 
 /** Counters of the Redis front for INFO. */
@@ -57,6 +60,10 @@ export class RespServer implements SessionFactory {
   readonly runId = randomBytes(20).toString('hex');
   /** SAVE, BGSAVE, LASTSAVE and INFO's snapshot fields; null where the program set up none (in-process tests). */
   snapshots: SnapshotControl | null = null;
+  /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
+  writeLog: WriteLog = noWriteLog;
+  /** What INFO persistence reports of that log; null: no log. */
+  aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */
   peakMemoryBytes = 0;
   private nextClientId = 1;

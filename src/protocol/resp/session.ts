@@ -139,6 +139,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
 
   written(bytes: Uint8Array, offset: number, length: number, db: number): void {
     this.server.watches.touch(db, bytes, offset, length);
+    this.server.writeLog.keyWritten(db, bytes, offset, length);
   }
 
   /** One parsed command: look-up, arity, authentication, MULTI queueing, then its handler. */
@@ -158,6 +159,9 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     } else if (!this.authenticated && entry.role !== CommandRole.noAuth) {
       this.multiFailed = this.inMulti;
       out.error('NOAUTH Authentication required.');
+    } else if (server.writeLog.refusal !== null && entry.flags.includes('write')) {
+      this.multiFailed = this.inMulti; // as Redis's flagTransaction
+      out.error(server.writeLog.refusal);
     } else if (this.inMulti && entry.role === CommandRole.normal) {
       this.queue(entry, args);
     } else {
