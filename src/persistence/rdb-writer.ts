@@ -25,7 +25,10 @@ export interface RdbAuxFields {
   aofBase: boolean;
 }
 
-/** Takes each finished chunk; the writer never touches a chunk again once handed over. */
+/**
+ * Takes each finished chunk; the writer never touches a chunk again once handed over, unless it
+ * was told the sink copies (then the same array is filled again after the call).
+ */
 export type ChunkSink = (chunk: Uint8Array) => void;
 
 /** redis-ver of the files fkvs writes: the release whose RDB version (10) they carry. */
@@ -59,6 +62,8 @@ export class RdbWriter {
     private readonly sink: ChunkSink,
     aux: RdbAuxFields,
     private readonly chunkBytes = rdbChunkBytes,
+    /** The sink copies each chunk before it returns: the writer refills one array instead of making one per chunk. */
+    private readonly sinkCopies = false,
   ) {
     if (chunkBytes < 64) throw new RangeError(`an RDB chunk of ${chunkBytes} bytes cannot hold a header`);
     this.chunk = new Uint8Array(chunkBytes);
@@ -149,7 +154,7 @@ export class RdbWriter {
   private handOver(): void {
     const full = this.chunk.subarray(0, this.used);
     this.bytesWritten += this.used;
-    this.chunk = new Uint8Array(this.chunkBytes);
+    if (!this.sinkCopies) this.chunk = new Uint8Array(this.chunkBytes);
     this.used = 0;
     this.checksummed = 0;
     this.sink(full);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { snapshotSliceMs, snapshotStepKeys } from '../limits.js';
+import { rdbChunkBytes, snapshotSliceMs, snapshotStepKeys } from '../limits.js';
 import type { KeyValueStore, SnapshotSource } from '../store/store-api.js';
 import { type ChunkSink, type RdbAuxFields, RdbWriter } from './rdb-writer.js';
 
@@ -47,6 +47,7 @@ export class SlicedSnapshot {
 
   constructor(
     databases: readonly SnapshotDatabase[],
+    /** Must copy each chunk before it returns (the transport's writeFile does): the array is refilled. */
     sink: ChunkSink,
     aux: RdbAuxFields,
     /** The snapshot's time: keys with a deadline at or before it are left out. */
@@ -59,7 +60,7 @@ export class SlicedSnapshot {
         return { ...d, keys: stats.keys, keysWithDeadline: stats.keysWithDeadline, started: false };
       });
     this.keysTotal = this.databases.reduce((n, d) => n + d.keys, 0);
-    this.writer = new RdbWriter(sink, aux);
+    this.writer = new RdbWriter(sink, aux, rdbChunkBytes, true);
     this.visit = (handle) => this.write(this.databases[this.current], handle, false);
     for (const database of this.databases) {
       database.store.beginSnapshot((handle) => this.write(database, handle, true));
