@@ -17,7 +17,7 @@ fkvs_port=$(free_port)
 resp_port=$(free_port)
 redis_port=$(free_port)
 dir=$(mktemp -d)
-taskset -c 0 node bin/fkvs-server --port "$fkvs_port" --resp-port "$resp_port" --maxmemory 2gb >"$dir/fkvs.log" 2>&1 &
+taskset -c 0 node bin/fkvs-server --save '' --port "$fkvs_port" --resp-port "$resp_port" --maxmemory 2gb >"$dir/fkvs.log" 2>&1 &
 fkvs_pid=$!
 taskset -c 0 redis-server --port "$redis_port" --save '' --appendonly no --protected-mode no >"$dir/redis.log" 2>&1 &
 redis_pid=$!

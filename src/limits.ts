@@ -135,6 +135,21 @@ export const maxQuotedKeyBytes = 64;
 export const maxLogBufferBytes = 256 * 1024 * 1024;
 /** First allocation of the append-only log buffer. */
 export const initialLogBufferBytes = 64 * 1024;
+/** CPU time one slice of a background snapshot may take before it yields to the loop (checked every few keys). */
+export const snapshotSliceMs = 0.5;
+/** Keys a background snapshot walks between two looks at the clock. */
+export const snapshotStepKeys = 64;
+/** Snapshot bytes handed to the disk and not yet written past which the walk waits for the disk. */
+export const snapshotWriteAheadBytes = 8 * 1024 * 1024;
+/**
+ * Snapshot bytes waiting for the disk past which a background snapshot fails (rdb_last_bgsave_status:err):
+ * keys kept before they change cannot wait, so a disk slower than the writes would grow them without end.
+ */
+export const maxSnapshotPendingBytes = 256 * 1024 * 1024;
+/** A failed background save is not retried by the save rules for this long (Redis's CONFIG_BGSAVE_RETRY_DELAY). */
+export const bgsaveRetryDelayMs = 5000;
+/** How often the save rules are checked (Redis's serverCron at hz 10). */
+export const saveRulesCheckMs = 100;
 
 // fkvs-cli
 /**

@@ -13,6 +13,12 @@ import {
   minMaxMemoryBytes,
   minRespMaxBulkBytes,
 } from '../limits.js';
+import {
+  defaultSaveRules,
+  formatSaveRules,
+  parseSaveRules,
+  type SaveRule,
+} from '../protocol/resp/snapshot-commands.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 import type { AppendFsync } from './append-only.js';
 
@@ -52,6 +58,9 @@ export interface ServerConfig {
   /** proto-max-bulk-len and client-query-buffer-limit, in bytes. */
   protoMaxBulkLenBytes: number;
   clientQueryBufferLimitBytes: number;
+  /** Snapshots: Redis's `save` rules ([]: none), `dir` (as given; resolved at start) and `dbfilename`. */
+  saveRules: SaveRule[];
+  dbFilename: string;
   /** The append-only log (Redis's names and defaults): on or off, its sync policy, where it lives. */
   appendonly: boolean;
   appendfsync: AppendFsync;
@@ -300,6 +309,25 @@ const keySpecs: readonly KeySpec[] = [
       c.clientQueryBufferLimitBytes = v;
     },
   ),
+  {
+    key: 'save',
+    help: 'snapshot after <seconds> if at least <changes> keys changed: "<seconds> <changes> ...", "" for never (Redis 7\'s default: 3600 1 300 100 60 10000)',
+    set: (config, value) => {
+      const rules = parseSaveRules(value);
+      if (rules === null) return 'expected "<seconds> <changes>" pairs (seconds >= 1, changes >= 0), or ""';
+      config.saveRules = rules;
+      return null;
+    },
+  },
+  {
+    key: 'dbfilename',
+    help: 'name of the snapshot file in dir (default dump.rdb)',
+    set: (config, value) => {
+      if (value === '' || value.includes('/')) return 'expected a file name, not a path';
+      config.dbFilename = value;
+      return null;
+    },
+  },
   yesNoKey(
     'appendonly',
     'log every write to the append-only file (Redis 7 multi-part layout under dir)',
@@ -373,6 +401,8 @@ export function defaultServerConfig(): ServerConfig {
     protectedMode: true,
     protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
     clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
+    saveRules: [...defaultSaveRules],
+    dbFilename: 'dump.rdb',
     appendonly: false,
     appendfsync: 'everysec',
     dir: '.',
@@ -437,6 +467,7 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     throw new ConfigError(`cannot read config file '${path}': ${(error as Error).message}`);
   }
   const lines = text.split('\n');
+  let saveLines = 0;
   for (let i = 0; i < lines.length; i++) {
     const where = `${path}:${i + 1}`;
     const line = lines[i];
@@ -446,7 +477,10 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     if (line.startsWith('#')) continue;
     const tokens = line.trim().split(/\s+/);
     if (tokens.length < 2) continue;
-    const [key, value] = tokens;
+    const key = tokens[0];
+    // save takes pairs, and its lines add up as in redis.conf ("save 900 1", "save 60 10000"; save "" is none).
+    const value =
+      key === 'save' ? savePairs(saveLines++ === 0 ? '' : config.saveRules, tokens.slice(1)) : tokens[1];
     const spec = specByKey.get(key);
     if (spec === undefined) {
       warnings.push(`${where}: unknown key '${key}' ignored`);
@@ -456,6 +490,15 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     if (problem !== null)
       throw new ConfigError(`${where}: invalid value for '${key}': '${value}' (${problem})`);
   }
+}
+
+/**
+ * The value of a config file's save line: the rules so far (none before the file's first save
+ * line, which replaces the default) followed by this line's pairs; `save ""` gives none.
+ */
+function savePairs(before: '' | readonly SaveRule[], words: string[]): string {
+  if (words.length === 1 && words[0] === '""') return '';
+  return [before === '' ? '' : formatSaveRules(before), ...words].join(' ').trim();
 }
 
 /** Strict decimal of spec 2.5 (optional sign, digits only); null when not one or not exact. */

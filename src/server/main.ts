@@ -23,6 +23,7 @@ import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
 import { MemoryRelease } from './memory-release.js';
+import { Snapshots } from './snapshots.js';
 import { loadAtStartup } from './startup-load.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
@@ -89,13 +90,15 @@ function serve(config: ServerConfig): void {
       unixSocket: config.respUnixSocket ?? '',
       maxClients: config.maxClients,
       maxMemoryBytes: config.maxMemoryBytes,
+      saveRules: config.saveRules,
+      dir: resolve(config.dir),
+      dbFilename: config.dbFilename,
       persistence: new Map([
         ['appendonly', config.appendonly ? 'yes' : 'no'],
         ['appendfsync', config.appendfsync],
         ['appendfilename', config.appendfilename],
         ['appenddirname', config.appenddirname],
         ['aof-load-truncated', config.aofLoadTruncated ? 'yes' : 'no'],
-        ['dir', resolve(config.dir)],
       ]),
     },
     info,
@@ -115,6 +118,7 @@ function serve(config: ServerConfig): void {
         aofName: config.appendfilename,
         loadTruncated: config.aofLoadTruncated,
         skipOtherTypes: config.loadSkipOtherTypes,
+        dbFilename: config.dbFilename,
       },
       databases,
       resp,
@@ -125,6 +129,9 @@ function serve(config: ServerConfig): void {
     transport.native.destroy();
     process.exit(1);
   }
+  // After the load: what it set is not a change to save (Redis's dirty starts at 0).
+  const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
+  resp.snapshots = snapshots;
   let appendOnly: AppendOnly | null = null;
   if (config.appendonly) {
     const appendLog = new AppendLog((db) => databases.existing(db));
@@ -200,8 +207,10 @@ function serve(config: ServerConfig): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
-    stopping = true;
     log(`${signal} received: closing connections and exiting`);
+    // As Redis: with save rules set, the dump is saved first; if that fails the server stays up.
+    if (!snapshots.shutdown()) return;
+    stopping = true;
     clearInterval(expiry);
     if (idleCheck !== null) clearInterval(idleCheck);
     clearInterval(memoryCheck);

@@ -22,6 +22,8 @@ export interface StartupLoadOptions {
   loadTruncated: boolean;
   /** Leave out keys (RDB) and commands (log) of types other than strings, counted, instead of stopping. */
   skipOtherTypes: boolean;
+  /** `dbfilename`: the dump's name in `directory` (default dump.rdb). */
+  dbFilename?: string;
 }
 
 /** Why start-up cannot go on: one line for the operator. */
@@ -80,7 +82,7 @@ export function loadAtStartup(
       return result.manifest;
     }
   }
-  const dump = join(options.directory, 'dump.rdb');
+  const dump = join(options.directory, options.dbFilename ?? 'dump.rdb');
   if (existsSync(dump)) {
     const source = progress.open(dump);
     try {

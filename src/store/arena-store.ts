@@ -14,8 +14,14 @@ import {
 import { Arena, entryHeaderBytes, largeStubClass, maxInlineEntryBytes, sizeClassOf } from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
-import { HashTable } from './hashtable.js';
-import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from './store-api.js';
+import { HashTable, reverseBits } from './hashtable.js';
+import {
+  type KeyValueStore,
+  type SnapshotSource,
+  StoreRefusal,
+  type StoreStats,
+  unknownHash,
+} from './store-api.js';
 
 /**
  * Default of prefetchMinTableBytes: from a table of this size on (256K slots, from about 100K
@@ -63,7 +69,7 @@ export interface ArenaStoreOptions {
  * The data store: entries in an arena, indexed by an open-addressing table, deadlines in a dense
  * index sampled by the active expiry cycle. Handles are entry addresses. See docs/store.md.
  */
-export class ArenaStore implements KeyValueStore {
+export class ArenaStore implements KeyValueStore, SnapshotSource {
   readonly maxMemoryBytes: number;
   readonly maxKeys: number;
   readonly maxValueBytes: number;
@@ -74,6 +80,17 @@ export class ArenaStore implements KeyValueStore {
   private readonly expiry: ExpiryIndex;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
   nowMs = Date.now();
+  /** Keys set, deleted or given a deadline, counted up forever: what save rules count (Redis's dirty). */
+  changes = 0;
+  /**
+   * The running snapshot's keeper (null: none), told of an entry's image at the snapshot's start
+   * just before the entry first changes; see beginSnapshot.
+   */
+  private snapshotKeep: ((handle: number) => void) | null = null;
+  /** Where the snapshot's walk goes on (a scan cursor). */
+  private snapshotCursor = 0;
+  /** Keys whose reversed hash is below this were walked already (see visitedBySnapshot). */
+  private snapshotFrontier = 0;
 
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
@@ -108,6 +125,7 @@ export class ArenaStore implements KeyValueStore {
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
     if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
+      if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
       this.table.removeAddress(hash, address);
       this.releaseEntry(address);
       this.expiredKeys++;
@@ -188,6 +206,7 @@ export class ArenaStore implements KeyValueStore {
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
     let address = table.lookup(hash, key, keyOffset, keyLength);
+    if (address !== 0 && this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
       return StoreRefusal.outOfMemory;
     }
@@ -197,12 +216,14 @@ export class ArenaStore implements KeyValueStore {
       if (large && oldClass < 0) {
         if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
-        this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        this.applyDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        this.changes++;
         return address;
       }
       if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
-        this.setDeadline(address, deadlineMs);
+        this.applyDeadline(address, deadlineMs);
+        this.changes++;
         return address;
       }
     } else {
@@ -230,7 +251,11 @@ export class ArenaStore implements KeyValueStore {
       table.replace(hash, address, fresh);
       arena.release(address);
     }
-    this.setDeadline(fresh, deadlineMs);
+    // A new entry, unwalked: the snapshot passes over it (it was not there at the start, or its
+    // image at the start was kept above).
+    if (this.snapshotKeep !== null && !this.visitedBySnapshot(hash)) arena.setSnapshotMark(fresh, true);
+    this.applyDeadline(fresh, deadlineMs);
+    this.changes++;
     return fresh;
   }
 
@@ -239,7 +264,9 @@ export class ArenaStore implements KeyValueStore {
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     this.releaseEntry(address);
+    this.changes++;
     return true;
   }
 
@@ -249,6 +276,56 @@ export class ArenaStore implements KeyValueStore {
   }
 
   setDeadline(handle: number, deadlineMs: number): boolean {
+    if (this.snapshotKeep !== null) this.keepForSnapshot(this.hashOf(handle), handle);
+    if (!this.applyDeadline(handle, deadlineMs)) return false;
+    this.changes++;
+    return true;
+  }
+
+  /**
+   * Starts a point-in-time snapshot of this store (docs/persistence.md, "Snapshots"): the caller
+   * walks the keys with snapshotStep, between loop turns, while writes go on. Before a key the
+   * walk has not reached first changes (set, deleted, given a deadline, expired), `keep` is called
+   * with its entry as it was at the start, and the entry is marked for the walk to pass over; a
+   * key made after the start is marked too. So the walk and `keep` together see every key of the
+   * start exactly once, in its state at the start, and no other key. The walk is the scan's
+   * reverse-binary order over homes: a key counts as walked when its reversed hash lies below the
+   * frontier, which no table resize moves.
+   */
+  beginSnapshot(keep: (handle: number) => void): void {
+    if (this.snapshotKeep !== null) throw new Error('beginSnapshot: a snapshot of this store is running');
+    this.snapshotKeep = keep;
+    this.snapshotCursor = 0;
+    this.snapshotFrontier = 0;
+  }
+
+  get snapshotRunning(): boolean {
+    return this.snapshotKeep !== null;
+  }
+
+  /**
+   * Walks about `count` more keys of the snapshot, calling visit with each unmarked entry (as it
+   * was at the start; visit must not write to the store) and clearing the marks it passes. True
+   * when the walk is done: the snapshot is over, and no entry is marked.
+   */
+  snapshotStep(count: number, visit: (handle: number) => void): boolean {
+    if (this.snapshotKeep === null) throw new Error('snapshotStep: no snapshot is running');
+    const arena = this.arena;
+    const next = this.table.scan(this.snapshotCursor, count, (address) => {
+      if (arena.snapshotMarked(address)) arena.setSnapshotMark(address, false);
+      else visit(address);
+    });
+    if (next === 0) {
+      this.snapshotKeep = null;
+      return true;
+    }
+    this.snapshotCursor = next;
+    this.snapshotFrontier = reverseBits(next);
+    return false;
+  }
+
+  /** Sets or clears a deadline without the snapshot's keeping or the change count (set() did both). */
+  private applyDeadline(handle: number, deadlineMs: number): boolean {
     const slot = this.arena.expirySlot(handle);
     if (deadlineMs === 0) {
       if (slot !== 0) this.removeExpirySlot(handle, slot);
@@ -360,6 +437,8 @@ export class ArenaStore implements KeyValueStore {
     let entries = 0;
     this.table.forEachAddress((address) => {
       entries++;
+      if (this.snapshotKeep === null && arena.snapshotMarked(address))
+        throw new Error(`entry ${address}: marked for a snapshot, and none is running`);
       const slot = arena.expirySlot(address);
       if (slot !== 0) {
         withDeadline++;
@@ -393,8 +472,23 @@ export class ArenaStore implements KeyValueStore {
   }
 
   private removeByAddress(address: number): void {
-    this.table.removeAddress(this.hashOf(address), address);
+    const hash = this.hashOf(address);
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
+    this.table.removeAddress(hash, address);
     this.releaseEntry(address);
+  }
+
+  /** Whether the running snapshot's walk has passed the keys of this hash. */
+  private visitedBySnapshot(hash: number): boolean {
+    return reverseBits(hash) < this.snapshotFrontier;
+  }
+
+  /** Before an entry changes: hands its image at the start to the snapshot, once, if the walk has not passed it. */
+  private keepForSnapshot(hash: number, address: number): void {
+    const arena = this.arena;
+    if (this.visitedBySnapshot(hash) || arena.snapshotMarked(address)) return;
+    this.snapshotKeep!(address);
+    arena.setSnapshotMark(address, true);
   }
 
   /** Frees an entry already gone from the table, with its deadline slot. */

@@ -9,8 +9,8 @@ import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
  * low bits), so a table slot holds it in 32 bits (up to 32 GiB of pages). Chunk 0 is never made,
  * so address 0 is never handed out: it means "empty" to the table.
  *
- * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none),
- * then the key bytes, then the value bytes. Its size class is a function of 8 + key + value, so an
+ * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none; the
+ * top bit is the snapshot mark), then the key bytes, then the value bytes. Its size class is a function of 8 + key + value, so an
  * overwrite whose size stays in the class is done in place.
  * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 id of its array,
  * u32 key length; the array holds the key, then the value.
@@ -79,6 +79,13 @@ export function sizeClassOf(entryBytes: number): number {
 }
 /** The class of the stub of an out-of-line entry. */
 export const largeStubClass = sizeClassOf(largeStubBytes);
+
+/**
+ * The header's u32 at offset 4 holds the deadline slot in its low 31 bits (slots never reach 2^31:
+ * maxKeys is far below) and the snapshot mark in its top bit.
+ */
+const snapshotMarkBit = 0x80000000;
+const expirySlotMask = 0x7fffffff;
 
 const emptyChunk = new Uint8Array(0);
 const emptyView = new DataView(emptyChunk.buffer);
@@ -424,11 +431,26 @@ export class Arena {
   }
 
   expirySlot(address: number): number {
-    return this.readU32(address, 4);
+    return this.readU32(address, 4) & expirySlotMask;
   }
 
+  /** Sets the deadline slot, keeping the snapshot mark. */
   setExpirySlot(address: number, slot: number): void {
-    this.writeU32(address, 4, slot);
+    this.writeU32(address, 4, slot | (this.readU32(address, 4) & snapshotMarkBit));
+  }
+
+  /**
+   * The snapshot mark (docs/persistence.md, "Snapshots"): set on an entry that a running snapshot
+   * must pass over, because its image at the snapshot's start was copied out already or it was
+   * written after the start. write and writeLarge clear it; compaction moves it with the entry.
+   */
+  snapshotMarked(address: number): boolean {
+    return (this.readU32(address, 4) & snapshotMarkBit) !== 0;
+  }
+
+  setSnapshotMark(address: number, marked: boolean): void {
+    const slot = this.readU32(address, 4) & expirySlotMask;
+    this.writeU32(address, 4, marked ? slot | snapshotMarkBit : slot);
   }
 
   /** Writes header, key and value of an in-line entry (the key and value must fit its class). */

@@ -141,3 +141,17 @@ export interface KeyValueStore {
 
   stats(): StoreStats;
 }
+
+/**
+ * A store a point-in-time snapshot can be taken of in slices while writes go on (ArenaStore;
+ * docs/persistence.md, "Snapshots"). Handles given to keep and visit are valid during the call.
+ */
+export interface SnapshotSource {
+  /** Keys set, deleted or given a deadline since the store was made. */
+  readonly changes: number;
+  readonly snapshotRunning: boolean;
+  /** keep(handle) gets each key's image at the start just before the key first changes. */
+  beginSnapshot(keep: (handle: number) => void): void;
+  /** Walks about `count` more keys, visit(handle) for each one not kept; true when the walk is done. */
+  snapshotStep(count: number, visit: (handle: number) => void): boolean;
+}

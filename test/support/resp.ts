@@ -29,6 +29,9 @@ export function testSettings(overrides: Partial<RespSettings> = {}): RespSetting
     unixSocket: '',
     maxClients: 10000,
     maxMemoryBytes: 1024 * 1024 * 1024,
+    saveRules: [],
+    dir: process.cwd(),
+    dbFilename: 'dump.rdb',
     ...overrides,
   };
 }

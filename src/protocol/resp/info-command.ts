@@ -99,12 +99,14 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
   ],
   [
     'persistence',
-    (server) => [
+    (server, nowMs) => [
       'loading:0',
       'async_loading:0',
-      'rdb_changes_since_last_save:0',
-      'rdb_bgsave_in_progress:0',
-      `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
+      ...(server.snapshots?.infoLines(nowMs) ?? [
+        'rdb_changes_since_last_save:0',
+        'rdb_bgsave_in_progress:0',
+        `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
+      ]),
       ...aofLines(server.aofStatus?.() ?? null),
     ],
   ],

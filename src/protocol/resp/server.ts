@@ -10,6 +10,7 @@ import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
+import { type SaveRule, type SnapshotControl, snapshotCommands } from './snapshot-commands.js';
 import { WatchRegistry } from './watches.js';
 
 /** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
@@ -27,6 +28,10 @@ export interface RespSettings {
   readonly unixSocket: string;
   readonly maxClients: number;
   readonly maxMemoryBytes: number;
+  /** save: the snapshot rules ([] for none), dir (absolute) and dbfilename. */
+  saveRules: readonly SaveRule[];
+  dir: string;
+  dbFilename: string;
   /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
   readonly persistence?: ReadonlyMap<string, string>;
 }
@@ -56,6 +61,8 @@ export class RespServer implements SessionFactory {
   readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
   /** Redis's run_id: 40 hex digits, new for every start. */
   readonly runId = randomBytes(20).toString('hex');
+  /** SAVE, BGSAVE, LASTSAVE and INFO's snapshot fields; null where the program set up none (in-process tests). */
+  snapshots: SnapshotControl | null = null;
   /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
   writeLog: WriteLog = noWriteLog;
   /** What INFO persistence reports of that log; null: no log. */
@@ -81,7 +88,11 @@ export class RespServer implements SessionFactory {
     /** The local end, "ip:port" or "path:0" (CLIENT LIST laddr); "" when not known. */
     private readonly localAddress: (connectionId: number) => string = () => '',
   ) {
-    this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
+    this.table = new CommandTable([
+      ...connectionCommands,
+      ...snapshotCommands,
+      ...dataCommands.map(dataEntry),
+    ]);
     this.lookAhead = new LookAhead(this.table);
   }
 
