@@ -702,10 +702,9 @@ export class Arena {
     this.pagePrev = grow(this.pagePrev, (n) => new Int32Array(n));
   }
 
+  /** One load through the chunk's DataView: a third of the bytecode of four byte loads, so it inlines. */
   private readU32(address: number, at: number): number {
-    const bytes = this.chunks[address >>> unitShift];
-    const o = ((address & slotMask) << 3) + at;
-    return (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0;
+    return this.chunkViews[address >>> unitShift].getUint32(((address & slotMask) << 3) + at, true);
   }
 
   private writeU32(address: number, at: number, v: number): void {
