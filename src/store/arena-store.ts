@@ -74,6 +74,16 @@ export class ArenaStore implements KeyValueStore {
   private readonly expiry: ExpiryIndex;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
   nowMs = Date.now();
+  /**
+   * The entry of the key last found or written, its hash, and the arena's generation then: a key
+   * asked for again while no entry was released or moved (a hot key, a pipeline of one key) is
+   * compared with that entry's key instead of being hashed and probed for.
+   */
+  private recentAddress = 0;
+  private recentHash = 0;
+  private recentGeneration = -1;
+  /** The hash of the key of the last locate(). */
+  private locatedHash = 0;
 
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
@@ -99,12 +109,11 @@ export class ArenaStore implements KeyValueStore {
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
     if (keyLength > maxKeyBytes) return -1; // never stored; and 0xfffe is the out-of-line marker
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
     if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
-      this.table.removeAddress(hash, address);
+      this.table.removeAddress(this.locatedHash, address);
       this.releaseEntry(address);
       return -1;
     }
@@ -118,8 +127,7 @@ export class ArenaStore implements KeyValueStore {
     knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return -1;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
   }
 
@@ -178,11 +186,11 @@ export class ArenaStore implements KeyValueStore {
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
     const table = this.table;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    let address = this.locate(knownHash, key, keyOffset, keyLength);
+    const hash = this.locatedHash;
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
-    let address = table.lookup(hash, key, keyOffset, keyLength);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
       return StoreRefusal.outOfMemory;
     }
@@ -226,6 +234,7 @@ export class ArenaStore implements KeyValueStore {
       arena.release(address);
     }
     this.setDeadline(fresh, deadlineMs);
+    this.remember(fresh, hash);
     return fresh;
   }
 
@@ -374,6 +383,35 @@ export class ArenaStore implements KeyValueStore {
 
   private bytesReserved(): number {
     return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
+  }
+
+  /**
+   * The address of the key's entry, or 0; its hash in locatedHash. The recent key's entry when
+   * the key is the recent one and no entry was released or moved since (so the address still
+   * holds it), else a probe of the table.
+   */
+  private locate(knownHash: number, key: Uint8Array, keyOffset: number, keyLength: number): number {
+    const arena = this.arena;
+    // With a hash from the look-ahead the table slot is in cache already: probing costs no more.
+    if (
+      knownHash === unknownHash &&
+      this.recentGeneration === arena.generation &&
+      arena.keyEquals(this.recentAddress, key, keyOffset, keyLength)
+    ) {
+      this.locatedHash = this.recentHash;
+      return this.recentAddress;
+    }
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    this.locatedHash = hash;
+    if (address !== 0) this.remember(address, hash);
+    return address;
+  }
+
+  private remember(address: number, hash: number): void {
+    this.recentAddress = address;
+    this.recentHash = hash;
+    this.recentGeneration = this.arena.generation;
   }
 
   /** knownHash, when the caller has it (from prefetch), else the key's hash. */

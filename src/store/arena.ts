@@ -115,6 +115,11 @@ export class Arena {
   private poolPages = 0;
   /** Entries moved by compaction so far: a caller holding an address across a call that may compact compares it. */
   moves = 0;
+  /**
+   * Entries released or moved so far: while it is unchanged, every address handed out since still
+   * holds the same live entry (ArenaStore's recent key relies on it).
+   */
+  generation = 0;
 
   /** Out-of-line entries by id (emptyChunk when the id is free). */
   private readonly large: Uint8Array[] = [];
@@ -191,6 +196,7 @@ export class Arena {
 
   /** Frees an entry, with its out-of-line array. */
   release(address: number): void {
+    this.generation++;
     const c = this.inlineClass(address);
     if (c < 0) {
       this.dropLarge(this.readU32(address, 8));
@@ -680,6 +686,7 @@ export class Arena {
       copyToView(bytes, o, this.chunkViews[to >>> unitShift], (to & slotMask) << 3, length);
       this.relocate(from, to);
       this.moves++;
+      this.generation++;
       this.pageLive[source]--;
       this.classLive[c]--;
       this.bytesUsed -= classSizes[c];
