@@ -91,6 +91,16 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   private snapshotCursor = 0;
   /** Keys whose reversed hash is below this were walked already (see visitedBySnapshot). */
   private snapshotFrontier = 0;
+  /**
+   * The entry of the key last found or written, its hash, and the arena's generation then: a key
+   * asked for again while no entry was released or moved (a hot key, a pipeline of one key) is
+   * compared with that entry's key instead of being hashed and probed for.
+   */
+  private recentAddress = 0;
+  private recentHash = 0;
+  private recentGeneration = -1;
+  /** The hash of the key of the last locate(). */
+  private locatedHash = 0;
 
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
@@ -120,11 +130,11 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
     if (keyLength > maxKeyBytes) return -1; // never stored; and 0xfffe is the out-of-line marker
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
     if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
+      const hash = this.locatedHash;
       if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
       this.table.removeAddress(hash, address);
       this.releaseEntry(address);
@@ -141,8 +151,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return -1;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
   }
 
@@ -201,11 +210,11 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
     const arena = this.arena;
     const table = this.table;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    let address = this.locate(knownHash, key, keyOffset, keyLength);
+    const hash = this.locatedHash;
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
-    let address = table.lookup(hash, key, keyOffset, keyLength);
     if (address !== 0 && this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
       return StoreRefusal.outOfMemory;
@@ -256,6 +265,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (this.snapshotKeep !== null && !this.visitedBySnapshot(hash)) arena.setSnapshotMark(fresh, true);
     this.applyDeadline(fresh, deadlineMs);
     this.changes++;
+    this.remember(fresh, hash);
     return fresh;
   }
 
@@ -327,8 +337,13 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   /** Sets or clears a deadline without the snapshot's keeping or the change count (set() did both). */
   private applyDeadline(handle: number, deadlineMs: number): boolean {
     const slot = this.arena.expirySlot(handle);
+    // A key without a deadline stays without one (most SETs): the rest out of line, for V8 to inline this.
+    return (deadlineMs === 0 && slot === 0) || this.changeDeadline(handle, slot, deadlineMs);
+  }
+
+  private changeDeadline(handle: number, slot: number, deadlineMs: number): boolean {
     if (deadlineMs === 0) {
-      if (slot !== 0) this.removeExpirySlot(handle, slot);
+      this.removeExpirySlot(handle, slot);
     } else if (slot !== 0) {
       this.expiry.setDeadline(slot, deadlineMs);
     } else if (this.expiry.reserveOne()) {
@@ -454,6 +469,35 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   private bytesReserved(): number {
     return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
+  }
+
+  /**
+   * The address of the key's entry, or 0; its hash in locatedHash. The recent key's entry when
+   * the key is the recent one and no entry was released or moved since (so the address still
+   * holds it), else a probe of the table.
+   */
+  private locate(knownHash: number, key: Uint8Array, keyOffset: number, keyLength: number): number {
+    const arena = this.arena;
+    // With a hash from the look-ahead the table slot is in cache already: probing costs no more.
+    if (
+      knownHash === unknownHash &&
+      this.recentGeneration === arena.generation &&
+      arena.keyEquals(this.recentAddress, key, keyOffset, keyLength)
+    ) {
+      this.locatedHash = this.recentHash;
+      return this.recentAddress;
+    }
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    this.locatedHash = hash;
+    if (address !== 0) this.remember(address, hash);
+    return address;
+  }
+
+  private remember(address: number, hash: number): void {
+    this.recentAddress = address;
+    this.recentHash = hash;
+    this.recentGeneration = this.arena.generation;
   }
 
   /** knownHash, when the caller has it (from prefetch), else the key's hash. */

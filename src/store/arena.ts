@@ -122,6 +122,11 @@ export class Arena {
   private poolPages = 0;
   /** Entries moved by compaction so far: a caller holding an address across a call that may compact compares it. */
   moves = 0;
+  /**
+   * Entries released or moved so far: while it is unchanged, every address handed out since still
+   * holds the same live entry (ArenaStore's recent key relies on it).
+   */
+  generation = 0;
 
   /** Out-of-line entries by id (emptyChunk when the id is free). */
   private readonly large: Uint8Array[] = [];
@@ -198,6 +203,7 @@ export class Arena {
 
   /** Frees an entry, with its out-of-line array. */
   release(address: number): void {
+    this.generation++;
     const c = this.inlineClass(address);
     if (c < 0) {
       this.dropLarge(this.readU32(address, 8));
@@ -705,6 +711,7 @@ export class Arena {
       copyToView(bytes, o, this.chunkViews[to >>> unitShift], (to & slotMask) << 3, length);
       this.relocate(from, to);
       this.moves++;
+      this.generation++;
       this.pageLive[source]--;
       this.classLive[c]--;
       this.bytesUsed -= classSizes[c];
@@ -727,10 +734,9 @@ export class Arena {
     this.pagePrev = grow(this.pagePrev, (n) => new Int32Array(n));
   }
 
+  /** One load through the chunk's DataView: a third of the bytecode of four byte loads, so it inlines. */
   private readU32(address: number, at: number): number {
-    const bytes = this.chunks[address >>> unitShift];
-    const o = ((address & slotMask) << 3) + at;
-    return (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0;
+    return this.chunkViews[address >>> unitShift].getUint32(((address & slotMask) << 3) + at, true);
   }
 
   private writeU32(address: number, at: number, v: number): void {

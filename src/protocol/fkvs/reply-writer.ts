@@ -128,10 +128,14 @@ export class FkvsReplyWriter implements Reply {
     return true;
   }
 
+  /** Not through header(): one level less for V8 to inline on the path of SET, GET and PING. */
   private payload(tag: number, from: Uint8Array, offset: number, length: number): boolean {
-    const p = this.header(tag, length);
+    const out = this.out;
+    const p = out.reserve(payloadHeaderBytes + length);
     if (p < 0) return false;
-    copyBytes(from, offset, this.out.bytes, p + payloadHeaderBytes, length);
+    const bytes = out.bytes;
+    writeHeader(bytes, p, tag, length);
+    copyBytes(from, offset, bytes, p + payloadHeaderBytes, length);
     return true;
   }
 
