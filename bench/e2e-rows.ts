@@ -39,7 +39,7 @@ const evictingMaxmemory = '32mb';
 const evictingWarmupRequests = 1_000_000;
 
 function redisBenchmarkTest(name: string, random: boolean, size = valueBytes): Test {
-  const test = name === 'get' ? ['-t', 'get'] : ['-t', name];
+  const test = ['-t', name];
   const sizeArgs = ['-d', String(size)];
   const keys = random ? ['-r', respKeyspace] : [];
   return {
