@@ -57,6 +57,8 @@ export interface LoadResult {
   /** Closed-loop latency percentiles, when the tool reports them (fkvs-benchmark only with -R). */
   p50Micros: number | null;
   p99Micros: number | null;
+  /** The load tool's CPU use over its run, in % of one core: near 100 it measures itself. */
+  loadCpuPercent: number | null;
 }
 
 export interface LoadSpec {
@@ -68,35 +70,64 @@ export interface LoadSpec {
   fkvsBenchmark: string;
 }
 
-/** Runs one load against the server; the load tool is pinned to spec.cores. */
-export async function runLoad(server: BenchServer, spec: LoadSpec): Promise<LoadResult> {
-  const common = ['-h', '127.0.0.1', '-p', String(server.port), '-c', String(spec.clients)];
-  common.push('-n', String(spec.requests), '-P', String(spec.pipeline));
-  if (server.kind === 'redis') {
-    const args = [
-      'redis-benchmark',
-      ...common,
-      '-d',
-      String(valueBytes),
-      ...spec.workload.redisArgs,
-      '--csv',
-    ];
-    return parseRedisCsv(await run(spec.cores, args));
+/** The load tools: ours over FKVS, ours over RESP (its batching client), and Redis's. */
+export type LoadTool = 'fkvs-benchmark' | 'fkvs-benchmark --resp' | 'redis-benchmark';
+
+/** One run of a load tool: `args` name the test (-t ..., -r, -d), the rest is common. */
+export interface ToolRun {
+  tool: LoadTool;
+  port: number;
+  args: string[];
+  pipeline: number;
+  clients: number;
+  requests: number;
+  cores: string;
+  fkvsBenchmark: string;
+}
+
+/** Runs one load of an FKVS-protocol row: fkvs-benchmark for ours, redis-benchmark for Redis. */
+export function runLoad(server: BenchServer, spec: LoadSpec): Promise<LoadResult> {
+  const redis = server.kind === 'redis';
+  return runTool({
+    ...spec,
+    tool: redis ? 'redis-benchmark' : 'fkvs-benchmark',
+    port: server.port,
+    args: redis ? ['-d', String(valueBytes), ...spec.workload.redisArgs] : spec.workload.fkvsArgs,
+  });
+}
+
+/** Runs the load tool pinned to run.cores against 127.0.0.1:run.port. */
+export async function runTool(run: ToolRun): Promise<LoadResult> {
+  const common = ['-h', '127.0.0.1', '-p', String(run.port), '-c', String(run.clients)];
+  common.push('-n', String(run.requests), '-P', String(run.pipeline), ...run.args);
+  if (run.tool === 'redis-benchmark') {
+    // GNU time reports redis-benchmark's CPU use (fkvs-benchmark reports its own).
+    const timed = ['/usr/bin/time', '-f', `${loadCpuMarker}%P`, 'redis-benchmark', ...common, '--csv'];
+    const { stdout, stderr } = await pinned(run.cores, timed);
+    return { ...parseRedisCsv(stdout), loadCpuPercent: parseLoadCpu(stderr) };
   }
-  const args = [process.execPath, spec.fkvsBenchmark, ...common, ...spec.workload.fkvsArgs, '--json'];
-  return parseFkvsJson(await run(spec.cores, args));
+  const resp = run.tool === 'fkvs-benchmark --resp' ? ['--resp'] : [];
+  const args = [process.execPath, run.fkvsBenchmark, ...resp, ...common, '--json'];
+  return parseFkvsJson((await pinned(run.cores, args)).stdout);
 }
 
 /** A load run that has not ended by then is taken as hung (the longest real runs take about a minute). */
 const loadRunTimeoutMs = 15 * 60_000;
+/** Starts GNU time's line on stderr, apart from the tool's own lines. */
+const loadCpuMarker = 'load-cpu: ';
 
-/** Runs the load tool pinned to `cores`; its stdout, or a rejection naming the exit code and output. */
-async function run(cores: string, command: string[]): Promise<string> {
+/** Runs the load tool pinned to `cores`; its output, or a rejection naming the exit code and output. */
+async function pinned(cores: string, command: string[]): Promise<{ stdout: string; stderr: string }> {
   const result = await runProgram('taskset', ['-c', cores, ...command], { timeoutMs: loadRunTimeoutMs });
   if (result.code !== 0) {
     throw new Error(`${command.join(' ')} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
   }
-  return result.stdout;
+  return result;
+}
+
+function parseLoadCpu(stderr: string): number | null {
+  const match = new RegExp(`${loadCpuMarker}(\\d+)%`).exec(stderr);
+  return match === null ? null : Number(match[1]);
 }
 
 /** redis-benchmark --csv: a header line, then one line per test with latencies in milliseconds. */
@@ -113,6 +144,7 @@ export function parseRedisCsv(text: string): LoadResult {
     requestsPerSecond: column('rps'),
     p50Micros: column('p50_latency_ms') * 1000,
     p99Micros: column('p99_latency_ms') * 1000,
+    loadCpuPercent: null,
   };
 }
 
@@ -124,5 +156,6 @@ export function parseFkvsJson(text: string): LoadResult {
     requestsPerSecond: result.requestsPerSecond,
     p50Micros: result.p50Us ?? null,
     p99Micros: result.p99Us ?? null,
+    loadCpuPercent: result.elapsedSeconds > 0 ? result.cpuUs / 1e4 / result.elapsedSeconds : null,
   };
 }

@@ -1,8 +1,9 @@
 // The servers the end-to-end bench drives: ours (io_uring or epoll backend) and redis-server as the
 // reference, each pinned to the server cores, with their CPU time and RSS read from /proc.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/server-process.js';
 
@@ -18,6 +19,8 @@ const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encodi
 export interface BenchServer {
   readonly kind: ServerKind;
   readonly port: number;
+  /** Where Redis clients connect: redis-server's port, or our Redis front's (0: not listening). */
+  readonly respPort: number;
   readonly pid: number;
   /** utime + stime of the whole process (every thread), in microseconds. */
   cpuMicros(): number;
@@ -57,6 +60,16 @@ function respPortOff(checkout: string): string[] {
   return config.includes("key: 'save'") ? [...flags, '--save', ''] : flags;
 }
 
+/** What a bench row asks of a server beyond its kind. */
+export interface ServerOptions {
+  /** Ours: listen for Redis clients too (a free port, as BenchServer.respPort). */
+  resp?: boolean;
+  /** Flags after the defaults, for either server (Redis's names: both take --appendonly yes ...). */
+  args?: string[];
+  /** A fresh temporary --dir (the append-only log's), removed at stop. */
+  dataDir?: boolean;
+}
+
 /**
  * Starts a server pinned to `cores` (a taskset list) and resolves once it is ready. Ours runs
  * `checkout`/bin/fkvs-server: this checkout by default, another built one for an A/B (bench/ab.ts).
@@ -66,53 +79,53 @@ export async function startServer(
   cores: string,
   nodeFlags: string[] = [],
   checkout = '.',
+  options: ServerOptions = {},
 ): Promise<BenchServer> {
   const port = await freePort();
-  const command =
-    kind === 'redis'
-      ? [
-          'redis-server',
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--protected-mode',
-          'no',
-          '--daemonize',
-          'no',
-        ]
-      : [
-          process.execPath,
-          ...nodeFlags,
-          join(checkout, 'bin/fkvs-server'),
-          '--port',
-          String(port),
-          '--use-io-uring',
-          String(kind === 'io_uring'),
-          ...respPortOff(checkout),
-        ];
+  const args = options.args ?? [];
+  const dir = options.dataDir ? mkdtempSync(join(tmpdir(), 'fkvs-bench-')) : null;
+  const dirArgs = dir === null ? [] : ['--dir', dir];
+  let respPort = kind === 'redis' ? port : 0;
+  let command: string[];
+  if (kind === 'redis') {
+    // Persistence off unless the row's flags turn it on (a later flag wins in redis-server).
+    command = ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+    command.push('--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no', ...dirArgs, ...args);
+  } else {
+    let front = respPortOff(checkout);
+    if (options.resp) {
+      respPort = await freePort();
+      front = front.map((flag, i) => (i > 0 && front[i - 1] === '--resp-port' ? String(respPort) : flag));
+    }
+    command = [process.execPath, ...nodeFlags, join(checkout, 'bin/fkvs-server'), '--port', String(port)];
+    command.push('--use-io-uring', String(kind === 'io_uring'), ...front, ...dirArgs, ...args);
+  }
   const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const removeDir = () => {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  };
   const ready = kind === 'redis' ? 'Ready to accept connections' : 'allocator: ';
-  const output = await waitFor(child, ready);
+  const output = await waitFor(child, ready).catch((error: Error) => {
+    removeDir();
+    throw error;
+  });
   if (kind !== 'redis' && !output.includes(`event-loop-kind: ${kind}`)) {
     child.kill('SIGKILL');
+    removeDir();
     throw new Error(`asked for the ${kind} backend, the server says otherwise:\n${output}`);
   }
   const pid = child.pid!;
   return {
     kind,
     port,
+    respPort,
     pid,
     cpuMicros: () => processCpuMicros(pid),
     rssBytes: () => processRssBytes(pid),
     keyCount: () => (kind === 'redis' ? redisKeyCount(port) : fkvsKeyCount(port)),
     pause: () => process.kill(pid, 'SIGSTOP'),
     resume: () => process.kill(pid, 'SIGCONT'),
-    stop: () => stopChild(child),
+    stop: () => stopChild(child).finally(removeDir),
   };
 }
 

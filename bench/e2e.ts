@@ -1,25 +1,23 @@
 // End-to-end bench: our server (io_uring and epoll backends) against redis-server, same workloads,
-// runs in alternation, server and load pinned to different cores. Prints a table of medians and
-// ratios and writes a JSON report under bench-out/. `npm run bench:e2e -- --help` for the options.
+// runs in alternation, server and load pinned to different cores: the FKVS protocol's rows, and
+// rows with the same client for both (RESP, large values, the append-only log, eviction). Prints a
+// table of medians and ratios and writes a JSON report under bench-out/. `--help` for the options.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type LoadSpec, randomKeyBytes, requestsFor, runLoad, valueBytes, workload } from './e2e-load.js';
-import {
-  type Cell,
-  formatCells,
-  formatMemory,
-  type MemorySample,
-  medianSample,
-  mergeReports,
-  type Report,
-  type RunSample,
-} from './e2e-report.js';
-import { type BenchServer, hasRedis, redisVersion, type ServerKind, startServer } from './e2e-servers.js';
+import { measureRow, type Row } from './e2e-measure.js';
+import { formatCells, formatMemory, type MemorySample, mergeReports, type Report } from './e2e-report.js';
+import { evictionRows, largeRows, persistenceRows, type RowOptions, respRows } from './e2e-rows.js';
+import { hasRedis, redisVersion, type ServerKind, startServer } from './e2e-servers.js';
 
 const usage = `usage: npm run bench:e2e -- [options]
+  --rows <list>         fkvs,resp,large,persistence,eviction (default all): fkvs is the FKVS
+                        protocol's workloads below; resp: redis-benchmark and fkvs-benchmark --resp
+                        against both servers; large: GET of 64 KiB; persistence: appendonly
+                        everysec and always; eviction: allkeys-lru below maxmemory and evicting
   --workloads <list>    ping,set,get,set-random,incr (default all; "none" for memory only)
-  --pipelines <list>    pipeline depths (default 1,16,128)
+  --pipelines <list>    pipeline depths of the fkvs and resp rows (default 1,16,128)
   --clients <n>         connections (default 50)
   --runs <n>            measured runs per server and cell, alternating servers (default 3)
   --scale <f>           multiplies the request counts (default 1)
@@ -29,11 +27,10 @@ const usage = `usage: npm run bench:e2e -- [options]
   --server-cores <c>    taskset list for servers (default 0)
   --load-cores <c>      taskset list for load tools (default 1)
   --fkvs-benchmark <p>  our load tool (default bin/fkvs-benchmark)
+  --copy-tree <dir>     another built checkout whose server joins the large rows (the copy path)
   --out <file>          JSON report (default bench-out/e2e-<time>.json)
   --report <files...>   print the tables of earlier JSON reports, merged, and measure nothing`;
 
-/** Warm-up requests: a fifth of a run, enough to load the GET key and let V8 optimize. */
-const warmupShare = 0.2;
 /** Pipeline depth and connections that load the memory test's keys. */
 const memoryLoadPipeline = 128;
 const memoryLoadClients = 50;
@@ -46,6 +43,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      rows: { type: 'string', default: 'fkvs,resp,large,persistence,eviction' },
       workloads: { type: 'string', default: 'ping,set,get,set-random,incr' },
       pipelines: { type: 'string', default: '1,16,128' },
       clients: { type: 'string', default: '50' },
@@ -57,6 +55,7 @@ async function main(): Promise<void> {
       'server-cores': { type: 'string', default: '0' },
       'load-cores': { type: 'string', default: '1' },
       'fkvs-benchmark': { type: 'string', default: 'bin/fkvs-benchmark' },
+      'copy-tree': { type: 'string' },
       out: { type: 'string' },
       report: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -77,7 +76,12 @@ async function main(): Promise<void> {
   const memoryCounts = list(values.memory ?? (quick ? 'none' : '1000000,10000000')).map(Number);
   const clients = Number(values.clients);
   const pipelines = list(values.pipelines).map(Number);
-  const chosen = list(values.workloads).map(workload);
+  const rowGroups = list(values.rows);
+  for (const g of rowGroups) {
+    if (!(g in groups) && g !== 'fkvs')
+      throw new Error(`unknown rows ${g} (fkvs, ${Object.keys(groups).join(', ')})`);
+  }
+  const chosen = rowGroups.includes('fkvs') ? list(values.workloads).map(workload) : [];
   let servers = list(values.servers) as ServerKind[];
   for (const s of servers) {
     if (s !== 'io_uring' && s !== 'epoll' && s !== 'redis') throw new Error(`unknown server ${s}`);
@@ -87,6 +91,12 @@ async function main(): Promise<void> {
       'REFERENCE SKIPPED: redis-server or redis-benchmark is not installed (apt-get install redis-server redis-tools)',
     );
     servers = servers.filter((s) => s !== 'redis');
+  }
+  // The other groups run redis-benchmark against both servers, and redis-server as the reference.
+  let sameClientRows = rowGroups.filter((g) => g !== 'fkvs');
+  if (sameClientRows.length > 0 && !hasRedis()) {
+    console.log(`SKIPPED ${sameClientRows.join(', ')}: redis-server or redis-benchmark is not installed`);
+    sameClientRows = [];
   }
   const fkvsBenchmark = values['fkvs-benchmark'];
   if (servers.some((s) => s !== 'redis') && !existsSync(fkvsBenchmark)) {
@@ -100,17 +110,28 @@ async function main(): Promise<void> {
       cores: cpus().length,
       kernel: release(),
       node: process.version,
-      redis: servers.includes('redis') ? redisVersion() : 'not run',
+      redis: servers.includes('redis') || sameClientRows.length > 0 ? redisVersion() : 'not run',
       date: new Date().toISOString(),
     },
-    options: { runs, scale, clients, pipelines, servers, serverCores, loadCores, memoryCounts },
+    options: {
+      rows: rowGroups,
+      runs,
+      scale,
+      clients,
+      pipelines,
+      servers,
+      serverCores,
+      loadCores,
+      memoryCounts,
+    },
     cells: [],
     memory: [],
   };
   console.log(
-    `servers ${servers.join(', ')} on cores ${serverCores}; load on cores ${loadCores}; ${runs} run(s) per cell`,
+    `rows ${rowGroups.join(', ')}; servers on cores ${serverCores} (fkvs rows: ${servers.join(', ')}); load on cores ${loadCores}; ${runs} run(s) per cell`,
   );
 
+  const show = (cells: Report['cells']) => console.log(formatCells(cells).split('\n').slice(2).join('\n'));
   for (const w of chosen) {
     for (const pipeline of pipelines) {
       const spec: LoadSpec = {
@@ -121,9 +142,34 @@ async function main(): Promise<void> {
         cores: loadCores,
         fkvsBenchmark,
       };
-      const cells = await measureCell(servers, spec, runs, serverCores);
+      const cells = await measureRow(fkvsRow(servers, spec), runs, serverCores);
       report.cells.push(...cells);
-      console.log(formatCells(cells).split('\n').slice(2).join('\n'));
+      show(cells);
+    }
+  }
+  const rowOptions: RowOptions = {
+    scale,
+    clients,
+    pipelines,
+    loadCores,
+    fkvsBenchmark,
+    copyTree: values['copy-tree'],
+  };
+  for (const group of sameClientRows) {
+    for (const row of groups[group](rowOptions)) {
+      const cells = await measureRow(row, runs, serverCores).catch((error: Error) => {
+        // A build without eviction refuses its flags at start-up: the rows wait for one with it.
+        if (group === 'eviction' && /unknown option '--maxmemory-policy'/.test(error.message)) return null;
+        throw error;
+      });
+      if (cells === null) {
+        console.log(
+          'EVICTION SKIPPED: this fkvs-server refuses --maxmemory-policy (a build without eviction)',
+        );
+        break;
+      }
+      report.cells.push(...cells);
+      show(cells);
     }
   }
   for (const keys of memoryCounts) {
@@ -141,75 +187,33 @@ async function main(): Promise<void> {
   console.log(`\nJSON: ${out}`);
 }
 
+/** The groups of rows with the same client for both servers. */
+const groups: Record<string, (o: RowOptions) => Row[]> = {
+  resp: respRows,
+  large: largeRows,
+  persistence: persistenceRows,
+  eviction: evictionRows,
+};
+
 /**
- * Fresh servers for the cell, a warm-up on each, then `runs` rounds that visit each server in
- * turn. A workload whose data grows with every run (set-random) gets fresh servers, and a warm-up,
- * for each round instead, so that its runs repeat one another rather than measure ever larger
- * tables (the memory test covers large key counts).
+ * An FKVS-protocol row: ours with each backend (fkvs-benchmark) and Redis (redis-benchmark), the
+ * reference between our two backends in every round. A workload whose data grows with every run
+ * (set-random) gets fresh servers, and a warm-up, for each round, so that its runs repeat one
+ * another rather than measure ever larger tables (the memory test covers large key counts).
  */
-async function measureCell(
-  kinds: ServerKind[],
-  spec: LoadSpec,
-  runs: number,
-  serverCores: string,
-): Promise<Cell[]> {
-  // Ours, the reference, ours: the reference sits between our two backends in every round.
+function fkvsRow(kinds: ServerKind[], spec: LoadSpec): Row {
   const order = (['io_uring', 'redis', 'epoll'] as ServerKind[]).filter((k) => kinds.includes(k));
-  const samples: RunSample[][] = order.map(() => []);
-  const fresh = spec.workload.growsData;
-  for (let set = 0; set < (fresh ? runs : 1); set++) {
-    await measureRounds(order, spec, fresh ? 1 : runs, serverCores, samples);
-  }
-  return order.map((kind, i) => ({
-    server: kind,
+  const warmup = workload(spec.workload.warmup);
+  return {
     workload: spec.workload.name,
     pipeline: spec.pipeline,
     clients: spec.clients,
     requests: spec.requests,
-    runs: samples[i],
-    median: medianSample(samples[i]),
-  }));
-}
-
-/** Starts one server of each kind, warms each up, and adds `rounds` runs of each to `samples`. */
-async function measureRounds(
-  order: ServerKind[],
-  spec: LoadSpec,
-  rounds: number,
-  serverCores: string,
-  samples: RunSample[][],
-): Promise<void> {
-  const servers: BenchServer[] = [];
-  try {
-    for (const kind of order) servers.push(await startServer(kind, serverCores));
-    const warmup: LoadSpec = {
-      ...spec,
-      workload: workload(spec.workload.warmup),
-      requests: Math.round(spec.requests * warmupShare),
-    };
-    for (const server of servers) await runLoad(server, warmup);
-    for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < servers.length; i++) {
-        const server = servers[i];
-        // The servers share their core: the others wait stopped, so that no timer of theirs (Redis's
-        // cron rehashes its growing table) takes the core or the caches from the one measured.
-        const others = servers.filter((s) => s !== server);
-        for (const other of others) other.pause();
-        const cpuBefore = server.cpuMicros();
-        const result = await runLoad(server, spec).finally(() => {
-          for (const other of others) other.resume();
-        });
-        const cpu = server.cpuMicros() - cpuBefore;
-        samples[i].push({
-          ...result,
-          cpuMicrosPerRequest: cpu / spec.requests,
-          meanMicros: ((spec.clients * spec.pipeline) / result.requestsPerSecond) * 1e6,
-        });
-      }
-    }
-  } finally {
-    for (const server of servers) await server.stop();
-  }
+    variants: order.map((kind) => ({ label: kind, kind })),
+    growsData: spec.workload.growsData,
+    warmup: (server, requests) => runLoad(server, { ...spec, workload: warmup, requests }),
+    load: (server, requests) => runLoad(server, { ...spec, requests }),
+  };
 }
 
 /** RSS growth per key of a fresh server after loading `keys` unique random keys. */

@@ -224,6 +224,7 @@ class UringBackend final : public ConnectionBackend {
       if (count == max_records || ready < kKernelLocalWorkPerEnter) break;  // full: wake() below
       io_uring_get_events(&ring_);
       counters.syscalls++;
+      counters.reenters++;
       ready = io_uring_cq_ready(&ring_);
     }
     count += drain_file_records(records + count * kRecordInts, max_records - count);
