@@ -14,14 +14,22 @@ import { FrameClient, freePort, tempSocketPath } from '../support/server-process
 /**
  * The addon's send queue limit is each listener's: FKVS connections are dropped past FKVS's 1 MiB
  * even when another listener of the same transport allows far more (the Redis front's 1 GiB), and
- * that listener's connections keep its own limit.
+ * that listener's connections keep its own limit. The reader asks a little at a time, so that no
+ * loop turn makes more than FKVS's 1 MiB of replies (the output buffer's own limit, which closes
+ * from JS): only the addon's queue, where the turns' replies pile up, can drop it, and its
+ * `dropped` counter says it did.
  */
 
 const valueBytes = 60_000;
-/** GETs per write: 600 KB of replies, under the 1 MiB an FKVS connection may hold between sends. */
-const getsPerWrite = 10;
+/**
+ * GETs per write: 120 KB of replies; even writes the kernel hands over together (8, should the
+ * loop stall 40 ms) stay under the 1 MiB of one turn's output buffer.
+ */
+const getsPerWrite = 2;
 /** Writes of the FKVS client that never reads: 24 MB asked, far past what the kernel buffers. */
-const writes = 40;
+const writes = 200;
+/** Between two writes: each write in a batch of its own, mostly. */
+const writeGapMs = 5;
 /** The transport's limit for listeners that name none, and the echo's own: both far above FKVS's. */
 const largeLimitBytes = 64 * 1024 * 1024;
 /** A line the echo client does not read at first: over FKVS's limit, under its listener's. */
@@ -71,9 +79,14 @@ for (const useIoUring of [true, false]) {
         const gets = Buffer.concat(Array.from({ length: getsPerWrite }, () => req.get('big')));
         for (let i = 0; i < writes && !reader.closed; i++) {
           reader.send(gets);
-          await sleep(10); // each write in a batch of its own
+          await sleep(writeGapMs);
         }
         await reader.closedByServer(10_000);
+        assert.equal(
+          transport.native.counters().dropped,
+          1,
+          'dropped by the send queue limit, not closed from JS',
+        );
         assert.equal(info.connectedClients, 2, 'the writer and the echo client are still served');
 
         // The echo client, holding more than FKVS's limit unsent, gets every byte once it reads.

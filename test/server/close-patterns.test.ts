@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { describe, test } from 'node:test';
+import { loggedCounters, socketFds } from '../support/connection-counts.js';
 import { hex, rep, req } from '../support/fkvs.js';
 import { FrameClient, type RunningServer, serverBackends, withServer } from '../support/server-process.js';
 
@@ -50,19 +50,6 @@ function stormConnection(port: number, pattern: ClosePattern): Promise<void> {
   });
 }
 
-/** Socket fds the process holds (/proc/<pid>/fd links to "socket:[...]"). */
-function socketFds(pid: number): number {
-  let count = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) count++;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return count;
-}
-
 async function connectedClients(client: FrameClient): Promise<number> {
   client.send(req.info());
   const [info] = await client.frames(1);
@@ -77,13 +64,6 @@ async function until(what: string, done: () => Promise<boolean>): Promise<void> 
     if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/** The addon's counters the server logs as it stops. */
-function loggedCounters(server: RunningServer): { openConnections: number; tableConnections: number } {
-  const match = /transport counters: (\{.*\})/.exec(server.output());
-  assert.ok(match !== null, `counters logged:\n${server.output()}`);
-  return JSON.parse(match[1]);
 }
 
 for (const [backend, backendArgs] of serverBackends) {
