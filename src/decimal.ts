@@ -16,8 +16,17 @@ export function safeIntegerLength(n: number): number {
 /** Decimal digits of a safe integer into out at offset; returns the length written. */
 export function formatSafeInteger(n: number, out: Uint8Array, offset: number): number {
   const length = safeIntegerLength(n);
+  formatSafeIntegerBefore(n, out, offset + length);
+  return length;
+}
+
+/**
+ * Decimal digits of a safe integer ending just before out[end]; returns where they start. Spares
+ * the pass that measures the length, for a caller that takes the digits wherever they begin.
+ */
+export function formatSafeIntegerBefore(n: number, out: Uint8Array, end: number): number {
   let rest = Math.abs(n);
-  let i = offset + length - 1;
+  let i = end - 1;
   for (; rest >= int32Limit; i--) {
     const quotient = Math.floor(rest / 10);
     out[i] = zero + (rest - quotient * 10);
@@ -29,6 +38,6 @@ export function formatSafeInteger(n: number, out: Uint8Array, offset: number): n
     out[i--] = zero + (small - quotient * 10);
     small = quotient;
   } while (small !== 0);
-  if (n < 0) out[i] = minus;
-  return length;
+  if (n < 0) out[i--] = minus;
+  return i + 1;
 }

@@ -1,3 +1,4 @@
+import { formatSafeIntegerBefore } from '../decimal.js';
 import { maxInt64DecimalBytes } from '../limits.js';
 import { Int64 } from './int64.js';
 import { addLongDoubles, formatLongDouble, type LongDouble, parseLongDouble } from './long-double.js';
@@ -16,17 +17,18 @@ const digits = new Uint8Array(maxInt64DecimalBytes);
 const int64MinValue = new Int64();
 int64MinValue.parse(new TextEncoder().encode(int64Min.toString()), 0, 20);
 
-/** Stores buffer[0, length) under args[1], keeping its deadline; false (error written) when refused. */
+/** Stores value[offset, offset + length) under args[1] with the deadline; false (error written) when refused. */
 function replaceValue(
   context: CommandContext,
   args: Arguments,
   value: Uint8Array,
+  offset: number,
   length: number,
   deadlineMs: number,
   out: ValueWriter,
 ): boolean {
   const b = args.bytes;
-  const handle = context.store.set(b, args.offsets[1], args.lengths[1], value, 0, length, deadlineMs);
+  const handle = context.store.set(b, args.offsets[1], args.lengths[1], value, offset, length, deadlineMs);
   if (handle < 0) {
     out.error(refusalError(handle));
     return false;
@@ -38,7 +40,9 @@ function replaceValue(
 /**
  * INCR, DECR, INCRBY and DECRBY: the operand is checked first, then the stored value (Redis's
  * string2ll: no '+', no leading zeros), a missing key counting as 0 and nothing written on an
- * error. The deadline is kept. Nothing is allocated below 2^53.
+ * error. The deadline is kept. Nothing is allocated below 2^53. The key is looked up once: the
+ * new digits overwrite the old ones in place when they take the same room (the store's
+ * overwriteValue), and the reply is those same digits.
  */
 function counter(name: string, operandIndex: number, subtract: boolean): RedisCommand {
   return {
@@ -62,21 +66,24 @@ function counter(name: string, operandIndex: number, subtract: boolean): RedisCo
       const db = context.store;
       const handle = db.find(args.bytes, args.offsets[1], args.lengths[1]);
       const current = scratch.first;
-      let deadline = 0;
       if (handle < 0) {
         current.setSmall(0);
-      } else {
-        if (
-          !parseRedisInteger(db.valueBytes(handle), db.valueOffset(handle), db.valueLength(handle), current)
-        ) {
-          return out.error(RedisError.notInteger);
-        }
-        deadline = db.deadline(handle);
+      } else if (
+        !parseRedisInteger(db.valueBytes(handle), db.valueOffset(handle), db.valueLength(handle), current)
+      ) {
+        return out.error(RedisError.notInteger);
       }
       if (!(subtract ? current.subtract(delta) : current.add(delta))) return out.error(RedisError.overflow);
-      if (!replaceValue(context, args, digits, current.format(digits, 0), deadline, out)) return;
-      if (current.isBig) out.bigInteger(current.big);
-      else out.integer(current.small);
+      const start = current.isBig ? 0 : formatSafeIntegerBefore(current.small, digits, digits.length);
+      const end = current.isBig ? current.format(digits, 0) : digits.length;
+      if (handle >= 0 && db.overwriteValue(handle, digits, start, end - start)) {
+        context.written(args.bytes, args.offsets[1], args.lengths[1], context.db);
+      } else if (
+        !replaceValue(context, args, digits, start, end - start, handle < 0 ? 0 : db.deadline(handle), out)
+      ) {
+        return;
+      }
+      out.integerDigits(digits, start, end - start);
     },
   };
 }
@@ -106,7 +113,7 @@ const incrbyfloat: RedisCommand = {
     const sum = addLongDoubles(current, increment);
     if (sum === 'inf') return out.error(RedisError.nanOrInfinity);
     const text = Buffer.from(formatLongDouble(sum), 'latin1');
-    if (replaceValue(context, args, text, text.length, handle < 0 ? 0 : db.deadline(handle), out)) {
+    if (replaceValue(context, args, text, 0, text.length, handle < 0 ? 0 : db.deadline(handle), out)) {
       out.bulk(text, 0, text.length);
     }
   },

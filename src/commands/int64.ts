@@ -5,7 +5,7 @@ const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
 const maxDeadlineMs = int64Max;
 /** Up to 15 significant digits a number is exact (< 2^53); longer ones take the BigInt path. */
-const maxExactDigits = 15;
+export const maxExactDigits = 15;
 const plus = 0x2b;
 const minus = 0x2d;
 const zero = 0x30;

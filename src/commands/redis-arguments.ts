@@ -1,6 +1,6 @@
 import { maxRedisIntegerBytes } from '../limits.js';
 import { StoreRefusal } from '../store/store-api.js';
-import { Int64 } from './int64.js';
+import { Int64, maxExactDigits } from './int64.js';
 import type { Arguments } from './redis-command.js';
 
 /** Redis 7's error texts for the data commands, with their codes. */
@@ -83,7 +83,8 @@ export function parseRedisInteger(bytes: Uint8Array, offset: number, length: num
   if (length === 0 || length > maxRedisIntegerBytes) return false;
   let i = offset;
   const end = offset + length;
-  if (bytes[i] === minus) {
+  const negative = bytes[i] === minus;
+  if (negative) {
     i++;
     if (i === end) return false;
   }
@@ -91,6 +92,17 @@ export function parseRedisInteger(bytes: Uint8Array, offset: number, length: num
     if (length !== 1) return false;
   } else if (bytes[i] < zero || bytes[i] > nine) {
     return false;
+  }
+  if (end - i <= maxExactDigits) {
+    // The common case (counters, options) in one pass: exact as a number, below 2^53.
+    let n = 0;
+    for (; i < end; i++) {
+      const digit = bytes[i] - zero;
+      if (digit < 0 || digit > 9) return false;
+      n = n * 10 + digit;
+    }
+    out.setSmall(negative ? -n : n);
+    return true;
   }
   for (let j = i + 1; j < end; j++) if (bytes[j] < zero || bytes[j] > nine) return false;
   return out.parse(bytes, offset, length);

@@ -13,6 +13,8 @@ export interface ValueWriter {
   integer(n: number): void;
   /** An int64 beyond ±2^53. */
   bigInteger(n: bigint): void;
+  /** An integer given as its decimal digits (C's %lld form, as INCR stores them). */
+  integerDigits(bytes: Uint8Array, offset: number, length: number): void;
   /** Copies the bytes before it returns: a command may then overwrite or free where they were. */
   bulk(bytes: Uint8Array, offset: number, length: number): void;
   /**

@@ -269,6 +269,18 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return fresh;
   }
 
+  overwriteValue(handle: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
+    const arena = this.arena;
+    const oldClass = arena.inlineClass(handle);
+    // An out-of-line entry, or one whose size changes class, needs a block of another size: set().
+    if (oldClass < 0 || sizeClassOf(entryHeaderBytes + arena.keyLength(handle) + valueLength) !== oldClass)
+      return false;
+    if (this.snapshotKeep !== null) this.keepForSnapshot(this.hashOf(handle), handle);
+    arena.writeValue(handle, value, valueOffset, valueLength);
+    this.changes++;
+    return true;
+  }
+
   delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
     if (keyLength > maxKeyBytes) return false;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);

@@ -102,6 +102,14 @@ export interface KeyValueStore {
     hash?: number,
   ): number;
 
+  /**
+   * Replaces the value of a live entry in place when the new value takes the room the old one did
+   * (an in-line entry whose size class stays the same): the handle stays valid, the deadline is
+   * kept, no key is hashed. False, with nothing changed, otherwise: the caller then uses set (INCR's
+   * digits, docs/resp.md).
+   */
+  overwriteValue(handle: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean;
+
   /** Removes the key; true when it was there (expired or not). */
   delete(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): boolean;
 

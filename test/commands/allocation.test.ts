@@ -23,6 +23,7 @@ const sink: ValueWriter = {
   },
   integer() {},
   bigInteger() {},
+  integerDigits() {},
   bulk() {},
   storedValue() {},
   bulkText() {},

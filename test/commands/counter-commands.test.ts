@@ -42,6 +42,32 @@ describe('Redis counter commands', () => {
     ]);
   });
 
+  test('INCR family in place and not: digits that change length, sign or size class; the deadline kept on both paths', () => {
+    const s = new RedisSession();
+    // Key 'c': an entry of 8 header bytes + 1 + the digits; 7 digits fit a 16-byte block, 8 do not.
+    expectReplies(s, [
+      [['SET', 'c', '9', 'EX', '100'], '+OK'],
+      [['INCR', 'c'], 10],
+      [['INCRBY', 'c', '90'], 100],
+      [['DECRBY', 'c', '101'], -1],
+      [['INCR', 'c'], 0],
+      [['INCRBY', 'c', '9999999'], 9999999],
+      [['INCR', 'c'], 10000000],
+      [['GET', 'c'], '$10000000'],
+      [['INCR', 'c'], 10000001],
+      [['DECRBY', 'c', '20000000'], -9999999],
+      [['INCR', 'c'], -9999998],
+      [['GET', 'c'], '$-9999998'],
+      [['TTL', 'c'], 100],
+      [['INCRBY', 'c', '9007199254740991'], 9007199244740993],
+      [['INCRBY', 'c', '9007199254740991'], 18014398499481984n],
+      [['GET', 'c'], '$18014398499481984'],
+      [['DECRBY', 'c', '18014398499481984'], 0],
+      [['GET', 'c'], '$0'],
+      [['TTL', 'c'], 100],
+    ]);
+  });
+
   test('INCRBYFLOAT: Redis digits (x87 long double, %.17Lf trimmed), errors, deadline kept', () => {
     const s = new RedisSession();
     expectReplies(s, [

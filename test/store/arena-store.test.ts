@@ -97,6 +97,36 @@ describe('ArenaStore', () => {
     store.assertInvariants();
   });
 
+  test('overwriteValue: in place while the size class holds (deadline kept, change counted, snapshot image kept), refused otherwise with nothing changed', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    const h = set(store, 'n', '99', 5000);
+    let changes = store.changes;
+    assert.equal(store.overwriteValue(h, bytes('x100'), 1, 3), true);
+    assert.equal(get(store, 'n'), '100');
+    assert.equal(store.find(bytes('n'), 0, 1), h, 'the same entry');
+    assert.equal(store.deadline(h), 5000);
+    assert.equal(store.changes, ++changes);
+    // 8 + 1 + 8 bytes take a larger block than 8 + 1 + 2.
+    assert.equal(store.overwriteValue(h, bytes('12345678'), 0, 8), false);
+    assert.equal(store.overwriteValue(h, bytes(''), 0, 0), true, 'shorter, same class');
+    assert.equal(get(store, 'n'), '');
+    assert.equal(store.overwriteValue(h, bytes('100'), 0, 3), true);
+    const large = set(store, 'L', 'y'.repeat(10000));
+    assert.equal(store.overwriteValue(large, bytes('z'.repeat(10000)), 0, 10000), false, 'out of line');
+    assert.equal(get(store, 'L'), 'y'.repeat(10000));
+    assert.equal(store.changes, changes + 3);
+    const kept: string[] = [];
+    store.beginSnapshot((handle) => {
+      const o = store.valueOffset(handle);
+      kept.push(Buffer.from(store.valueBytes(handle).subarray(o, o + store.valueLength(handle))).toString());
+    });
+    assert.equal(store.overwriteValue(h, bytes('101'), 0, 3), true);
+    assert.deepEqual(kept, ['100'], 'the image at the snapshot start, before the first change');
+    while (!store.snapshotStep(100, () => {}));
+    assert.equal(get(store, 'n'), '101');
+    store.assertInvariants();
+  });
+
   test('keys are binary-safe and compared by bytes, including the empty key', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
     const a = new Uint8Array([0, 255, 0]);

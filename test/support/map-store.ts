@@ -66,6 +66,12 @@ export class MapStore implements KeyValueStore {
     return this.entries[handle].value.length;
   }
 
+  /** The model: always in place (a Map has no size classes), the deadline kept. */
+  overwriteValue(handle: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
+    this.entries[handle].value = value.slice(valueOffset, valueOffset + valueLength);
+    return true;
+  }
+
   set(
     key: Uint8Array,
     keyOffset: number,

@@ -46,6 +46,13 @@ export class RecordingWriter implements ValueWriter {
   bigInteger(n: bigint): void {
     this.add(n);
   }
+  /** Recorded as integer() or bigInteger() would be: the digits' value, a number when safe. */
+  integerDigits(bytes: Uint8Array, offset: number, length: number): void {
+    const text = Buffer.from(bytes.subarray(offset, offset + length)).toString('latin1');
+    if (!/^-?(0|[1-9][0-9]*)$/.test(text)) throw new Error(`integer digits ${JSON.stringify(text)}`);
+    const n = BigInt(text);
+    this.add(n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n);
+  }
   bulk(bytes: Uint8Array, offset: number, length: number): void {
     this.add(`$${Buffer.from(bytes.subarray(offset, offset + length)).toString('latin1')}`);
   }

@@ -53,6 +53,16 @@ export class RespWriter implements ValueWriter {
     this.line(0x3a, n.toString());
   }
 
+  integerDigits(bytes: Uint8Array, offset: number, length: number): void {
+    const at = this.reserve(length + 3);
+    if (at < 0) return;
+    const buffer = this.out!.bytes;
+    buffer[at] = 0x3a;
+    copyBytes(bytes, offset, buffer, at + 1, length);
+    buffer[at + 1 + length] = cr;
+    buffer[at + 2 + length] = lf;
+  }
+
   bulk(bytes: Uint8Array, offset: number, length: number): void {
     const at = this.reserve(maxHeaderBytes + length + 2);
     if (at < 0) return;

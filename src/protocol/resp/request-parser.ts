@@ -142,14 +142,18 @@ export class RequestParser {
 
   private parseMultibulk(bytes: Uint8Array, start: number, end: number): number {
     const args = this.args;
-    const countEnd = findByte(bytes, start + 1, end, 0x0d);
-    if (countEnd < 0 || countEnd + 1 >= end) {
-      if (end - start > maxRespInlineBytes) return this.fail('Protocol error: too big mbulk count string');
-      return incomplete;
+    let count = digitLine(bytes, start + 1, end);
+    let countEnd = digitLineEnd;
+    if (count < 0) {
+      countEnd = findByte(bytes, start + 1, end, 0x0d);
+      if (countEnd < 0 || countEnd + 1 >= end) {
+        if (end - start > maxRespInlineBytes) return this.fail('Protocol error: too big mbulk count string');
+        return incomplete;
+      }
+      count = parseLong(bytes, start + 1, countEnd);
+      if (Number.isNaN(count)) return this.fail('Protocol error: invalid multibulk length');
     }
-    const count = parseLong(bytes, start + 1, countEnd);
-    if (Number.isNaN(count) || count > maxRespArguments)
-      return this.fail('Protocol error: invalid multibulk length');
+    if (count > maxRespArguments) return this.fail('Protocol error: invalid multibulk length');
     if (!this.authenticated && count > maxUnauthenticatedArguments)
       return this.fail('Protocol error: unauthenticated multibulk length');
     let pos = countEnd + 2;
@@ -165,14 +169,18 @@ export class RequestParser {
       if (bytes[pos] !== 0x24) {
         return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(bytes[pos])}'`);
       }
-      const lengthEnd = findByte(bytes, pos + 1, end, 0x0d);
-      if (lengthEnd < 0 || lengthEnd + 1 >= end) {
-        if (end - pos > maxRespInlineBytes) return this.fail('Protocol error: too big bulk count string');
-        return incomplete;
+      let length = digitLine(bytes, pos + 1, end);
+      let lengthEnd = digitLineEnd;
+      if (length < 0) {
+        lengthEnd = findByte(bytes, pos + 1, end, 0x0d);
+        if (lengthEnd < 0 || lengthEnd + 1 >= end) {
+          if (end - pos > maxRespInlineBytes) return this.fail('Protocol error: too big bulk count string');
+          return incomplete;
+        }
+        length = parseLong(bytes, pos + 1, lengthEnd);
+        if (Number.isNaN(length) || length < 0) return this.fail('Protocol error: invalid bulk length');
       }
-      const length = parseLong(bytes, pos + 1, lengthEnd);
-      if (Number.isNaN(length) || length < 0 || length > this.limits.maxBulkBytes)
-        return this.fail('Protocol error: invalid bulk length');
+      if (length > this.limits.maxBulkBytes) return this.fail('Protocol error: invalid bulk length');
       if (length > maxBulk) return this.fail('Protocol error: unauthenticated bulk length');
       pos = lengthEnd + 2;
       // Redis skips the two bytes after the data without looking at them; so do we.
@@ -235,6 +243,32 @@ export class RequestParser {
     carry.set(bytes.subarray(from, to), this.carryLength);
     this.carryLength = needed;
   }
+}
+
+/** Where the last digitLine() that returned a value found its CR. */
+let digitLineEnd = 0;
+/** Digits digitLine() takes: any count or length up to 999,999,999 (proto-max-bulk-len's default is 512 MB). */
+const maxDigitLineDigits = 9;
+
+/**
+ * The usual header line (`*3`, `$5`) in one pass: 1 to 9 digits without a leading zero (or "0"
+ * alone), a CR, and at least one byte after it. Returns its value, with the CR's index in
+ * digitLineEnd; -1 for any other line (a sign, a leading zero, more digits, bad bytes, a line not
+ * all there), which findByte and parseLong then read, with their errors.
+ */
+function digitLine(bytes: Uint8Array, from: number, end: number): number {
+  let n = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const digit = bytes[i] - 0x30;
+    if (digit < 0 || digit > 9) break;
+    n = n * 10 + digit;
+  }
+  const digits = i - from;
+  if (digits === 0 || digits > maxDigitLineDigits || i + 1 >= end || bytes[i] !== 0x0d) return -1;
+  if (bytes[from] === 0x30 && digits > 1) return -1;
+  digitLineEnd = i;
+  return n;
 }
 
 /** Index of the first `byte` in bytes[from, to), or -1. */
