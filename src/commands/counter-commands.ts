@@ -31,7 +31,7 @@ function replaceValue(
     out.error(refusalError(handle));
     return false;
   }
-  context.written(b, args.offsets[1], args.lengths[1], context.db);
+  context.written(b, args.offsets[1], args.lengths[1], context.db, handle);
   return true;
 }
 
