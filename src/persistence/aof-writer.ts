@@ -2,9 +2,23 @@ import { initialLogBufferBytes, maxLogBufferBytes } from '../limits.js';
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const selectName = ascii('SELECT');
-/** The first bytes of the commands the log writes most, each copied as one piece. */
-const setHeader = ascii('*3\r\n$3\r\nSET\r\n');
-const setWithDeadlineHeader = ascii('*5\r\n$3\r\nSET\r\n');
+/** Four characters as the little-endian 32-bit word that stores them in one write. */
+const word = (text: string) =>
+  (text.charCodeAt(0) |
+    (text.charCodeAt(1) << 8) |
+    (text.charCodeAt(2) << 16) |
+    (text.charCodeAt(3) << 24)) >>>
+  0;
+/**
+ * A SET's first 13 bytes, "*3\r\n$3\r\nSET\r\n" (or "*5" with PXAT), as three words and a byte: the
+ * log writes it for nearly every command, and three word stores beat a 13-byte copy loop.
+ */
+const setHeaderBytes = 13;
+const setArgc3Word = word('*3\r\n');
+const setArgc5Word = word('*5\r\n');
+const setNameWord0 = word('$3\r\n');
+const setNameWord1 = word('SET\r');
+/** The first bytes of other commands the log writes, each copied as one piece. */
 const pxatArgument = ascii('$4\r\nPXAT\r\n');
 const pexpireatHeader = ascii('*3\r\n$9\r\nPEXPIREAT\r\n');
 const delHeader = ascii('*2\r\n$3\r\nDEL\r\n');
@@ -25,6 +39,8 @@ const loopCopyMaxBytes = 64;
  */
 export class AofWriter {
   private buffer = new Uint8Array(initialLogBufferBytes);
+  /** A view of buffer, for the word stores of set(). */
+  private view = new DataView(this.buffer.buffer);
   private used = 0;
   /** The database of the last command logged; -1: none yet in this file (the next command selects). */
   private selectedDb = -1;
@@ -82,19 +98,15 @@ export class AofWriter {
     valueLength: number,
     deadlineMs: number,
   ): void {
-    this.startKnown(
-      db,
-      setHeader.length + pxatArgument.length + 3 * bulkFrameBytes + keyLength + valueLength,
-    );
+    this.startKnown(db, setHeaderBytes + pxatArgument.length + 3 * bulkFrameBytes + keyLength + valueLength);
     const to = this.buffer;
-    let at = putBytes(
-      to,
-      this.used,
-      deadlineMs === 0 ? setHeader : setWithDeadlineHeader,
-      0,
-      setHeader.length,
-    );
-    at = putBulk(to, at, key, keyOffset, keyLength);
+    const view = this.view;
+    let at = this.used;
+    view.setUint32(at, deadlineMs === 0 ? setArgc3Word : setArgc5Word, true);
+    view.setUint32(at + 4, setNameWord0, true);
+    view.setUint32(at + 8, setNameWord1, true);
+    to[at + 12] = 0x0a;
+    at = putBulk(to, at + setHeaderBytes, key, keyOffset, keyLength);
     at = putBulk(to, at, value, valueOffset, valueLength);
     if (deadlineMs !== 0) {
       at = putBytes(to, at, pxatArgument, 0, pxatArgument.length);
@@ -161,6 +173,7 @@ export class AofWriter {
     const grown = new Uint8Array(Math.min(maxLogBufferBytes, Math.max(needed, this.buffer.length * 2)));
     grown.set(this.buffer.subarray(0, this.used));
     this.buffer = grown;
+    this.view = new DataView(grown.buffer);
   }
 }
 
