@@ -3,8 +3,13 @@
  * server wires to both fronts. Commands and protocols call it; it knows no wire and no command.
  */
 export interface WriteLog {
-  /** A key of database db changed (value, deadline or existence): the log records its state now. */
-  keyWritten(db: number, bytes: Uint8Array, offset: number, length: number): void;
+  /**
+   * A key of database db changed (value, deadline or existence): the log records its state now.
+   * `entry` is the key's entry in the store of db when the caller holds it (what set() returned,
+   * valid until the next change of that store), so that the log reads the state from it rather
+   * than finding the key again; `entryUnknown` when the caller does not have it (or the key is gone).
+   */
+  keyWritten(db: number, bytes: Uint8Array, offset: number, length: number, entry: number): void;
   /** Every key of database db was removed (FLUSHDB; FLUSHALL calls it for each database). */
   flushed(db: number): void;
   /**
@@ -13,6 +18,9 @@ export interface WriteLog {
    */
   readonly refusal: string | null;
 }
+
+/** What keyWritten is given as the entry when the caller has not got it: the log finds the key. */
+export const entryUnknown = -1;
 
 /** The log of a server without persistence: changes go nowhere, nothing is refused. */
 export const noWriteLog: WriteLog = {

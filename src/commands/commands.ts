@@ -1,7 +1,7 @@
 import { maxInt64DecimalBytes } from '../limits.js';
 import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
-import { noWriteLog, type WriteLog } from '../write-log.js';
+import { entryUnknown, noWriteLog, type WriteLog } from '../write-log.js';
 import { infoText } from './info.js';
 import { Int64, parseDeadline } from './int64.js';
 import { KeyPrefetch } from './key-prefetch.js';
@@ -24,8 +24,9 @@ export class Commands {
   /**
    * Called after each change of a key's value, deadline or existence (as CommandContext.written of
    * the Redis front): the server hangs WATCH on it, so that FKVS writes abort transactions too.
+   * `entry`: the key's entry set() returned, or entryUnknown (WriteLog.keyWritten).
    */
-  written: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
+  written: (bytes: Uint8Array, offset: number, length: number, entry: number) => void = () => {};
   /** The append-only log: the server's written hook feeds it; its refusal turns writes away. */
   writeLog: WriteLog = noWriteLog;
 
@@ -55,7 +56,7 @@ export class Commands {
       r.keyHash,
     );
     if (handle < 0) return reply.failed(Failure.outOfMemory);
-    this.written(b, r.offsets[0], r.lengths[0]);
+    this.written(b, r.offsets[0], r.lengths[0], handle);
     return reply.stored(b, r.offsets[1], r.lengths[1]);
   }
 
@@ -84,7 +85,7 @@ export class Commands {
     if (handle < 0) {
       handle = store.set(b, keyOffset, keyLength, zeroText, 0, 1, 0, r.keyHash);
       if (handle < 0) return reply.failed(Failure.outOfMemory);
-      this.written(b, keyOffset, keyLength);
+      this.written(b, keyOffset, keyLength, handle);
     }
     const current = this.current;
     if (!current.parse(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle))) {
@@ -98,16 +99,24 @@ export class Commands {
     }
     if (!(subtract ? current.subtract(operand) : current.add(operand))) return reply.failed(Failure.overflow);
     const length = current.format(this.digits, 0);
-    if (store.set(b, keyOffset, keyLength, this.digits, 0, length, store.deadline(handle), r.keyHash) < 0) {
-      return reply.failed(Failure.outOfMemory);
-    }
-    this.written(b, keyOffset, keyLength);
+    const updated = store.set(
+      b,
+      keyOffset,
+      keyLength,
+      this.digits,
+      0,
+      length,
+      store.deadline(handle),
+      r.keyHash,
+    );
+    if (updated < 0) return reply.failed(Failure.outOfMemory);
+    this.written(b, keyOffset, keyLength, updated);
     return reply.integer(current);
   }
 
   del(r: Request, reply: Reply): boolean {
     const deleted = this.store.delete(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
-    if (deleted) this.written(r.bytes, r.offsets[0], r.lengths[0]);
+    if (deleted) this.written(r.bytes, r.offsets[0], r.lengths[0], entryUnknown);
     return reply.deleted(deleted ? 1 : 0);
   }
 
@@ -119,7 +128,7 @@ export class Commands {
     const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
     if (!store.setDeadline(handle, deadline)) return reply.failed(Failure.outOfMemory);
-    this.written(r.bytes, r.offsets[0], r.lengths[0]);
+    this.written(r.bytes, r.offsets[0], r.lengths[0], entryUnknown);
     return reply.expireSet();
   }
 
@@ -139,7 +148,7 @@ export class Commands {
     const hadDeadline = handle >= 0 && store.deadline(handle) !== 0;
     if (hadDeadline) {
       store.setDeadline(handle, 0);
-      this.written(r.bytes, r.offsets[0], r.lengths[0]);
+      this.written(r.bytes, r.offsets[0], r.lengths[0], entryUnknown);
     }
     return reply.persisted(hadDeadline);
   }

@@ -33,7 +33,7 @@ function replaceValue(
     out.error(refusalError(handle));
     return false;
   }
-  context.written(b, args.offsets[1], args.lengths[1], context.db);
+  context.written(b, args.offsets[1], args.lengths[1], context.db, handle);
   return true;
 }
 

@@ -25,8 +25,10 @@ export interface CommandContext {
    * Called after every change of a key's value, deadline or existence that a command makes (both
    * keys of a RENAME, every key of an MSET, each key a DEL removed): WATCH and the append-only
    * log hang on it. `db` is the database of the key: the selected one, except for COPY ... DB n.
+   * `entry`: the key's entry that store.set() just returned, when the command has it (the log
+   * then reads the value from it instead of finding the key again: a SET's hot path).
    */
-  written(bytes: Uint8Array, offset: number, length: number, db: number): void;
+  written(bytes: Uint8Array, offset: number, length: number, db: number, entry?: number): void;
   /** The store of database `index` (0 <= index < 16), made on first use: COPY ... DB n reaches past the selected one. */
   database(index: number): KeyValueStore;
 }

@@ -125,7 +125,7 @@ function store(
     out.error(refusalError(handle));
     return false;
   }
-  context.written(b, keyOffset, keyLength, context.db);
+  context.written(b, keyOffset, keyLength, context.db, handle);
   return true;
 }
 
@@ -381,7 +381,7 @@ function writeValue(
     out.error(refusalError(handle));
     return false;
   }
-  context.written(b, args.offsets[1], args.lengths[1], context.db);
+  context.written(b, args.offsets[1], args.lengths[1], context.db, handle);
   return true;
 }
 

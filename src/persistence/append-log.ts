@@ -18,9 +18,10 @@ export class AppendLog implements WriteLog {
 
   constructor(private readonly storeFor: (db: number) => KeyValueStore | null) {}
 
-  keyWritten(db: number, bytes: Uint8Array, offset: number, length: number): void {
+  keyWritten(db: number, bytes: Uint8Array, offset: number, length: number, entry: number): void {
     const store = this.storeFor(db);
-    const handle = store === null ? -1 : store.findIncludingExpired(bytes, offset, length);
+    let handle = entry;
+    if (handle < 0) handle = store === null ? -1 : store.findIncludingExpired(bytes, offset, length);
     if (handle < 0) {
       this.writer.del(db, bytes, offset, length);
       return;

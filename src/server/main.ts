@@ -162,9 +162,9 @@ function serve(config: ServerConfig): void {
   // and go to the append-only log. The size test keeps touch() (which names the key) out of the
   // SET path V8 inlines while nobody watches.
   const watches = resp.watches;
-  commands.written = (bytes, offset, length) => {
+  commands.written = (bytes, offset, length, entry) => {
     if (watches.size !== 0) watches.touch(0, bytes, offset, length);
-    resp.writeLog.keyWritten(0, bytes, offset, length);
+    resp.writeLog.keyWritten(0, bytes, offset, length, entry);
   };
   if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
   info.backend = transport.native.backend;

@@ -3,6 +3,7 @@ import type { Arguments, CommandContext } from '../../commands/redis-command.js'
 import type { OutputBuffer } from '../../io/output-buffer.js';
 import { type ProtocolSession, SessionStatus } from '../../io/session.js';
 import { maxQueuedBytes, maxQueuedCommands, maxWatchedKeys } from '../../limits.js';
+import { entryUnknown } from '../../write-log.js';
 import { arityFits, type CommandEntry, CommandRole } from './command-table.js';
 import { commandError } from './errors.js';
 import type { RespVersion } from './reply-writer.js';
@@ -140,9 +141,9 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     return this.server.databases.get(index);
   }
 
-  written(bytes: Uint8Array, offset: number, length: number, db: number): void {
+  written(bytes: Uint8Array, offset: number, length: number, db: number, entry = entryUnknown): void {
     this.server.watches.touch(db, bytes, offset, length);
-    this.server.writeLog.keyWritten(db, bytes, offset, length);
+    this.server.writeLog.keyWritten(db, bytes, offset, length, entry);
   }
 
   /** One parsed command: look-up, arity, authentication, MULTI queueing, then its handler. */
