@@ -77,7 +77,7 @@ function counter(name: string, operandIndex: number, subtract: boolean): RedisCo
       const start = current.isBig ? 0 : formatSafeIntegerBefore(current.small, digits, digits.length);
       const end = current.isBig ? current.format(digits, 0) : digits.length;
       if (handle >= 0 && db.overwriteValue(handle, digits, start, end - start)) {
-        context.written(args.bytes, args.offsets[1], args.lengths[1], context.db);
+        context.written(args.bytes, args.offsets[1], args.lengths[1], context.db, handle);
       } else if (
         !replaceValue(context, args, digits, start, end - start, handle < 0 ? 0 : db.deadline(handle), out)
       ) {
