@@ -236,5 +236,11 @@ export const maxGlobNesting = 1000;
 export const everysecSyncMs = 1000;
 /** Time between two tries to write a log that failed (ENOSPC, EIO), as Redis's serverCron retries. */
 export const aofRetryMs = 1000;
+/** How often a scheduled rewrite of the log and the automatic rule are checked (Redis's serverCron at hz 10). */
+export const aofRewriteCheckMs = 100;
+/** Rewrites failed in a row after which the automatic ones wait 1, 2, 4 ... minutes (Redis's AOF_REWRITE_LIMITE_THRESHOLD). */
+export const aofRewriteFailuresBeforeDelay = 3;
+/** The longest of those waits (Redis's AOF_REWRITE_LIMITE_MAX_MINUTES). */
+export const maxAofRewriteDelayMinutes = 60;
 /** Commands replayed between two looks at the clock while loading at start-up (progress once a second). */
 export const loadProgressCommands = 4096;

@@ -6,15 +6,17 @@ import {
   openSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import type { Databases } from '../commands/databases.js';
 import { FileMode, FileSync } from '../io/native.js';
 import type { Transport, TurnEnd } from '../io/transport.js';
 import { aofRetryMs, everysecSyncMs } from '../limits.js';
 import {
+  type AofFileInfo,
   type AofManifest,
   baseFileName,
   formatManifest,
@@ -25,6 +27,7 @@ import type { AppendLog } from '../persistence/append-log.js';
 import { RdbWriter, rdbRedisVersion } from '../persistence/rdb-writer.js';
 import { writeStoreSnapshot } from '../persistence/store-snapshot.js';
 import type { AofStatus } from '../write-log.js';
+import { ManifestFile } from './manifest-file.js';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
 
@@ -40,6 +43,41 @@ export interface AppendOnlyOptions {
 const tagMask = 0x3fffffff;
 const retryTag = -1;
 
+/** One incremental file the log writes or wrote, and how far its requests are known durable. */
+class LogFile {
+  /** The highest sequence number completed on it (every request before it too). */
+  durable: number;
+  /** The highest sequence number asked of it. */
+  lastSeq: number;
+  /** The highest sequence number of a failed request: on disk once the retry succeeds. */
+  failedSeq = 0;
+  failing = false;
+  retryTimer: NodeJS.Timeout | null = null;
+  /** Its writes are in a base snapshot since put in place (a rewrite ended): nothing more to wait for. */
+  covered = false;
+
+  constructor(
+    readonly id: number,
+    readonly info: AofFileInfo,
+    /** Its size when opened. */
+    readonly openedBytes: number,
+    seq: number,
+  ) {
+    this.durable = seq;
+    this.lastSeq = seq;
+  }
+
+  get settled(): boolean {
+    return this.covered || (!this.failing && this.durable >= this.lastSeq);
+  }
+}
+
+/**
+ * Told when the log writes to a new incremental file (a rewrite's snapshot starts then), or why it
+ * could not switch.
+ */
+export type IncrementSwitch = (error: string | null) => void;
+
 /**
  * The append-only log on disk, Redis 7's multi-part layout: the incremental file the log goes to,
  * written through the transport's ring once per loop turn (TurnEnd). `always`: each turn's write
@@ -47,24 +85,31 @@ const retryTag = -1;
  * of the turn, and of the turns queued behind it); `everysec`: an fdatasync once a second that
  * never stops the loop; `no`: the kernel decides. A failed write or sync (ENOSPC, EIO) turns writes
  * away with Redis's MISCONF error until a retry (every second) gets the kept bytes on disk.
+ *
+ * A rewrite (src/server/aof-rewrite.ts) switches the log to a new incremental file
+ * (switchIncrement) and, once its base is in place, makes the files before it history
+ * (rewriteDone). Sequence numbers run across files: a request is durable once it and every request
+ * before it, in whatever file, completed (the older files are synced and closed at a switch).
  */
 export class AppendOnly implements TurnEnd {
   durableSeq = 0;
   /** The last sequence number given to a request. */
   private seq = 0;
-  private file = -1;
+  private current!: LogFile;
+  /** Files written before the current one whose requests are not all known durable yet. */
+  private readonly older: LogFile[] = [];
   private readonly always: boolean;
-  private baseBytes = 0;
-  private incrementalAtOpenBytes = 0;
-  /** Bytes handed to writeFile since the file was opened. */
+  private manifest!: AofManifest;
+  private readonly manifestFile: ManifestFile;
+  /** Bytes of the base and the incremental files before the current one (aof_current_size). */
+  private otherFilesBytes = 0;
+  /** aof_base_size: the log's size after the last rewrite (or at start-up), what auto rewrite grows from. */
+  baseSizeBytes = 0;
+  /** Bytes handed to writeFile for the current file since it was opened. */
   private loggedBytes = 0;
   /** Bytes written since the last sync was asked for (everysec). */
   private unsyncedBytes = 0;
-  private lastWriteOk = true;
-  /** The highest sequence number of a failed request: on disk once the retry succeeds. */
-  private failedSeq = 0;
   private timer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -73,23 +118,32 @@ export class AppendOnly implements TurnEnd {
     private readonly report: (line: string) => void,
   ) {
     this.always = options.fsync === 'always';
+    this.manifestFile = new ManifestFile(transport, options.directory, options.aofName);
   }
 
   /**
    * Opens the incremental file named by the manifest (start-up has loaded it, and truncated a cut
    * tail); when there is no log yet, creates the layout first: a base snapshot of what the stores
-   * hold (a dump.rdb loaded, or nothing), an empty incremental file, the manifest.
+   * hold (a dump.rdb loaded, or nothing), an empty incremental file, the manifest. History files a
+   * rewrite left (a crash before it removed them) are removed, as Redis's aofDelHistoryFiles.
    */
   open(manifest: AofManifest | null, databases: Databases): void {
     const dir = this.options.directory;
     let current = manifest;
     if (current === null || current.incremental.length === 0) current = this.createLayout(current, databases);
+    if (current.history.length > 0) {
+      for (const file of current.history) this.removeHistoryFile(file);
+      current = { ...current, history: [] };
+      writeDurably(join(dir, manifestFileName(this.options.aofName)), current);
+    }
+    this.manifest = current;
     const incremental = current.incremental[current.incremental.length - 1];
-    if (current.base !== null) this.baseBytes = statSync(join(dir, current.base.name)).size;
-    const path = join(dir, incremental.name);
-    this.file = this.transport.openFile(path, FileMode.append, (tag, result) => this.fileDone(tag, result));
-    this.incrementalAtOpenBytes = this.transport.native.fileSize(this.file);
-    this.log.writer.startFile();
+    this.otherFilesBytes = 0;
+    if (current.base !== null) this.otherFilesBytes += statSync(join(dir, current.base.name)).size;
+    for (const file of current.incremental.slice(0, -1))
+      this.otherFilesBytes += statSync(join(dir, file.name)).size;
+    this.current = this.openIncrement(incremental, FileMode.append);
+    this.baseSizeBytes = this.otherFilesBytes + this.current.openedBytes;
     if (this.options.fsync === 'everysec')
       this.timer = setInterval(() => this.syncEverySecond(), everysecSyncMs);
     else this.timer = setInterval(() => this.endTurn(), everysecSyncMs); // writes of timers (expiry) go out too
@@ -100,52 +154,169 @@ export class AppendOnly implements TurnEnd {
     const writer = this.log.writer;
     const bytes = writer.pendingBytes;
     if (bytes === 0) return 0;
-    const seq = ++this.seq;
-    const queued = this.transport.native.writeFile(
-      this.file,
-      writer.pending(),
-      0,
-      bytes,
-      this.always ? FileSync.data : FileSync.none,
-      seq & tagMask,
-    );
-    if (!queued) {
-      // Over the addon's queue limit: the disk has failed for long and writes were turned away,
-      // yet deletions (expiry, FLUSHALL in a transaction...) went on. Nothing else can keep them.
-      this.report('The append-only log cannot keep up with a failing disk (1 GiB queued). Exiting.');
-      process.exit(1);
-    }
+    const seq = this.request(writer.pending(), bytes, this.always ? FileSync.data : FileSync.none);
     writer.clear();
     this.loggedBytes += bytes;
     this.unsyncedBytes += bytes;
     return this.always ? seq : 0;
   }
 
+  /** The log's size now: the base and every incremental file (aof_current_size). */
+  get currentSizeBytes(): number {
+    return this.otherFilesBytes + this.transport.native.fileSize(this.current.id);
+  }
+
+  /** The log's last write failed: a rewrite does not start (it would leave the failed bytes behind). */
+  get failing(): boolean {
+    return this.log.refusal !== null;
+  }
+
   /** What INFO persistence reports. */
   status(): AofStatus {
-    const incremental = this.file < 0 ? 0 : this.transport.native.fileSize(this.file);
+    const incremental = this.transport.native.fileSize(this.current.id);
     return {
       enabled: true,
-      lastWriteOk: this.lastWriteOk,
-      currentSizeBytes: this.baseBytes + incremental,
-      baseSizeBytes: this.baseBytes,
+      lastWriteOk: this.log.refusal === null,
+      currentSizeBytes: this.otherFilesBytes + incremental,
+      baseSizeBytes: this.baseSizeBytes,
       bufferedBytes:
-        this.loggedBytes - (incremental - this.incrementalAtOpenBytes) + this.log.writer.pendingBytes,
+        this.loggedBytes - (incremental - this.current.openedBytes) + this.log.writer.pendingBytes,
     };
+  }
+
+  /**
+   * A rewrite starts, as Redis's openNewIncrAofForAppend: a new, empty incremental file is made
+   * and added to the manifest (written durably through the ring); once that is in place the log
+   * goes to the new file and `switched(null)` is called in the same turn, so that the rewrite's
+   * snapshot holds exactly the writes of the files before it. The turn's pending bytes go to the
+   * old file first, with a sync, and the old file is closed once its requests completed.
+   */
+  switchIncrement(switched: IncrementSwitch): void {
+    const last = this.manifest.incremental[this.manifest.incremental.length - 1];
+    const info: AofFileInfo = {
+      name: incrementalFileName(this.options.aofName, last.seq + 1),
+      seq: last.seq + 1,
+      type: 'i',
+    };
+    const path = join(this.options.directory, info.name);
+    let id: number;
+    try {
+      id = this.transport.openFile(path, FileMode.truncate, (tag, result) =>
+        this.fileDone(file, tag, result),
+      );
+    } catch (error) {
+      switched(`Can't open the append-only file ${info.name}: ${(error as Error).message}`);
+      return;
+    }
+    const file = new LogFile(id, info, 0, 0);
+    const manifest = { ...this.manifest, incremental: [...this.manifest.incremental, info] };
+    this.manifestFile.write(manifest, (error) => {
+      if (error !== null) {
+        this.transport.native.closeFile(id);
+        removeFile(path);
+        switched(`Can't persist the AOF manifest: ${error}`);
+        return;
+      }
+      this.manifest = manifest;
+      this.endTurn();
+      const old = this.current;
+      // The old file's last sync: its requests are durable once it completes, and it closes.
+      this.request(new Uint8Array(0), 0, FileSync.data);
+      this.older.push(old);
+      this.otherFilesBytes += old.openedBytes + this.loggedBytes;
+      file.durable = this.seq;
+      file.lastSeq = this.seq;
+      this.current = file;
+      this.loggedBytes = 0;
+      this.unsyncedBytes = 0;
+      this.log.writer.startFile();
+      this.report(`Creating AOF incr file ${info.name} on background rewrite`);
+      this.settle();
+      switched(null);
+    });
+  }
+
+  /**
+   * The rewrite's base is in the log's directory (synced): the manifest now names it as the base,
+   * the files before the current incremental one as history; once that is in place they are
+   * removed and the manifest written again without them (Redis's backgroundRewriteDoneHandler and
+   * aofDelHistoryFiles). `done` gets null, or the error (the old manifest then stays, and is whole).
+   */
+  rewriteDone(baseName: string, baseSeq: number, done: (error: string | null) => void): void {
+    const base: AofFileInfo = { name: baseName, seq: baseSeq, type: 'b' };
+    const current = this.current.info;
+    const history = [
+      ...(this.manifest.base === null ? [] : [this.manifest.base]),
+      ...this.manifest.history,
+      ...this.manifest.incremental.filter((f) => f.seq !== current.seq),
+    ].map((f) => ({ ...f, type: 'h' as const }));
+    const manifest: AofManifest = { base, history, incremental: [current] };
+    const olderAtDone = [...this.older];
+    this.manifestFile.write(manifest, (error) => {
+      if (error !== null) {
+        done(`Can't persist the AOF manifest: ${error}`);
+        return;
+      }
+      this.manifest = manifest;
+      // The writes of the files before are all in the base now.
+      for (const file of olderAtDone) file.covered = true;
+      this.settle();
+      const baseBytes = statSync(join(this.options.directory, baseName)).size;
+      this.otherFilesBytes = baseBytes;
+      this.baseSizeBytes = this.currentSizeBytes;
+      for (const file of history) this.removeHistoryFile(file);
+      const clean: AofManifest = { base, history: [], incremental: [current] };
+      this.manifestFile.write(clean, (cleanError) => {
+        // The rewrite worked either way: history lines only name files to remove, which start-up does.
+        if (cleanError !== null)
+          this.report(`Can't persist the AOF manifest without its history: ${cleanError}`);
+        else if (this.manifest === manifest) this.manifest = clean;
+        done(null);
+      });
+    });
+  }
+
+  /** The sequence number of the next base (Redis's curr_base_file_seq + 1). */
+  get nextBaseSeq(): number {
+    return (this.manifest.base?.seq ?? 0) + 1;
   }
 
   /** At shutdown: the last writes out, synced, before the process exits. */
   async close(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.endTurn();
-    if (!this.lastWriteOk) return;
-    const seq = ++this.seq;
-    this.transport.native.writeFile(this.file, new Uint8Array(0), 0, 0, FileSync.data, seq & tagMask);
+    for (const file of [...this.older, this.current]) {
+      if (file.retryTimer !== null) clearTimeout(file.retryTimer);
+    }
+    if (this.log.refusal !== null) return;
+    const seq = this.request(new Uint8Array(0), 0, FileSync.data);
     const deadline = Date.now() + 5000;
-    while (this.durableSeq < seq && this.lastWriteOk && Date.now() < deadline) {
+    while (this.durableSeq < seq && this.log.refusal === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  /** One request to the current file; returns its sequence number. */
+  private request(bytes: Uint8Array, length: number, sync: number): number {
+    const seq = ++this.seq;
+    const file = this.current;
+    if (!this.transport.native.writeFile(file.id, bytes, 0, length, sync, seq & tagMask)) {
+      // Over the addon's queue limit: the disk has failed for long and writes were turned away,
+      // yet deletions (expiry, FLUSHALL in a transaction...) went on. Nothing else can keep them.
+      this.report('The append-only log cannot keep up with a failing disk (1 GiB queued). Exiting.');
+      process.exit(1);
+    }
+    file.lastSeq = seq;
+    return seq;
+  }
+
+  private openIncrement(info: AofFileInfo, mode: number): LogFile {
+    const path = join(this.options.directory, info.name);
+    let file: LogFile | null = null;
+    const id = this.transport.openFile(path, mode, (tag, result) => this.fileDone(file!, tag, result));
+    file = new LogFile(id, info, this.transport.native.fileSize(id), this.seq);
+    this.log.writer.startFile();
+    return file;
   }
 
   /** The sequence number a tag was made from: the latest one given with those low 30 bits. */
@@ -155,41 +326,78 @@ export class AppendOnly implements TurnEnd {
 
   private syncEverySecond(): void {
     this.endTurn();
-    if (this.unsyncedBytes === 0 || !this.lastWriteOk) return;
+    if (this.unsyncedBytes === 0 || this.log.refusal !== null) return;
     this.unsyncedBytes = 0;
-    const seq = ++this.seq;
-    this.transport.native.writeFile(this.file, new Uint8Array(0), 0, 0, FileSync.data, seq & tagMask);
+    this.request(new Uint8Array(0), 0, FileSync.data);
   }
 
-  private fileDone(tag: number, result: number): void {
+  private fileDone(file: LogFile, tag: number, result: number): void {
+    if (file.covered) return; // a base holds its writes: its outcome no longer matters
     if (result === 0) {
       // Records come in request order and a request's success means every byte before it is
       // on the file (a failed one was written again first): the prefix up to it is durable. The
       // retry wrote the failed operation again, which held every request up to failedSeq.
-      const seq = tag === retryTag ? this.failedSeq : this.fullSeq(tag);
-      if (seq > this.durableSeq) this.durableSeq = seq;
+      const seq = tag === retryTag ? file.failedSeq : this.fullSeq(tag);
+      if (seq > file.durable) file.durable = seq;
       if (tag === retryTag) {
-        this.report('AOF write error looks solved. fkvs can write again.');
-        this.lastWriteOk = true;
-        this.log.refusal = null;
+        file.failing = false;
+        this.updateRefusal();
       }
+      this.settle();
       return;
     }
-    if (tag !== retryTag) this.failedSeq = Math.max(this.failedSeq, this.fullSeq(tag));
+    if (tag !== retryTag) file.failedSeq = Math.max(file.failedSeq, this.fullSeq(tag));
     const name = getSystemErrorName(result);
-    if (this.lastWriteOk) {
+    if (this.log.refusal === null) {
       this.report(
         `Error writing to the AOF file: ${errorText(name)} (${name}); writes are refused until it works again`,
       );
     }
-    this.lastWriteOk = false;
+    file.failing = true;
     this.log.refusal = `MISCONF Errors writing to the AOF file: ${errorText(name)}`;
-    if (this.retryTimer === null) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        this.transport.native.retryFile(this.file, retryTag);
+    if (file.retryTimer === null && !file.covered) {
+      file.retryTimer = setTimeout(() => {
+        file.retryTimer = null;
+        if (!file.covered) this.transport.native.retryFile(file.id, retryTag);
       }, aofRetryMs);
     }
+  }
+
+  /** No file fails any more: writes are taken again. */
+  private updateRefusal(): void {
+    if (this.log.refusal === null || this.current.failing || this.older.some((f) => f.failing)) return;
+    this.report('AOF write error looks solved. fkvs can write again.');
+    this.log.refusal = null;
+  }
+
+  /**
+   * Older files whose requests all completed (or whose writes a base holds) are closed, and the
+   * durable sequence moves up to what every file has completed: an older file's incomplete
+   * requests come before any of the current file's.
+   */
+  private settle(): void {
+    let kept = 0;
+    let durable = this.current.durable;
+    for (const file of this.older) {
+      if (file.settled) {
+        if (file.retryTimer !== null) clearTimeout(file.retryTimer);
+        file.retryTimer = null;
+        // A covered file that failed gives up its kept bytes: the base has them.
+        file.failing = false;
+        this.transport.native.closeFile(file.id);
+      } else {
+        durable = Math.min(durable, file.durable);
+        this.older[kept++] = file;
+      }
+    }
+    this.older.length = kept;
+    this.updateRefusal();
+    if (durable > this.durableSeq) this.durableSeq = durable;
+  }
+
+  private removeHistoryFile(file: AofFileInfo): void {
+    this.report(`Removing the history file ${file.name}`);
+    removeFile(join(this.options.directory, file.name));
   }
 
   /**
@@ -218,9 +426,17 @@ export class AppendOnly implements TurnEnd {
     const incremental = join(dir, manifest.incremental[0].name);
     if (!existsSync(incremental)) closeSync(openSync(incremental, 'w'));
     this.report(`Creating AOF incr file ${manifest.incremental[0].name} on server start`);
-    const path = join(dir, manifestFileName(name));
-    writeDurably(path, Buffer.from(formatManifest(manifest), 'latin1'));
+    writeDurably(join(dir, manifestFileName(name)), manifest);
     return manifest;
+  }
+}
+
+/** Removes a file; one already gone is no error. */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
   }
 }
 
@@ -245,9 +461,13 @@ function writeBase(path: string, databases: Databases): void {
   }
 }
 
-/** Writes a file as a whole or not at all: a temp file, synced, renamed over, the directory synced. */
-function writeDurably(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.tmp`;
+/**
+ * Writes a manifest as a whole or not at all, blocking (start-up only): a temp file, synced,
+ * renamed over, the directory synced.
+ */
+function writeDurably(path: string, manifest: AofManifest): void {
+  const bytes = Buffer.from(formatManifest(manifest), 'latin1');
+  const temp = join(path, '..', `temp-${basename(path)}`);
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, bytes);

@@ -69,6 +69,9 @@ export interface ServerConfig {
   appendfilename: string;
   appenddirname: string;
   aofLoadTruncated: boolean;
+  /** Rewrite the log when it grew this many percent over its size after the last rewrite (0: never), and is over the size. */
+  autoAofRewritePercentage: number;
+  autoAofRewriteMinBytes: number;
   /** Start-up: leave out keys and logged commands of types other than strings (counted) instead of stopping. */
   loadSkipOtherTypes: boolean;
 }
@@ -361,6 +364,18 @@ const keySpecs: readonly KeySpec[] = [
       c.aofLoadTruncated = v;
     },
   ),
+  integerKey(
+    'auto-aof-rewrite-percentage',
+    'rewrite the append-only log when it grew this many percent since the last rewrite (0: never)',
+    0,
+    2147483647,
+    (c, v) => {
+      c.autoAofRewritePercentage = v;
+    },
+  ),
+  byteSizeKey('auto-aof-rewrite-min-size', 'no automatic rewrite of a log smaller than this', 0, (c, v) => {
+    c.autoAofRewriteMinBytes = v;
+  }),
   yesNoKey(
     'load-skip-other-types',
     'at start-up, leave out (and count) keys and logged commands of types other than strings instead of stopping',
@@ -409,6 +424,8 @@ export function defaultServerConfig(): ServerConfig {
     appendfilename: 'appendonly.aof',
     appenddirname: 'appendonlydir',
     aofLoadTruncated: true,
+    autoAofRewritePercentage: 100,
+    autoAofRewriteMinBytes: 64 * 1024 * 1024,
     loadSkipOtherTypes: false,
   };
 }

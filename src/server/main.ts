@@ -18,6 +18,7 @@ import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
+import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
@@ -93,6 +94,8 @@ function serve(config: ServerConfig): void {
       saveRules: config.saveRules,
       dir: resolve(config.dir),
       dbFilename: config.dbFilename,
+      autoAofRewritePercentage: config.autoAofRewritePercentage,
+      autoAofRewriteMinBytes: config.autoAofRewriteMinBytes,
       persistence: new Map([
         ['appendonly', config.appendonly ? 'yes' : 'no'],
         ['appendfsync', config.appendfsync],
@@ -133,6 +136,7 @@ function serve(config: ServerConfig): void {
   const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
   resp.snapshots = snapshots;
   let appendOnly: AppendOnly | null = null;
+  let rewrite: AofRewrite | null = null;
   if (config.appendonly) {
     const appendLog = new AppendLog((db) => databases.existing(db));
     resp.writeLog = appendLog;
@@ -157,6 +161,20 @@ function serve(config: ServerConfig): void {
     transport.turnEnd = appendOnly;
     const status = appendOnly;
     resp.aofStatus = () => status.status();
+    const aofDirectory = join(config.dir, config.appenddirname);
+    const running = new AofRewrite(
+      databases,
+      transport,
+      resp.settings,
+      appendOnly,
+      snapshots,
+      aofDirectory,
+      config.appendfilename,
+      log,
+    );
+    rewrite = running;
+    resp.rewrite = running;
+    snapshots.otherJob = () => running.inProgress;
   }
   // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do,
   // and go to the append-only log. The size test keeps touch() (which names the key) out of the
@@ -210,7 +228,8 @@ function serve(config: ServerConfig): void {
   const stop = async (signal: string) => {
     if (stopping) return;
     log(`${signal} received: closing connections and exiting`);
-    // As Redis: with save rules set, the dump is saved first; if that fails the server stays up.
+    // As Redis: a rewrite is given up; with save rules set, the dump is saved first; if that fails the server stays up.
+    rewrite?.shutdown();
     if (!snapshots.shutdown()) return;
     stopping = true;
     clearInterval(expiry);

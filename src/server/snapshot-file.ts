@@ -1,9 +1,8 @@
 import { renameSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import { FileMode, FileSync } from '../io/native.js';
 import type { Transport } from '../io/transport.js';
-import { tempRdbPath } from '../persistence/rdb-save.js';
 
 const dataTag = 0;
 const syncTag = 1;
@@ -11,15 +10,14 @@ const directoryTag = 2;
 const nothing = new Uint8Array(0);
 
 /**
- * A background snapshot's file: chunks go to <dir>/temp-<pid>.rdb through the transport's files
- * (io_uring WRITEs, or the addon's worker thread on epoll: the loop never waits on the disk). At
- * finish(), an fsync; then the file is renamed over the dump and the directory synced, so a crash
- * at any point leaves the previous dump whole. pendingBytes counts what was handed over and not yet
+ * A background snapshot's file: chunks go to a temp file (<dir>/temp-<pid>.rdb for BGSAVE) through
+ * the transport's files (io_uring WRITEs, or the addon's worker thread on epoll: the loop never
+ * waits on the disk). At finish(), an fsync; then the file is renamed to its final path (over the
+ * dump) and that directory synced, so a crash at any point leaves the previous dump whole. pendingBytes counts what was handed over and not yet
  * written: the memory the snapshot holds for the disk.
  */
 export class SnapshotFile {
   pendingBytes = 0;
-  private readonly temp: string;
   private readonly file: number;
   /** Sizes of the data requests in flight, oldest first (records come in request order). */
   private readonly sizes: number[] = [];
@@ -33,12 +31,11 @@ export class SnapshotFile {
    */
   constructor(
     private readonly transport: Transport,
-    private readonly dir: string,
-    private readonly fileName: string,
+    private readonly temp: string,
+    private readonly finalPath: string,
     private readonly written: () => void,
     private readonly end: (error: string | null) => void,
   ) {
-    this.temp = tempRdbPath(dir);
     this.file = transport.openFile(this.temp, FileMode.truncate, (tag, result) => this.done(tag, result));
   }
 
@@ -81,8 +78,8 @@ export class SnapshotFile {
       this.close();
       let directory: number;
       try {
-        renameSync(this.temp, join(this.dir, this.fileName));
-        directory = this.transport.openFile(this.dir, FileMode.directory, (t, r) => {
+        renameSync(this.temp, this.finalPath);
+        directory = this.transport.openFile(dirname(this.finalPath), FileMode.directory, (t, r) => {
           this.transport.native.closeFile(directory);
           this.done(t, r);
         });

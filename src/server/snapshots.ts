@@ -1,40 +1,24 @@
-import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
 import type { Databases } from '../commands/databases.js';
 import type { Transport } from '../io/transport.js';
-import {
-  bgsaveRetryDelayMs,
-  maxSnapshotPendingBytes,
-  saveRulesCheckMs,
-  snapshotWriteAheadBytes,
-} from '../limits.js';
-import { saveRdbSync } from '../persistence/rdb-save.js';
-import { type RdbAuxFields, rdbRedisVersion } from '../persistence/rdb-writer.js';
-import { SlicedSnapshot, type SnapshotDatabase } from '../persistence/sliced-snapshot.js';
+import { bgsaveRetryDelayMs, saveRulesCheckMs } from '../limits.js';
+import { saveRdbSync, tempRdbPath } from '../persistence/rdb-save.js';
 import type { RespSettings } from '../protocol/resp/server.js';
 import type { SnapshotControl } from '../protocol/resp/snapshot-commands.js';
-import { SnapshotFile } from './snapshot-file.js';
+import { BackgroundSnapshot, snapshotAux, snapshotDatabases } from './background-snapshot.js';
 
 interface Running {
-  readonly snapshot: SlicedSnapshot;
-  readonly file: SnapshotFile;
-  readonly startedMs: number;
+  readonly job: BackgroundSnapshot;
   /** Changes counted when it started: what the dump holds. */
   readonly changesAtStart: number;
-  walkDone: boolean;
-  /** The file's outcome: undefined while writing, null when in place, else the error. */
-  fileEnd: string | null | undefined;
-  /** Waiting for the disk to take some of what was handed to it. */
-  waiting: boolean;
-  /** Slices run, those over 1 ms (wall clock: preemption and compilation count too), and the longest (ms). */
-  slices: number;
-  slicesOverOneMs: number;
-  longestSliceMs: number;
 }
 
 /**
  * The server's snapshots, as Redis's: SAVE (blocking), BGSAVE (sliced between loop turns; a
  * point-in-time image while writes go on, docs/persistence.md), the `save` rules checked every
- * saveRulesCheckMs, LASTSAVE and INFO's fields, and the save at shutdown.
+ * saveRulesCheckMs, LASTSAVE and INFO's fields, and the save at shutdown. One background job runs
+ * at a time (the stores keep the marks of one snapshot), as Redis runs one child: while the log's
+ * rewrite runs (otherJob), BGSAVE is refused, or scheduled (BGSAVE SCHEDULE) to start after it.
  */
 export class Snapshots implements SnapshotControl {
   private lastSaveMs: number;
@@ -45,8 +29,11 @@ export class Snapshots implements SnapshotControl {
   private saves = 0;
   private changesAtLastSave = 0;
   private running: Running | null = null;
+  /** BGSAVE SCHEDULE while another job ran: starts once none runs (Redis's rdb_bgsave_scheduled). */
+  private scheduled = false;
   private readonly rules: NodeJS.Timeout;
-  private readonly slice = () => this.runSlice();
+  /** Another background job (the log's rewrite) runs: no BGSAVE may start. */
+  otherJob: () => boolean = () => false;
 
   constructor(
     private readonly databases: Databases,
@@ -68,8 +55,8 @@ export class Snapshots implements SnapshotControl {
       const { keys, bytes } = saveRdbSync(
         this.settings.dir,
         this.settings.dbFilename,
-        this.snapshotDatabases(),
-        this.aux(startedMs),
+        snapshotDatabases(this.databases),
+        snapshotAux(this.databases, startedMs, false),
       );
       this.log(`DB saved on disk: ${keys} keys, ${bytes} bytes in ${Date.now() - startedMs} ms`);
     } catch (error) {
@@ -82,13 +69,25 @@ export class Snapshots implements SnapshotControl {
     return null;
   }
 
-  /**
-   * BGSAVE, and BGSAVE SCHEDULE: Redis schedules only while another child (an AOF rewrite) runs;
-   * here nothing else runs, so both start at once.
-   */
-  backgroundSave(_schedule: boolean): string {
+  /** BGSAVE, and BGSAVE SCHEDULE: scheduled only while another job (the log's rewrite) runs, as Redis. */
+  backgroundSave(schedule: boolean): string {
     if (this.running !== null) return '-ERR Background save already in progress';
+    if (this.otherJob()) {
+      if (!schedule) {
+        return (
+          "-ERR Another child process is active (AOF?): can't BGSAVE right now. " +
+          'Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.'
+        );
+      }
+      this.scheduled = true;
+      return 'Background saving scheduled';
+    }
     return this.start() ? 'Background saving started' : '-ERR';
+  }
+
+  /** A BGSAVE writes (rdb_bgsave_in_progress): no other background job may start. */
+  get inProgress(): boolean {
+    return this.running !== null;
   }
 
   lastSaveSeconds(): number {
@@ -96,8 +95,8 @@ export class Snapshots implements SnapshotControl {
   }
 
   infoLines(nowMs: number): string[] {
-    const r = this.running;
-    const inProgress = r !== null && r.fileEnd === undefined;
+    const r = this.running?.job ?? null;
+    const inProgress = r?.writing === true;
     return [
       `current_cow_size:${r === null ? 0 : r.snapshot.keptBytes}`,
       `current_save_keys_processed:${r === null ? 0 : r.snapshot.keysWritten}`,
@@ -122,10 +121,8 @@ export class Snapshots implements SnapshotControl {
     const r = this.running;
     if (r !== null) {
       this.log('There is a background save in progress: abandoning it');
-      r.snapshot.abandon();
-      r.file.abandon();
-      // The walk to its end, writing nothing, so that the stores clear their marks (should the save below fail and the server stay up).
-      while (!r.snapshot.step(Number.POSITIVE_INFINITY)) {}
+      // The stores clear their marks, should the save below fail and the server stay up.
+      r.job.abandon();
     }
     this.running = null;
     if (this.settings.saveRules.length > 0) {
@@ -146,29 +143,16 @@ export class Snapshots implements SnapshotControl {
     return n;
   }
 
-  private snapshotDatabases(): SnapshotDatabase[] {
-    const list: SnapshotDatabase[] = [];
-    for (let index = 0; index < this.databases.count; index++) {
-      const store = this.databases.existing(index);
-      if (store !== null) list.push({ index, store });
-    }
-    return list;
-  }
-
-  private aux(nowMs: number): RdbAuxFields {
-    return {
-      redisVersion: rdbRedisVersion,
-      ctimeSeconds: nowMs / 1000,
-      usedMemoryBytes: this.databases.reservedBytes(),
-      aofBase: false,
-    };
-  }
-
   /** The `save` rules, as Redis's serverCron: a rule whose changes are old enough starts a BGSAVE. */
   private checkRules(nowMs: number): void {
-    if (this.running !== null) return;
+    if (this.running !== null || this.otherJob()) return;
     const changes = this.changes() - this.changesAtLastSave;
     const mayTry = this.lastBgsaveOk || nowMs - this.lastBgsaveTryMs > bgsaveRetryDelayMs;
+    if (this.scheduled && mayTry) {
+      this.scheduled = false;
+      this.start();
+      return;
+    }
     for (const rule of this.settings.saveRules) {
       if (changes >= rule.changes && nowMs - this.lastSaveMs > rule.seconds * 1000 && mayTry) {
         this.log(`${rule.changes} changes in ${rule.seconds} seconds. Saving...`);
@@ -179,113 +163,43 @@ export class Snapshots implements SnapshotControl {
   }
 
   private start(): boolean {
-    const startedMs = Date.now();
-    this.lastBgsaveTryMs = startedMs;
-    let file: SnapshotFile;
+    this.lastBgsaveTryMs = Date.now();
+    let job: BackgroundSnapshot;
     try {
-      file = new SnapshotFile(
+      job = new BackgroundSnapshot(
         this.transport,
-        this.settings.dir,
-        this.settings.dbFilename,
-        () => this.diskTookSome(),
-        (error) => this.fileEnded(error),
+        this.databases,
+        {
+          tempPath: tempRdbPath(this.settings.dir),
+          finalPath: join(this.settings.dir, this.settings.dbFilename),
+          aofBase: false,
+        },
+        (error) => this.over(error),
       );
     } catch (error) {
       this.log(`Failed opening the temp RDB file: ${(error as Error).message}`);
       this.lastBgsaveOk = false;
       return false;
     }
-    const snapshot = new SlicedSnapshot(
-      this.snapshotDatabases(),
-      (chunk) => file.write(chunk),
-      this.aux(startedMs),
-      startedMs,
-    );
-    this.running = {
-      snapshot,
-      file,
-      startedMs,
-      changesAtStart: this.changes(),
-      walkDone: false,
-      fileEnd: undefined,
-      waiting: false,
-      slices: 0,
-      slicesOverOneMs: 0,
-      longestSliceMs: 0,
-    };
-    this.log(`Background saving started: ${snapshot.keysTotal} keys`);
-    setImmediate(this.slice);
+    this.running = { job, changesAtStart: this.changes() };
+    this.log(`Background saving started: ${job.snapshot.keysTotal} keys`);
     return true;
   }
 
-  /** One slice of the walk, then back to the loop (setImmediate: after the turn's I/O). */
-  private runSlice(): void {
-    const r = this.running;
-    if (r === null || r.walkDone) return;
-    if (r.fileEnd === undefined && r.file.pendingBytes >= maxSnapshotPendingBytes) {
-      r.file.abandon();
-      this.fileEnded(
-        `${r.file.pendingBytes} bytes of the snapshot wait for the disk (limit ${maxSnapshotPendingBytes}): the disk is slower than the writes`,
-      );
-      setImmediate(this.slice);
-      return;
-    }
-    if (r.fileEnd === undefined && r.file.pendingBytes >= snapshotWriteAheadBytes) {
-      r.waiting = true; // diskTookSome resumes
-      return;
-    }
-    const started = performance.now();
-    r.walkDone = r.snapshot.step();
-    const ms = performance.now() - started;
-    r.slices++;
-    if (ms > 1) r.slicesOverOneMs++;
-    r.longestSliceMs = Math.max(r.longestSliceMs, ms);
-    if (!r.walkDone) setImmediate(this.slice);
-    else if (r.fileEnd === undefined) r.file.finish();
-    else this.over(r);
-  }
-
-  private diskTookSome(): void {
-    const r = this.running;
-    if (r?.waiting && r.file.pendingBytes < snapshotWriteAheadBytes) {
-      r.waiting = false;
-      setImmediate(this.slice);
-    }
-  }
-
-  private fileEnded(error: string | null): void {
-    const r = this.running;
-    if (r === null) return;
-    r.fileEnd = error;
-    if (error !== null) {
-      // The walk goes on, writing nothing, until the stores have cleared their marks.
-      r.snapshot.abandon();
-      if (r.waiting) {
-        r.waiting = false;
-        setImmediate(this.slice);
-      }
-    }
-    if (r.walkDone) this.over(r);
-  }
-
-  private over(r: Running): void {
-    const seconds = (Date.now() - r.startedMs) / 1000;
+  private over(error: string | null): void {
+    const r = this.running!;
     this.running = null;
-    this.lastBgsaveSeconds = Math.round(seconds);
-    if (r.fileEnd === null) {
+    this.lastBgsaveSeconds = Math.round((Date.now() - r.job.startedMs) / 1000);
+    if (error === null) {
       this.lastBgsaveOk = true;
       this.changesAtLastSave = r.changesAtStart;
       this.lastSaveMs = Date.now();
-      this.lastKeptBytes = r.snapshot.keptBytes;
+      this.lastKeptBytes = r.job.snapshot.keptBytes;
       this.saves++;
-      this.log(
-        `Background saving terminated with success: ${r.snapshot.keysWritten} keys, ${r.snapshot.bytesWritten} bytes in ${seconds.toFixed(3)} s, ` +
-          `${r.slices} slices, ${r.slicesOverOneMs} over 1 ms, longest ${r.longestSliceMs.toFixed(3)} ms, ` +
-          `${r.snapshot.keptBytes} bytes copied before a write`,
-      );
+      this.log(`Background saving terminated with success: ${r.job.summary()}`);
     } else {
       this.lastBgsaveOk = false;
-      this.log(`Background saving error: ${r.fileEnd}`);
+      this.log(`Background saving error: ${error}`);
     }
   }
 }

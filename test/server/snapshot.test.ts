@@ -1,169 +1,27 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { loadRdb } from '../../src/persistence/rdb-reader.js';
-import { FileSource, ReadWindow } from '../../src/persistence/read-window.js';
-import { MapStore } from '../support/map-store.js';
-import { type SeededRandom, seededRandom } from '../support/random.js';
+import { seededRandom } from '../support/random.js';
 import {
   assertRedisLoads,
   requireRedisTools,
   type StringContents,
   tempDir,
 } from '../support/redis-server.js';
-import type { Recorded } from '../support/redis-session.js';
-import { encodeRequest, parseReply } from '../support/resp-client.js';
+import {
+  assertSameModel,
+  deadlineBaseMs,
+  fill,
+  info,
+  loadDump,
+  type Model,
+  Pipe,
+  waitFor,
+} from '../support/resp-pipe.js';
 import { type RunningServer, serverBackends, startServer } from '../support/server-process.js';
-
-/** A RESP connection that pipelines: a batch of commands out in one write, their replies back in order. */
-class Pipe {
-  private buffer = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d) => {
-      this.buffer = this.buffer.length === 0 ? d : Buffer.concat([this.buffer, d]);
-      this.wake?.();
-    });
-  }
-
-  static async connect(path: string): Promise<Pipe> {
-    const socket = net.connect({ path });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return new Pipe(socket);
-  }
-
-  async send(commands: ReadonlyArray<ReadonlyArray<string>>): Promise<Recorded[]> {
-    this.socket.write(Buffer.concat(commands.map((c) => encodeRequest(c))));
-    const replies: Recorded[] = [];
-    let at = 0;
-    while (replies.length < commands.length) {
-      const reply = parseReply(this.buffer, at);
-      if (reply === null) {
-        this.buffer = this.buffer.subarray(at);
-        at = 0;
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no reply within 20 s')), 20_000);
-          this.wake = () => {
-            clearTimeout(timer);
-            this.wake = null;
-            resolve();
-          };
-        });
-        continue;
-      }
-      replies.push(reply.value);
-      at = reply.end;
-    }
-    this.buffer = this.buffer.subarray(at);
-    return replies;
-  }
-
-  async one(...command: string[]): Promise<Recorded> {
-    return (await this.send([command]))[0];
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-/** db -> key -> "value@deadline" */
-type Model = Map<number, Map<string, string>>;
-
-function modelSet(model: Model, db: number, key: string, value: string, deadline: number): void {
-  if (!model.has(db)) model.set(db, new Map());
-  model.get(db)!.set(key, `${value}@${deadline}`);
-}
-
-/** What a dump holds, loaded by fkvs's reader (every key kept, whatever its deadline). */
-function loadDump(path: string): Model {
-  const stores = new Map<number, MapStore>();
-  loadRdb(new ReadWindow(new FileSource(path)), {
-    storeFor: (db) => {
-      if (!stores.has(db)) stores.set(db, new MapStore());
-      return stores.get(db);
-    },
-    nowMs: Number.NEGATIVE_INFINITY,
-    skipOtherTypes: false,
-    fileName: path,
-  });
-  const model: Model = new Map();
-  for (const [db, store] of stores) {
-    store.forEachKey((bytes, offset, length) => {
-      const handle = store.findIncludingExpired(bytes, offset, length);
-      const vo = store.valueOffset(handle);
-      const value = Buffer.from(store.valueBytes(handle).subarray(vo, vo + store.valueLength(handle)));
-      modelSet(
-        model,
-        db,
-        Buffer.from(bytes.subarray(offset, offset + length)).toString('latin1'),
-        value.toString('latin1'),
-        store.deadline(handle),
-      );
-      return true;
-    });
-  }
-  return model;
-}
-
-function assertSameModel(actual: Model, expected: Model, where: string): void {
-  for (const db of new Set([...actual.keys(), ...expected.keys()])) {
-    const a = actual.get(db) ?? new Map();
-    const e = expected.get(db) ?? new Map();
-    assert.equal(a.size, e.size, `${where}: keys in db ${db}`);
-    for (const [key, value] of e) assert.equal(a.get(key), value, `${where}: db ${db} key ${key}`);
-  }
-}
-
-/** Far-future deadlines, exact to the millisecond: what the dump must carry unchanged. */
-const deadlineBaseMs = Date.now() + 24 * 3600 * 1000;
-
-/** Fills the model and the server (in `batch`-command pipelines) with `keys` seeded keys over dbs 0 and 2. */
-async function fill(
-  pipe: Pipe,
-  random: SeededRandom,
-  model: Model,
-  keys: number,
-  prefix: string,
-): Promise<void> {
-  const batch = 2000;
-  for (let from = 0; from < keys; from += batch) {
-    const commands: string[][] = [];
-    for (let i = from; i < Math.min(keys, from + batch); i++) {
-      const db = i % 3 === 0 ? 2 : 0;
-      const key = `${prefix}:${i}`;
-      const value = random.int(10) === 0 ? String(random.int(100_000)) : 'v'.repeat(random.int(90));
-      const deadline = random.int(5) === 0 ? deadlineBaseMs + random.int(1_000_000) : 0;
-      commands.push(['SELECT', String(db)]);
-      commands.push(deadline === 0 ? ['SET', key, value] : ['SET', key, value, 'PXAT', String(deadline)]);
-      modelSet(model, db, key, value, deadline);
-    }
-    await pipe.send(commands);
-  }
-}
-
-async function info(pipe: Pipe, field: string): Promise<string> {
-  const text = String(await pipe.one('INFO', 'persistence')).slice(1);
-  const line = text.split('\r\n').find((l) => l.startsWith(`${field}:`));
-  assert.ok(line !== undefined, `INFO has ${field}`);
-  return line.slice(field.length + 1);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function withSnapshotServer(
   flags: readonly string[],

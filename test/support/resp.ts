@@ -32,6 +32,8 @@ export function testSettings(overrides: Partial<RespSettings> = {}): RespSetting
     saveRules: [],
     dir: process.cwd(),
     dbFilename: 'dump.rdb',
+    autoAofRewritePercentage: 100,
+    autoAofRewriteMinBytes: 64 * 1024 * 1024,
     ...overrides,
   };
 }

@@ -90,6 +90,27 @@ const parameters: readonly Parameter[] = [
   startupValue('appendfilename', 'appendonly.aof'),
   startupValue('appenddirname', 'appendonlydir'),
   startupValue('aof-load-truncated', 'yes'),
+  {
+    name: 'auto-aof-rewrite-percentage',
+    get: (s) => String(s.autoAofRewritePercentage),
+    set(settings, value) {
+      if (!/^-?[0-9]{1,18}$/.test(value)) return "argument couldn't be parsed into an integer";
+      if (Number(value) < 0 || Number(value) > 2147483647)
+        return 'argument must be between 0 and 2147483647 inclusive';
+      settings.autoAofRewritePercentage = Number(value);
+      return null;
+    },
+  },
+  {
+    name: 'auto-aof-rewrite-min-size',
+    get: (s) => String(s.autoAofRewriteMinBytes),
+    set(settings, value) {
+      const bytes = parseMemoryValue(value);
+      if (bytes === null) return 'argument must be a memory value';
+      settings.autoAofRewriteMinBytes = bytes;
+      return null;
+    },
+  },
   onlyValue('maxmemory-policy', 'noeviction'),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
   { name: 'maxclients', get: (s) => String(s.maxClients) },

@@ -1,5 +1,4 @@
 import { arch, release } from 'node:os';
-import type { AofStatus } from '../../write-log.js';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import type { RespServer } from './server.js';
 import { redisVersion } from './version.js';
@@ -14,15 +13,30 @@ export function bytesToHuman(n: number): string {
 
 type Section = (server: RespServer, nowMs: number) => string[];
 
-/** Redis's aof_* fields of INFO persistence (the ones fkvs has). */
-function aofLines(status: AofStatus | null): string[] {
-  if (status === null || !status.enabled) return ['aof_enabled:0', 'aof_rewrite_in_progress:0'];
+/** Redis 7.0's aof_* fields of INFO persistence, in its order (those fkvs has). */
+function aofLines(server: RespServer, nowMs: number): string[] {
+  const status = server.aofStatus?.() ?? null;
+  const rewrite = server.rewrite;
+  const lines = [
+    `aof_enabled:${status?.enabled ? 1 : 0}`,
+    ...(rewrite?.infoLines(nowMs) ?? [
+      'aof_rewrite_in_progress:0',
+      'aof_rewrite_scheduled:0',
+      'aof_last_rewrite_time_sec:-1',
+      'aof_current_rewrite_time_sec:-1',
+      'aof_last_bgrewrite_status:ok',
+      'aof_rewrites:0',
+      'aof_rewrites_consecutive_failures:0',
+    ]),
+    `aof_last_write_status:${status === null || status.lastWriteOk ? 'ok' : 'err'}`,
+    `aof_last_cow_size:${rewrite?.lastCowBytes ?? 0}`,
+  ];
+  if (status === null || !status.enabled) return lines;
   return [
-    'aof_enabled:1',
-    'aof_rewrite_in_progress:0',
-    `aof_last_write_status:${status.lastWriteOk ? 'ok' : 'err'}`,
+    ...lines,
     `aof_current_size:${status.currentSizeBytes}`,
     `aof_base_size:${status.baseSizeBytes}`,
+    `aof_pending_rewrite:${rewrite?.pendingRewrite ? 1 : 0}`,
     `aof_buffer_length:${status.bufferedBytes}`,
   ];
 }
@@ -107,7 +121,7 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
         'rdb_bgsave_in_progress:0',
         `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
       ]),
-      ...aofLines(server.aofStatus?.() ?? null),
+      ...aofLines(server, nowMs),
     ],
   ],
   [

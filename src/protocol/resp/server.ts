@@ -10,7 +10,12 @@ import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
-import { type SaveRule, type SnapshotControl, snapshotCommands } from './snapshot-commands.js';
+import {
+  type RewriteControl,
+  type SaveRule,
+  type SnapshotControl,
+  snapshotCommands,
+} from './snapshot-commands.js';
 import { WatchRegistry } from './watches.js';
 
 /** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
@@ -32,6 +37,9 @@ export interface RespSettings {
   saveRules: readonly SaveRule[];
   dir: string;
   dbFilename: string;
+  /** auto-aof-rewrite-percentage (0: no automatic rewrite) and auto-aof-rewrite-min-size. */
+  autoAofRewritePercentage: number;
+  autoAofRewriteMinBytes: number;
   /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
   readonly persistence?: ReadonlyMap<string, string>;
 }
@@ -65,6 +73,8 @@ export class RespServer implements SessionFactory {
   snapshots: SnapshotControl | null = null;
   /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
   writeLog: WriteLog = noWriteLog;
+  /** BGREWRITEAOF and INFO's rewrite fields; null: no log to rewrite. */
+  rewrite: RewriteControl | null = null;
   /** What INFO persistence reports of that log; null: no log. */
   aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */

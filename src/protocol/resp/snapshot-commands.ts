@@ -48,6 +48,18 @@ export interface SnapshotControl {
   infoLines(nowMs: number): string[];
 }
 
+/** The append-only log's rewrite (src/server/aof-rewrite.ts), as BGREWRITEAOF and INFO use it. */
+export interface RewriteControl {
+  /** BGREWRITEAOF: the status reply's text, or an error's (prefixed '-'). */
+  backgroundRewrite(): string;
+  /** aof_rewrite_in_progress ... aof_rewrites_consecutive_failures, in Redis's order. */
+  infoLines(nowMs: number): string[];
+  /** aof_pending_rewrite: a rewrite waits for a BGSAVE to end. */
+  readonly pendingRewrite: boolean;
+  /** aof_last_cow_size: bytes the last rewrite copied before a write changed them. */
+  readonly lastCowBytes: number;
+}
+
 const notSetUp = 'ERR snapshots are not set up on this server';
 
 export const snapshotCommands: readonly CommandEntry[] = [
@@ -101,6 +113,25 @@ export const snapshotCommands: readonly CommandEntry[] = [
       const snapshots = session.server.snapshots;
       if (snapshots === null) return out.error(notSetUp);
       out.integer(snapshots.lastSaveSeconds());
+    },
+  },
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_async_loading'],
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    role: CommandRole.normal,
+    subcommands: [],
+    run(session, _args, out) {
+      const rewrite = session.server.rewrite;
+      // Redis rewrites even with appendonly no (a base and a manifest); fkvs rewrites a running log only.
+      if (rewrite === null)
+        return out.error('ERR the append-only log is off (appendonly no): nothing to rewrite');
+      const reply = rewrite.backgroundRewrite();
+      if (reply.startsWith('-')) out.error(reply.slice(1));
+      else out.status(reply);
     },
   },
 ];
