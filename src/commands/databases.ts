@@ -1,5 +1,7 @@
 import { redisDatabaseCount } from '../limits.js';
+import { defaultEvictionSettings } from '../store/access-clock.js';
 import { ArenaStore, type ArenaStoreOptions } from '../store/arena-store.js';
+import { Evictor } from '../store/eviction.js';
 
 /**
  * The keyspaces of the Redis front, as Redis's numbered databases: one store each, made on first
@@ -9,16 +11,26 @@ import { ArenaStore, type ArenaStoreOptions } from '../store/arena-store.js';
 export class Databases {
   readonly count = redisDatabaseCount;
   private readonly stores: Array<ArenaStore | null> = new Array(redisDatabaseCount).fill(null);
+  /** Evicts across all databases under maxmemory-policy (its settings: CONFIG SET changes them). */
+  readonly evictor: Evictor;
 
   /** `options` apply to every database; maxMemoryBytes is the total of all of them. */
-  constructor(private readonly options: ArenaStoreOptions = {}) {}
+  constructor(private readonly options: ArenaStoreOptions = {}) {
+    this.evictor = new Evictor(options.eviction ?? defaultEvictionSettings(), this.stores);
+  }
 
   /** The store of database `index` (0 <= index < count), made now if it was never used. */
   get(index: number): ArenaStore {
     if (!(index >= 0 && index < this.count)) throw new RangeError(`database ${index} out of range`);
     let store = this.stores[index];
     if (store === null) {
-      store = new ArenaStore({ ...this.options, peerReservedBytes: () => this.reservedBytesBesides(index) });
+      const evictor = this.evictor;
+      store = new ArenaStore({
+        ...this.options,
+        peerReservedBytes: () => this.reservedBytesBesides(index),
+        eviction: evictor.settings,
+        evictOne: (nowMs) => evictor.evictOne(nowMs),
+      });
       this.stores[index] = store;
     }
     return store;

@@ -13,7 +13,13 @@ import {
   minMaxMemoryBytes,
   minRespMaxBulkBytes,
 } from '../limits.js';
+import {
+  defaultEvictionSettings,
+  type EvictionSettings,
+  evictionPolicyNames,
+} from '../store/access-clock.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
+import { maxEvictionSamples } from '../store/eviction.js';
 
 /**
  * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
@@ -36,6 +42,8 @@ export interface ServerConfig {
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
+  /** maxmemory-policy, maxmemory-samples, lfu-log-factor, lfu-decay-time. */
+  eviction: EvictionSettings;
   /** Unsent reply bytes of all clients together; past it the largest holders are closed. */
   maxClientOutputBytes: number;
   /** Seconds a client may stay idle before it is closed (Redis's `timeout`); 0: never. */
@@ -196,6 +204,25 @@ const keySpecs: readonly KeySpec[] = [
     },
   },
   {
+    key: 'maxmemory-policy',
+    help: `what a write does at maxmemory: evict keys, or refuse the write (${evictionPolicyNames.join(', ')})`,
+    set: (config, value) => {
+      const policy = evictionPolicyNames.indexOf(value.toLowerCase() as (typeof evictionPolicyNames)[number]);
+      if (policy < 0) return `expected one of ${evictionPolicyNames.join(', ')}`;
+      config.eviction.policy = policy;
+      return null;
+    },
+  },
+  integerKey('maxmemory-samples', 'keys sampled per database for each eviction', 1, maxEvictionSamples, (c, v) => {
+    c.eviction.samples = v;
+  }),
+  integerKey('lfu-log-factor', 'how slowly the LFU counter grows with accesses', 0, 2147483647, (c, v) => {
+    c.eviction.lfuLogFactor = v;
+  }),
+  integerKey('lfu-decay-time', "minutes per decrement of an unread key's LFU counter, 0 never", 0, 2147483647, (c, v) => {
+    c.eviction.lfuDecayMinutes = v;
+  }),
+  {
     key: 'maxmemory-clients',
     help: 'unsent replies of all clients together (bytes, or kb, mb, gb); past it the clients holding the most are closed',
     set: (config, value) => {
@@ -291,6 +318,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
+    eviction: defaultEvictionSettings(),
     maxClientOutputBytes: defaultMaxClientOutputBytes,
     idleTimeoutSeconds: 0,
     showLogo: false,

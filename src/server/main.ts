@@ -64,6 +64,7 @@ function serve(config: ServerConfig): void {
   const databases = new Databases({
     maxMemoryBytes: config.maxMemoryBytes,
     maxValueBytes: config.protoMaxBulkLenBytes,
+    eviction: config.eviction,
   });
   const store = databases.get(0);
   const commands = new Commands(store, info);
@@ -85,6 +86,7 @@ function serve(config: ServerConfig): void {
       unixSocket: config.respUnixSocket ?? '',
       maxClients: config.maxClients,
       maxMemoryBytes: config.maxMemoryBytes,
+      eviction: config.eviction,
     },
     info,
     dataCommands,

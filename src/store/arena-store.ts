@@ -11,7 +11,26 @@ import {
   maxKeyBytes,
   maxValueBytes,
 } from '../limits.js';
-import { Arena, entryHeaderBytes, largeStubClass, maxInlineEntryBytes, sizeClassOf } from './arena.js';
+import {
+  defaultEvictionSettings,
+  type EvictionSettings,
+  EvictionPolicy,
+  lfuDecayed,
+  lfuNew,
+  lfuTouched,
+  lruClock,
+  lruIdleMs,
+  policyIsLfu,
+} from './access-clock.js';
+import {
+  Arena,
+  chunkBytes,
+  entryHeaderBytes,
+  largeStubClass,
+  maxInlineEntryBytes,
+  pageBytes,
+  sizeClassOf,
+} from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable } from './hashtable.js';
@@ -57,6 +76,13 @@ export interface ArenaStoreOptions {
    * FKVS frame carries; the Redis front passes proto-max-bulk-len.
    */
   maxValueBytes?: number;
+  /** The eviction policy and its parameters, shared by every database (CONFIG SET changes them). */
+  eviction?: EvictionSettings;
+  /**
+   * Evicts one key (of any database sharing maxMemoryBytes) under the eviction policy; false when
+   * there is none to evict (noeviction, or volatile-* with no key that has a deadline).
+   */
+  evictOne?: (nowMs: number) => boolean;
 }
 
 /**
@@ -72,6 +98,15 @@ export class ArenaStore implements KeyValueStore {
   private readonly arena: Arena;
   private readonly table: HashTable;
   private readonly expiry: ExpiryIndex;
+  private readonly eviction: EvictionSettings;
+  private readonly evictOne: (nowMs: number) => boolean;
+  private readonly peerReservedBytes: () => number;
+  /** While true (inside set), a table or deadline index that may not grow evicts keys to make room. */
+  private indexMayEvict = false;
+  /** Times reclaimForIndex evicted keys: a caller holding an address across an index growth compares it. */
+  private reclaims = 0;
+  /** xorshift32 state of the LFU counter's coin (never 0). */
+  private coin = 0x9e3779b9 | 0;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
   nowMs = Date.now();
 
@@ -85,12 +120,19 @@ export class ArenaStore implements KeyValueStore {
     // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
     // emptied altogether.
     const peers = options.peerReservedBytes ?? (() => 0);
+    this.peerReservedBytes = peers;
+    this.eviction = options.eviction ?? defaultEvictionSettings();
+    this.evictOne = options.evictOne ?? (() => false);
     const mayReserve = (bytes: number) =>
       this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
       (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
+    // The table and deadline index grow in large steps; under an eviction policy, inside a write,
+    // keys are evicted and arena chunks given back to make room for them (reclaimForIndex).
+    const mayReserveIndex = (bytes: number) =>
+      mayReserve(bytes) || (this.indexMayEvict && this.reclaimForIndex(bytes));
     this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
-    this.table = new HashTable(this.arena, mayReserve);
-    this.expiry = new ExpiryIndex(mayReserve);
+    this.table = new HashTable(this.arena, mayReserveIndex);
+    this.expiry = new ExpiryIndex(mayReserveIndex);
   }
 
   get size(): number {
@@ -108,6 +150,7 @@ export class ArenaStore implements KeyValueStore {
       this.releaseEntry(address);
       return -1;
     }
+    this.arena.setAccess(address, this.touchedAccess(address));
     return address;
   }
 
@@ -176,15 +219,55 @@ export class ArenaStore implements KeyValueStore {
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    if (this.eviction.policy === EvictionPolicy.noeviction) {
+      return this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+    }
+    // Evict before the write would pass maxmemory: each refused attempt left the store as it was
+    // and each round evicts at least one key, so this ends (at the latest when no key is left).
+    this.indexMayEvict = true;
+    let result: number;
+    for (;;) {
+      result = this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+      if (result !== StoreRefusal.outOfMemory) break;
+      const entryBytes = entryHeaderBytes + keyLength + valueLength;
+      if (!(entryBytes > maxInlineEntryBytes ? this.evictForBytes(entryBytes) : this.evictOne(this.nowMs)))
+        break;
+    }
+    this.indexMayEvict = false;
+    return result;
+  }
+
+  /** One attempt of set (the key already hashed): the handle, or a refusal with the store unchanged. */
+  private write(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+    hash: number,
+  ): number {
     const arena = this.arena;
     const table = this.table;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
     let address = table.lookup(hash, key, keyOffset, keyLength);
-    if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
-      return StoreRefusal.outOfMemory;
+    if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0)) {
+      const reclaims = this.reclaims;
+      if (!this.expiry.reserveOne()) return StoreRefusal.outOfMemory;
+      // Growing the index may have evicted keys (this one too) and moved entries.
+      if (this.reclaims !== reclaims) address = table.lookup(hash, key, keyOffset, keyLength);
+    }
+    if (
+      this.indexMayEvict &&
+      !arena.ready(sizeClass) &&
+      (address === 0 || large || arena.inlineClass(address) !== sizeClass) &&
+      this.evictForClass(sizeClass)
+    ) {
+      address = table.lookup(hash, key, keyOffset, keyLength);
     }
     const moves = arena.moves;
     if (address !== 0) {
@@ -192,11 +275,13 @@ export class ArenaStore implements KeyValueStore {
       if (large && oldClass < 0) {
         if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+        arena.setAccess(address, this.touchedAccess(address));
         this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
         return address;
       }
       if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
+        arena.setAccess(address, this.touchedAccess(address));
         this.setDeadline(address, deadlineMs);
         return address;
       }
@@ -215,9 +300,10 @@ export class ArenaStore implements KeyValueStore {
     if (address !== 0 && arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
     const fresh = arena.allocate(sizeClass);
     const slot = address === 0 ? 0 : arena.expirySlot(address);
+    const access = address === 0 ? this.newAccess() : this.touchedAccess(address);
     if (large)
-      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
-    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot, access);
+    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot, access);
     if (address === 0) {
       table.insert(hash, fresh);
     } else {
@@ -301,6 +387,58 @@ export class ArenaStore implements KeyValueStore {
     return address === 0 ? -1 : address;
   }
 
+  /** Keys that have a deadline. */
+  get keysWithDeadline(): number {
+    return this.expiry.count;
+  }
+
+  /**
+   * Up to `want` eviction candidates at random: entries from a run of table slots, or (volatile)
+   * from the deadline index. Writes their addresses and hashes; returns how many.
+   */
+  sampleForEviction(volatile: boolean, want: number, random: number, addresses: Uint32Array, hashes: Int32Array): number {
+    if (!volatile) {
+      const n = this.table.sample(random, want, addresses, hashes);
+      if (n > 0 || this.table.count === 0) return n;
+      // A sparse table whose sampled run was empty: any entry will do.
+      addresses[0] = this.table.addressNear(random);
+      hashes[0] = this.hashOf(addresses[0]);
+      return 1;
+    }
+    const expiry = this.expiry;
+    const n = Math.min(want, expiry.count);
+    for (let k = 0; k < n; k++) {
+      const address = expiry.addresses[(random + k * 40503) % expiry.count];
+      addresses[k] = address;
+      hashes[k] = this.hashOf(address);
+    }
+    return n;
+  }
+
+  /** How strongly an entry is a candidate under the policy (larger: evicted first), as Redis's pool's idle. */
+  evictionScore(address: number, policy: number, nowMs: number): number {
+    if (policy === EvictionPolicy.volatileTtl) return -this.expiry.deadline(this.arena.expirySlot(address));
+    const access = this.arena.access(address);
+    if (policyIsLfu(policy)) return 255 - lfuDecayed(access, nowMs, this.eviction.lfuDecayMinutes);
+    return lruIdleMs(access, nowMs);
+  }
+
+  /** True when this entry (sampled earlier) is still in the store, and (volatile) still has a deadline. */
+  holdsEntry(hash: number, address: number, volatile: boolean): boolean {
+    return this.table.holds(hash, address) && (!volatile || this.arena.expirySlot(address) !== 0);
+  }
+
+  /** Removes a sampled entry (holdsEntry must be true). */
+  evictEntry(hash: number, address: number): void {
+    this.table.removeAddress(hash, address);
+    this.releaseEntry(address);
+  }
+
+  /** The handle's access word (OBJECT FREQ and IDLETIME; reading it is not an access). */
+  access(handle: number): number {
+    return this.arena.access(handle);
+  }
+
   /** Bytes reserved from the system (entries, table, deadline index): what counts against maxmemory. */
   get reservedBytes(): number {
     return this.bytesReserved();
@@ -365,6 +503,65 @@ export class ArenaStore implements KeyValueStore {
     if (entries !== arena.entries) throw new Error(`arena holds ${arena.entries} entries, table ${entries}`);
     if (withDeadline !== this.expiry.count)
       throw new Error(`${withDeadline} entries with deadlines, index has ${this.expiry.count}`);
+  }
+
+  /** A new key's access word under the policy. */
+  private newAccess(): number {
+    return policyIsLfu(this.eviction.policy) ? lfuNew(this.nowMs) : lruClock(this.nowMs);
+  }
+
+  /** An entry's access word after an access: the LRU clock now, or the LFU counter decayed and counted. */
+  private touchedAccess(address: number): number {
+    const eviction = this.eviction;
+    if (!policyIsLfu(eviction.policy)) return lruClock(this.nowMs);
+    let x = this.coin;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.coin = x;
+    return lfuTouched(this.arena.access(address), this.nowMs, eviction, (x >>> 0) / 4294967296);
+  }
+
+  /**
+   * Before a write needs a block of class c that the arena cannot give: no page with room, none in
+   * the pool, no chunk within maxmemory. Evicts until the class has room: an evicted entry of the
+   * class frees a block; others add free blocks that compaction turns into a pool page. Returns
+   * whether it evicted (addresses held by the caller may be stale).
+   */
+  private evictForClass(c: number): boolean {
+    const arena = this.arena;
+    let evicted = false;
+    while (
+      !arena.ready(c) &&
+      this.bytesReserved() + this.peerReservedBytes() + pageBytes > this.maxMemoryBytes &&
+      !arena.compactOnePage() &&
+      this.evictOne(this.nowMs)
+    ) {
+      evicted = true;
+    }
+    return evicted;
+  }
+
+  /**
+   * Makes the arena's free blocks add up to `bytes` and its margin: what an out-of-line array, or a
+   * table or index growth, needs before chunks can be given back. False when nothing was evicted.
+   */
+  private evictForBytes(bytes: number): boolean {
+    const arena = this.arena;
+    const target = bytes + arena.marginBytes + chunkBytes;
+    let evicted = false;
+    while (arena.bytesReserved - arena.bytesUsed < target && this.evictOne(this.nowMs)) evicted = true;
+    if (!evicted) evicted = this.evictOne(this.nowMs);
+    return evicted;
+  }
+
+  /** Room for `bytes` more of table or deadline index, inside a write under an eviction policy. */
+  private reclaimForIndex(bytes: number): boolean {
+    this.reclaims++; // giving chunks back moves entries, and eviction removes them
+    for (;;) {
+      if (this.arena.reserveOutsidePages(bytes)) return true;
+      if (!this.evictForBytes(bytes)) return false;
+    }
   }
 
   private bytesReserved(): number {

@@ -10,13 +10,19 @@ import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
  * so address 0 is never handed out: it means "empty" to the table.
  *
  * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none),
- * then the key bytes, then the value bytes. Its size class is a function of 8 + key + value, so an
- * overwrite whose size stays in the class is done in place.
- * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 id of its array,
- * u32 key length; the array holds the key, then the value.
+ * u32 access word (the eviction policy's LRU clock or LFU counter, access-clock.ts), then the key
+ * bytes, then the value bytes. Its size class is a function of 12 + key + value, so an overwrite
+ * whose size stays in the class is done in place.
+ * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 access word, u32
+ * id of its array, u32 key length; the array holds the key, then the value.
  * Free block: u16 freeKeyMarker, u16, u32 address of the next free block of its page.
  */
-export const entryHeaderBytes = 8;
+export const entryHeaderBytes = 12;
+/** Offset of the access word in an entry's header (in-line and stub alike). */
+const accessAt = 8;
+/** Offsets of the array id and key length in the stub of an out-of-line entry. */
+const largeIdAt = 12;
+const largeKeyLengthAt = 16;
 /** log2 of the chunk size: the step in which page memory is taken from the system. */
 export const chunkShift = 22;
 export const chunkBytes = 1 << chunkShift;
@@ -40,7 +46,7 @@ const pageUnits = 1 << pageUnitShift;
 /** Key-length values no key has (keys are at most maxKeyBytes = 65531). */
 const largeKeyMarker = 0xfffe;
 const freeKeyMarker = 0xffff;
-const largeStubBytes = 16;
+const largeStubBytes = 20;
 /** pageClass of a page being emptied by compaction: on no list, in no class's count. */
 const drainingPage = -2;
 
@@ -193,7 +199,7 @@ export class Arena {
   release(address: number): void {
     const c = this.inlineClass(address);
     if (c < 0) {
-      this.dropLarge(this.readU32(address, 8));
+      this.dropLarge(this.readU32(address, largeIdAt));
       this.free(address, largeStubClass);
     } else {
       this.free(address, c);
@@ -250,6 +256,7 @@ export class Arena {
     valueOffset: number,
     valueLength: number,
     expirySlot: number,
+    access: number,
   ): void {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
@@ -258,8 +265,9 @@ export class Arena {
     bytes[o + 2] = 0;
     bytes[o + 3] = 0;
     this.writeU32(address, 4, expirySlot);
-    this.writeU32(address, 8, id);
-    this.writeU32(address, 12, keyLength);
+    this.writeU32(address, accessAt, access);
+    this.writeU32(address, largeIdAt, id);
+    this.writeU32(address, largeKeyLengthAt, keyLength);
     const array = this.large[id];
     copyBytes(key, keyOffset, array, 0, keyLength);
     copyBytes(value, valueOffset, array, keyLength, valueLength);
@@ -267,8 +275,8 @@ export class Arena {
 
   /** Replaces the value of an out-of-line entry with another too large for the pages; false when memory is refused. */
   rewriteLarge(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
-    const id = this.readU32(address, 8);
-    const keyLength = this.readU32(address, 12);
+    const id = this.readU32(address, largeIdAt);
+    const keyLength = this.readU32(address, largeKeyLengthAt);
     const old = this.large[id];
     const n = keyLength + valueLength;
     if (n !== old.length) {
@@ -306,7 +314,7 @@ export class Arena {
    * pagesPerChunk page compactions (the pool gains a page per compaction; once it holds a chunk's
    * worth, any chunk with a pool page can be drained). False when even that falls short.
    */
-  private reserveOutsidePages(bytes: number): boolean {
+  reserveOutsidePages(bytes: number): boolean {
     while (!this.mayReserve(bytes)) {
       if (this.releaseEmptyChunks() > 0) continue;
       const chunk = this.drainableChunk();
@@ -381,7 +389,7 @@ export class Arena {
 
   /** The array and offset of an entry's key (out of line: its own array, from 0). */
   keyBytes(address: number): Uint8Array {
-    return this.isLarge(address) ? this.large[this.readU32(address, 8)] : this.chunks[address >>> unitShift];
+    return this.isLarge(address) ? this.large[this.readU32(address, largeIdAt)] : this.chunks[address >>> unitShift];
   }
 
   keyOffset(address: number): number {
@@ -392,14 +400,14 @@ export class Arena {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     const length = bytes[o] | (bytes[o + 1] << 8);
-    return length === largeKeyMarker ? this.readU32(address, 12) : length;
+    return length === largeKeyMarker ? this.readU32(address, largeKeyLengthAt) : length;
   }
 
   valueBytes(address: number): Uint8Array {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     if (bytes[o + 1] === largeKeyMarker >>> 8 && bytes[o] === (largeKeyMarker & 0xff)) {
-      return this.large[this.readU32(address, 8)];
+      return this.large[this.readU32(address, largeIdAt)];
     }
     return bytes;
   }
@@ -408,14 +416,14 @@ export class Arena {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     const keyLength = bytes[o] | (bytes[o + 1] << 8);
-    return keyLength === largeKeyMarker ? this.readU32(address, 12) : o + entryHeaderBytes + keyLength;
+    return keyLength === largeKeyMarker ? this.readU32(address, largeKeyLengthAt) : o + entryHeaderBytes + keyLength;
   }
 
   valueLength(address: number): number {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     if ((bytes[o] | (bytes[o + 1] << 8)) === largeKeyMarker) {
-      return this.large[this.readU32(address, 8)].length - this.readU32(address, 12);
+      return this.large[this.readU32(address, largeIdAt)].length - this.readU32(address, largeKeyLengthAt);
     }
     return bytes[o + 2] | (bytes[o + 3] << 8);
   }
@@ -428,6 +436,15 @@ export class Arena {
     this.writeU32(address, 4, slot);
   }
 
+  /** The entry's access word: its LRU clock or LFU counter (access-clock.ts). */
+  access(address: number): number {
+    return this.chunkViews[address >>> unitShift].getUint32(((address & slotMask) << 3) + accessAt, true);
+  }
+
+  setAccess(address: number, access: number): void {
+    this.chunkViews[address >>> unitShift].setUint32(((address & slotMask) << 3) + accessAt, access, true);
+  }
+
   /** Writes header, key and value of an in-line entry (the key and value must fit its class). */
   write(
     address: number,
@@ -438,12 +455,14 @@ export class Arena {
     valueOffset: number,
     valueLength: number,
     expirySlot: number,
+    access: number,
   ): void {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     bytes[o] = keyLength;
     bytes[o + 1] = keyLength >>> 8;
     this.writeU32(address, 4, expirySlot);
+    this.writeU32(address, accessAt, access);
     this.copyIn(key, keyOffset, address, o + entryHeaderBytes, keyLength);
     this.writeValue(address, value, valueOffset, valueLength);
   }
@@ -524,8 +543,8 @@ export class Arena {
   }
 
   private largeKeyEquals(address: number, key: Uint8Array, offset: number, length: number): boolean {
-    if (this.readU32(address, 12) !== length) return false;
-    const array = this.large[this.readU32(address, 8)];
+    if (this.readU32(address, largeKeyLengthAt) !== length) return false;
+    const array = this.large[this.readU32(address, largeIdAt)];
     for (let i = 0; i < length; i++) if (array[i] !== key[offset + i]) return false;
     return true;
   }
@@ -635,7 +654,7 @@ export class Arena {
    * a page's worth of free blocks, has its sparsest page's entries moved into its other pages'
    * free blocks. Bounded: at most one page of entries moves. False when no class qualifies.
    */
-  private compactOnePage(): boolean {
+  compactOnePage(): boolean {
     let best = -1;
     let bestFreeBytes = 0;
     for (let c = 0; c < classCount; c++) {

@@ -1,6 +1,8 @@
 import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
+import { type EvictionPolicyName, evictionPolicyNames } from '../../store/access-clock.js';
+import { maxEvictionSamples } from '../../store/eviction.js';
 import { argumentText, CommandRole } from './command-table.js';
 import type { RespSettings } from './server.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
@@ -46,11 +48,46 @@ function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'
   };
 }
 
+/** The order in which Redis lists the policies in its CONFIG SET error. */
+const redisPolicyOrder =
+  'volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction';
+
+function evictionInteger(
+  name: string,
+  key: 'samples' | 'lfuLogFactor' | 'lfuDecayMinutes',
+  min: number,
+  max: number,
+): Parameter {
+  return {
+    name,
+    get: (settings) => String(settings.eviction[key]),
+    set(settings, value) {
+      const n = /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+      if (!Number.isSafeInteger(n)) return 'argument couldn\'t be parsed into an integer';
+      if (n < min || n > max) return `argument must be between ${min} and ${max} inclusive`;
+      settings.eviction[key] = n;
+      return null;
+    },
+  };
+}
+
 const parameters: readonly Parameter[] = [
   { name: 'databases', get: (_s, databases) => String(databases) },
   onlyValue('save', ''),
   onlyValue('appendonly', 'no'),
-  onlyValue('maxmemory-policy', 'noeviction'),
+  {
+    name: 'maxmemory-policy',
+    get: (s) => evictionPolicyNames[s.eviction.policy],
+    set(settings, value) {
+      const policy = evictionPolicyNames.indexOf(value.toLowerCase() as EvictionPolicyName);
+      if (policy < 0) return `argument(s) must be one of the following: ${redisPolicyOrder}`;
+      settings.eviction.policy = policy;
+      return null;
+    },
+  },
+  evictionInteger('maxmemory-samples', 'samples', 1, maxEvictionSamples),
+  evictionInteger('lfu-log-factor', 'lfuLogFactor', 0, 2147483647),
+  evictionInteger('lfu-decay-time', 'lfuDecayMinutes', 0, 2147483647),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
   { name: 'maxclients', get: (s) => String(s.maxClients) },
   { name: 'port', get: (s) => String(s.port) },
@@ -130,10 +167,12 @@ const set: Subcommand = {
       changes.push([p, argumentText(args, i + 1)]);
     }
     const saved = { ...session.server.settings };
+    const savedEviction = { ...session.server.settings.eviction };
     for (const [p, value] of changes) {
       const problem = p.set!(session.server.settings, value);
       if (problem !== null) {
         Object.assign(session.server.settings, saved);
+        Object.assign(session.server.settings.eviction, savedEviction);
         out.error(`ERR CONFIG SET failed (possibly related to argument '${p.name}') - ${problem}`);
         return;
       }

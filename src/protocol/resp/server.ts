@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Databases } from '../../commands/databases.js';
+import type { EvictionSettings } from '../../store/access-clock.js';
 import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
@@ -26,6 +27,8 @@ export interface RespSettings {
   readonly unixSocket: string;
   readonly maxClients: number;
   readonly maxMemoryBytes: number;
+  /** The evictor's settings (the same object): CONFIG SET changes them in place. */
+  readonly eviction: EvictionSettings;
 }
 
 /** Counters of the Redis front for INFO. */

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Databases } from '../../src/commands/databases.js';
+import {
+  defaultEvictionSettings,
+  EvictionPolicy,
+  evictionPolicyNames,
+  lfuDecayed,
+  lfuNew,
+  lfuTouched,
+} from '../../src/store/access-clock.js';
+import { StoreRefusal } from '../../src/store/store-api.js';
+import { seededRandom } from '../support/random.js';
+
+const mib = 1024 * 1024;
+const maxMemoryBytes = 8 * mib;
+const t0 = 1_700_000_000_000;
+
+function keyOf(i: number): Buffer {
+  return Buffer.from(`key:${String(i).padStart(12, '0')}`);
+}
+
+function databases(policy: number): Databases {
+  const eviction = defaultEvictionSettings();
+  eviction.policy = policy;
+  return new Databases({ maxMemoryBytes, eviction });
+}
+
+describe('eviction', () => {
+  for (const name of evictionPolicyNames) {
+    const policy = evictionPolicyNames.indexOf(name);
+    test(`${name}: a fill to 3x maxmemory stays within it${policy === 0 ? ', refusing past it' : ', never refusing'}`, () => {
+      const random = seededRandom(`fill ${name}`);
+      const dbs = databases(policy);
+      const store = dbs.get(0);
+      const other = dbs.get(3); // databases share maxmemory and are evicted from alike
+      const volatile = name.startsWith('volatile');
+      const value = Buffer.alloc(400, 'v');
+      let written = 0;
+      let refused = 0;
+      let withoutDeadline = 0;
+      for (let i = 0; written < 3 * maxMemoryBytes; i++) {
+        const target = i % 4 === 3 ? other : store;
+        target.nowMs = t0 + i;
+        const k = keyOf(i);
+        const size = 10 + random.int(390);
+        // volatile: every other key has a deadline (far off: none expires), and those without must stay.
+        const deadline = volatile && i % 2 === 1 ? t0 + 3_600_000 + random.int(1_000_000) : 0;
+        const handle = target.set(k, 0, k.length, value, 0, size, deadline);
+        if (handle < 0) {
+          assert.equal(handle, StoreRefusal.outOfMemory, random.at(`set ${i}`));
+          refused++;
+        } else {
+          written += size + k.length;
+          if (deadline === 0 && volatile) withoutDeadline++;
+        }
+        const reserved = dbs.reservedBytes();
+        assert.ok(reserved <= maxMemoryBytes, random.at(`${reserved} bytes reserved after set ${i}`));
+        if (refused > 0 && (volatile || policy === EvictionPolicy.noeviction)) break; // nothing left to evict
+      }
+      const used = store.stats().bytesUsed + other.stats().bytesUsed;
+      const index = store.indexBytes + other.indexBytes;
+      console.log(
+        `${name}: ${store.size + other.size} keys, ${used} bytes of entries + ${index} of index, ` +
+          `${dbs.evictor.evictedKeys} evicted, ${refused} refused`,
+      );
+      if (policy === EvictionPolicy.noeviction) {
+        assert.ok(refused > 0, 'noeviction refuses at maxmemory');
+        assert.equal(dbs.evictor.evictedKeys, 0);
+        return;
+      }
+      assert.ok(dbs.evictor.evictedKeys > 0, 'keys were evicted');
+      // Evicting only what a write needs keeps the cache full: within the arena's margin.
+      const margin = store.fragmentationMarginBytes + other.fragmentationMarginBytes;
+      assert.ok(used + index >= maxMemoryBytes - margin, random.at(`${used + index} bytes held, margin ${margin}`));
+      store.assertInvariants();
+      other.assertInvariants();
+      if (volatile) {
+        // Every key without a deadline is still there; the writes were refused only once none with one was left.
+        assert.equal(store.size + other.size - store.keysWithDeadline - other.keysWithDeadline, withoutDeadline);
+        assert.ok(refused > 0 && store.keysWithDeadline + other.keysWithDeadline === 0, random.at('refused at the end'));
+      } else {
+        assert.equal(refused, 0, random.at('no write refused'));
+      }
+    });
+  }
+
+  test('allkeys-lru evicts old untouched keys before a key read all along', () => {
+    const dbs = databases(EvictionPolicy.allkeysLru);
+    const store = dbs.get(0);
+    const hot = keyOf(-1);
+    const value = Buffer.alloc(100, 'v');
+    store.nowMs = t0;
+    store.set(hot, 0, hot.length, value, 0, 100, 0);
+    const first = 100;
+    for (let i = 0; i < 300_000; i++) {
+      store.nowMs = t0 + i; // 1 ms per write: the LRU clock (16 ms) moves on
+      const k = keyOf(i);
+      assert.ok(store.set(k, 0, k.length, value, 0, 100, 0) > 0);
+      if (i % 1000 === 0) assert.ok(store.find(hot, 0, hot.length) >= 0, `hot key gone after ${i} writes`);
+    }
+    assert.ok(dbs.evictor.evictedKeys > 100_000);
+    let oldLeft = 0;
+    for (let i = 0; i < first; i++) if (store.find(keyOf(i), 0, keyOf(i).length) >= 0) oldLeft++;
+    assert.equal(oldLeft, 0, 'the first keys written (never read) are evicted');
+    assert.ok(store.find(hot, 0, hot.length) >= 0);
+  });
+
+  test('allkeys-lfu keeps a key read often while newer keys read once are evicted', () => {
+    const dbs = databases(EvictionPolicy.allkeysLfu);
+    const store = dbs.get(0);
+    const hot = keyOf(-1);
+    const value = Buffer.alloc(100, 'v');
+    store.nowMs = t0;
+    store.set(hot, 0, hot.length, value, 0, 100, 0);
+    for (let r = 0; r < 2000; r++) store.find(hot, 0, hot.length);
+    for (let i = 0; i < 300_000; i++) {
+      const k = keyOf(i);
+      assert.ok(store.set(k, 0, k.length, value, 0, 100, 0) > 0);
+    }
+    assert.ok(dbs.evictor.evictedKeys > 100_000);
+    const handle = store.find(hot, 0, hot.length);
+    assert.ok(handle >= 0, 'the frequently read key stays');
+    assert.ok(lfuDecayed(store.access(handle), store.nowMs, 1) > 20);
+  });
+
+  test('the LFU counter grows logarithmically and decays by one a minute, as Redis', () => {
+    const settings = defaultEvictionSettings();
+    let word = lfuNew(t0);
+    assert.equal(word & 0xff, 5);
+    const random = seededRandom('lfu counter');
+    for (let i = 0; i < 100_000; i++) word = lfuTouched(word, t0, settings, random.float());
+    // Redis's table for lfu-log-factor 10: 100K hits give 255 at most; 1M hits give 255.
+    const counter = word & 0xff;
+    assert.ok(counter > 100 && counter <= 255, random.at(`counter ${counter}`));
+    assert.equal(lfuDecayed(word, t0 + 10 * 60_000, 1), counter - 10);
+    assert.equal(lfuDecayed(word, t0 + 10 * 60_000, 0), counter);
+  });
+
+  test('a policy changed at run time applies to the next eviction', () => {
+    const dbs = databases(EvictionPolicy.noeviction);
+    const store = dbs.get(0);
+    const value = Buffer.alloc(200, 'v');
+    let i = 0;
+    for (; ; i++) {
+      const k = keyOf(i);
+      if (store.set(k, 0, k.length, value, 0, 200, 0) < 0) break;
+    }
+    dbs.evictor.settings.policy = EvictionPolicy.allkeysRandom;
+    const k = keyOf(i);
+    assert.ok(store.set(k, 0, k.length, value, 0, 200, 0) > 0);
+    assert.ok(dbs.evictor.evictedKeys >= 1);
+    dbs.evictor.settings.policy = EvictionPolicy.volatileLru; // no key has a deadline
+    const next = keyOf(i + 1);
+    assert.equal(store.set(next, 0, next.length, value, 0, 200, 0), StoreRefusal.outOfMemory);
+  });
+});
