@@ -213,15 +213,27 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
-  integerKey('maxmemory-samples', 'keys sampled per database for each eviction', 1, maxEvictionSamples, (c, v) => {
-    c.eviction.samples = v;
-  }),
+  integerKey(
+    'maxmemory-samples',
+    `keys sampled per database for each eviction (at most ${maxEvictionSamples} are)`,
+    1,
+    2147483647,
+    (c, v) => {
+      c.eviction.samples = v;
+    },
+  ),
   integerKey('lfu-log-factor', 'how slowly the LFU counter grows with accesses', 0, 2147483647, (c, v) => {
     c.eviction.lfuLogFactor = v;
   }),
-  integerKey('lfu-decay-time', "minutes per decrement of an unread key's LFU counter, 0 never", 0, 2147483647, (c, v) => {
-    c.eviction.lfuDecayMinutes = v;
-  }),
+  integerKey(
+    'lfu-decay-time',
+    "minutes per decrement of an unread key's LFU counter, 0 never",
+    0,
+    2147483647,
+    (c, v) => {
+      c.eviction.lfuDecayMinutes = v;
+    },
+  ),
   {
     key: 'maxmemory-clients',
     help: 'unsent replies of all clients together (bytes, or kb, mb, gb); past it the clients holding the most are closed',

@@ -91,7 +91,7 @@ export function lfuNew(nowMs: number): number {
 export function lfuDecayed(access: number, nowMs: number, decayMinutes: number): number {
   const counter = access & 0xff;
   if (decayMinutes === 0) return counter;
-  const last = access >>> 8;
+  const last = (access >>> 8) & lfuMinutesMask;
   const now = lfuMinutes(nowMs);
   const elapsed = now >= last ? now - last : lfuMinutesMask - last + now;
   const periods = Math.floor(elapsed / decayMinutes);
@@ -102,7 +102,12 @@ export function lfuDecayed(access: number, nowMs: number, decayMinutes: number):
  * The word after one access: decayed, then incremented with probability 1 / ((counter - 5) *
  * logFactor + 1) (Redis's LFULogIncr). `random` is uniform in [0, 1).
  */
-export function lfuTouched(access: number, nowMs: number, settings: EvictionSettings, random: number): number {
+export function lfuTouched(
+  access: number,
+  nowMs: number,
+  settings: EvictionSettings,
+  random: number,
+): number {
   let counter = lfuDecayed(access, nowMs, settings.lfuDecayMinutes);
   if (counter < lfuMaxCounter) {
     const base = counter > lfuInitialCounter ? counter - lfuInitialCounter : 0;

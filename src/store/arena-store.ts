@@ -13,8 +13,8 @@ import {
 } from '../limits.js';
 import {
   defaultEvictionSettings,
-  type EvictionSettings,
   EvictionPolicy,
+  type EvictionSettings,
   lfuDecayed,
   lfuNew,
   lfuTouched,
@@ -302,7 +302,18 @@ export class ArenaStore implements KeyValueStore {
     const slot = address === 0 ? 0 : arena.expirySlot(address);
     const access = address === 0 ? this.newAccess() : this.touchedAccess(address);
     if (large)
-      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot, access);
+      arena.writeLarge(
+        fresh,
+        largeId,
+        key,
+        keyOffset,
+        keyLength,
+        value,
+        valueOffset,
+        valueLength,
+        slot,
+        access,
+      );
     else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot, access);
     if (address === 0) {
       table.insert(hash, fresh);
@@ -396,7 +407,13 @@ export class ArenaStore implements KeyValueStore {
    * Up to `want` eviction candidates at random: entries from a run of table slots, or (volatile)
    * from the deadline index. Writes their addresses and hashes; returns how many.
    */
-  sampleForEviction(volatile: boolean, want: number, random: number, addresses: Uint32Array, hashes: Int32Array): number {
+  sampleForEviction(
+    volatile: boolean,
+    want: number,
+    random: number,
+    addresses: Uint32Array,
+    hashes: Int32Array,
+  ): number {
     if (!volatile) {
       const n = this.table.sample(random, want, addresses, hashes);
       if (n > 0 || this.table.count === 0) return n;

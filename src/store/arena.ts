@@ -389,7 +389,9 @@ export class Arena {
 
   /** The array and offset of an entry's key (out of line: its own array, from 0). */
   keyBytes(address: number): Uint8Array {
-    return this.isLarge(address) ? this.large[this.readU32(address, largeIdAt)] : this.chunks[address >>> unitShift];
+    return this.isLarge(address)
+      ? this.large[this.readU32(address, largeIdAt)]
+      : this.chunks[address >>> unitShift];
   }
 
   keyOffset(address: number): number {
@@ -416,7 +418,9 @@ export class Arena {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     const keyLength = bytes[o] | (bytes[o + 1] << 8);
-    return keyLength === largeKeyMarker ? this.readU32(address, largeKeyLengthAt) : o + entryHeaderBytes + keyLength;
+    return keyLength === largeKeyMarker
+      ? this.readU32(address, largeKeyLengthAt)
+      : o + entryHeaderBytes + keyLength;
   }
 
   valueLength(address: number): number {

@@ -57,7 +57,7 @@ export class Evictor {
         const store = this.stores[this.poolDb[k]];
         const hash = this.poolHash[k];
         const address = this.poolAddress[k];
-        if (store !== null && store.holdsEntry(hash, address, volatile)) {
+        if (store?.holdsEntry(hash, address, volatile)) {
           store.evictEntry(hash, address);
           this.evictedKeys++;
           return true;
@@ -73,7 +73,13 @@ export class Evictor {
     for (let db = 0; db < this.stores.length; db++) {
       const store = this.stores[db];
       if (store === null || (volatile ? store.keysWithDeadline : store.size) === 0) continue;
-      const n = store.sampleForEviction(volatile, want, this.random(), this.sampleAddresses, this.sampleHashes);
+      const n = store.sampleForEviction(
+        volatile,
+        want,
+        this.random(),
+        this.sampleAddresses,
+        this.sampleHashes,
+      );
       for (let i = 0; i < n; i++) {
         const address = this.sampleAddresses[i];
         this.offer(store.evictionScore(address, policy, nowMs), address, this.sampleHashes[i], db);

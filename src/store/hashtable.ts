@@ -216,7 +216,8 @@ export class HashTable {
    */
   sample(start: number, want: number, addresses: Uint32Array, hashes: Int32Array): number {
     let n = sampleSlots(this.slots, this.mask, start, want, addresses, hashes, 0);
-    if (this.old !== null && n < want) n = sampleSlots(this.old, this.oldMask, start, want, addresses, hashes, n);
+    if (this.old !== null && n < want)
+      n = sampleSlots(this.old, this.oldMask, start, want, addresses, hashes, n);
     return n;
   }
 

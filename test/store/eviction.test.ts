@@ -72,13 +72,22 @@ describe('eviction', () => {
       assert.ok(dbs.evictor.evictedKeys > 0, 'keys were evicted');
       // Evicting only what a write needs keeps the cache full: within the arena's margin.
       const margin = store.fragmentationMarginBytes + other.fragmentationMarginBytes;
-      assert.ok(used + index >= maxMemoryBytes - margin, random.at(`${used + index} bytes held, margin ${margin}`));
+      assert.ok(
+        used + index >= maxMemoryBytes - margin,
+        random.at(`${used + index} bytes held, margin ${margin}`),
+      );
       store.assertInvariants();
       other.assertInvariants();
       if (volatile) {
         // Every key without a deadline is still there; the writes were refused only once none with one was left.
-        assert.equal(store.size + other.size - store.keysWithDeadline - other.keysWithDeadline, withoutDeadline);
-        assert.ok(refused > 0 && store.keysWithDeadline + other.keysWithDeadline === 0, random.at('refused at the end'));
+        assert.equal(
+          store.size + other.size - store.keysWithDeadline - other.keysWithDeadline,
+          withoutDeadline,
+        );
+        assert.ok(
+          refused > 0 && store.keysWithDeadline + other.keysWithDeadline === 0,
+          random.at('refused at the end'),
+        );
       } else {
         assert.equal(refused, 0, random.at('no write refused'));
       }

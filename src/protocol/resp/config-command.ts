@@ -2,7 +2,6 @@ import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
 import { type EvictionPolicyName, evictionPolicyNames } from '../../store/access-clock.js';
-import { maxEvictionSamples } from '../../store/eviction.js';
 import { argumentText, CommandRole } from './command-table.js';
 import type { RespSettings } from './server.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
@@ -63,7 +62,7 @@ function evictionInteger(
     get: (settings) => String(settings.eviction[key]),
     set(settings, value) {
       const n = /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-      if (!Number.isSafeInteger(n)) return 'argument couldn\'t be parsed into an integer';
+      if (!Number.isSafeInteger(n)) return "argument couldn't be parsed into an integer";
       if (n < min || n > max) return `argument must be between ${min} and ${max} inclusive`;
       settings.eviction[key] = n;
       return null;
@@ -85,7 +84,7 @@ const parameters: readonly Parameter[] = [
       return null;
     },
   },
-  evictionInteger('maxmemory-samples', 'samples', 1, maxEvictionSamples),
+  evictionInteger('maxmemory-samples', 'samples', 1, 2147483647), // more than maxEvictionSamples sample that many
   evictionInteger('lfu-log-factor', 'lfuLogFactor', 0, 2147483647),
   evictionInteger('lfu-decay-time', 'lfuDecayMinutes', 0, 2147483647),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },

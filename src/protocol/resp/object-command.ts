@@ -35,7 +35,8 @@ function keySubcommand(
 }
 
 const settings = (session: RespSession) => session.server.databases.evictor.settings;
-const accessWord = (session: RespSession, handle: number) => session.server.databases.get(session.db).access(handle);
+const accessWord = (session: RespSession, handle: number) =>
+  session.server.databases.get(session.db).access(handle);
 
 /** Redis's longest embstr string (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 const embstrMaxBytes = 44;
