@@ -64,6 +64,8 @@ export async function startServer(
   cores: string,
   nodeFlags: string[] = [],
   checkout = '.',
+  /** More flags for fkvs-server (or redis-server). */
+  serverArgs: string[] = [],
 ): Promise<BenchServer> {
   const port = await freePort();
   const command =
@@ -93,6 +95,7 @@ export async function startServer(
           String(kind === 'io_uring'),
           ...respPortOff(checkout),
         ];
+  command.push(...serverArgs);
   const child = spawn('taskset', ['-c', cores, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = kind === 'redis' ? 'Ready to accept connections' : 'allocator: ';
   const output = await waitFor(child, ready);

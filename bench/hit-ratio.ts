@@ -5,8 +5,8 @@
 //
 // Calibration: each server's maxmemory is chosen so that it holds the same number of keys (share x
 // keys): a server is filled with distinct keys under allkeys-lru until it evicts steadily, and
-// its key count read (DBSIZE); secant steps on maxmemory bring the count within 0.5% of the
-// target (the run prints the keys each server holds at the end of each replay too).
+// its key count read (DBSIZE); bisection on maxmemory brings the count within 0.5% of the target
+// or as close as 10 fills get (the run prints the keys each server holds after each replay too).
 //
 // Usage (after a build; servers pinned to core 0, this client to core 1):
 //   taskset -c 1 node dist/bench/hit-ratio.js [requests=10000000] [keys=5000000] [share=0.1] [seed=16]
@@ -194,21 +194,21 @@ async function capacity(kind: Kind, maxMemoryBytes: number): Promise<number> {
   }
 }
 
-/** The maxmemory at which the server holds about targetKeys keys: secant steps from a first guess. */
+/** The maxmemory at which the server holds about targetKeys keys: bisection, closest of up to 10 fills. */
 async function calibrate(kind: Kind): Promise<number> {
-  let m0 = targetKeys * 100;
-  let k0 = await capacity(kind, m0);
-  let m1 = Math.max(minMaxMemoryBytes, Math.round((m0 * targetKeys) / k0));
-  let k1 = await capacity(kind, m1);
-  for (let step = 0; step < 2 && Math.abs(k1 - targetKeys) > targetKeys * 0.005; step++) {
-    const m = Math.max(minMaxMemoryBytes, Math.round(m1 + ((targetKeys - k1) * (m1 - m0)) / (k1 - k0)));
-    m0 = m1;
-    k0 = k1;
-    m1 = m;
-    k1 = await capacity(kind, m1);
+  let lo = minMaxMemoryBytes;
+  let hi = targetKeys * 400;
+  let best = { memory: 0, keys: 0 };
+  for (let step = 0; step < 10; step++) {
+    const memory = Math.round((lo + hi) / 2);
+    const keys = await capacity(kind, memory);
+    if (Math.abs(keys - targetKeys) < Math.abs(best.keys - targetKeys)) best = { memory, keys };
+    if (Math.abs(keys - targetKeys) <= targetKeys * 0.005) break;
+    if (keys < targetKeys) lo = memory;
+    else hi = memory;
   }
-  console.log(`${kind}: maxmemory ${m1} holds ${k1} keys (target ${targetKeys})`);
-  return m1;
+  console.log(`${kind}: maxmemory ${best.memory} holds ${best.keys} keys (target ${targetKeys})`);
+  return best.memory;
 }
 
 async function replay(kind: Kind, maxMemoryBytes: number, policy: string, trace: Int32Array) {

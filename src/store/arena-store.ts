@@ -24,7 +24,6 @@ import {
 } from './access-clock.js';
 import {
   Arena,
-  chunkBytes,
   entryHeaderBytes,
   largeStubClass,
   maxInlineEntryBytes,
@@ -42,6 +41,12 @@ import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from '
  * stay in the CPU caches, it costs more than it saves (store bench, docs/store.md).
  */
 export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
+/**
+ * Free arena bytes asked for beyond a growth's own, per try, when eviction makes room for a table
+ * growth or an out-of-line value: compaction strands up to a page per class, and a chunk drains
+ * only when its live pages fit in pool pages elsewhere (docs/store.md, "Eviction").
+ */
+const reclaimStepBytes = 16 * pageBytes;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -226,12 +231,13 @@ export class ArenaStore implements KeyValueStore {
     // Evict before the write would pass maxmemory: each refused attempt left the store as it was
     // and each round evicts at least one key, so this ends (at the latest when no key is left).
     this.indexMayEvict = true;
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
     let result: number;
-    for (;;) {
+    // An out-of-line value needs its bytes free in the arena, and then some, to take a chunk back.
+    for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
       result = this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
       if (result !== StoreRefusal.outOfMemory) break;
-      const entryBytes = entryHeaderBytes + keyLength + valueLength;
-      if (!(entryBytes > maxInlineEntryBytes ? this.evictForBytes(entryBytes) : this.evictOne(this.nowMs)))
+      if (!(entryBytes > maxInlineEntryBytes ? this.evictForBytes(freeBytes) : this.evictOne(this.nowMs)))
         break;
     }
     this.indexMayEvict = false;
@@ -560,24 +566,27 @@ export class ArenaStore implements KeyValueStore {
   }
 
   /**
-   * Makes the arena's free blocks add up to `bytes` and its margin: what an out-of-line array, or a
-   * table or index growth, needs before chunks can be given back. False when nothing was evicted.
+   * Evicts until the arena's free blocks add up to `bytes`: before chunks can be given back for an
+   * out-of-line array or a table growth. False when the keys ran out first.
    */
   private evictForBytes(bytes: number): boolean {
     const arena = this.arena;
-    const target = bytes + arena.marginBytes + chunkBytes;
-    let evicted = false;
-    while (arena.bytesReserved - arena.bytesUsed < target && this.evictOne(this.nowMs)) evicted = true;
-    if (!evicted) evicted = this.evictOne(this.nowMs);
-    return evicted;
+    while (arena.bytesReserved - arena.bytesUsed < bytes) {
+      if (!this.evictOne(this.nowMs)) return false;
+    }
+    return true;
   }
 
-  /** Room for `bytes` more of table or deadline index, inside a write under an eviction policy. */
+  /**
+   * Room for `bytes` more of table or deadline index, inside a write under an eviction policy:
+   * evicts until that much is free in the arena, then a step more per try, until compaction and
+   * draining give chunks back (bounded: each try needs a step more free, or the keys run out).
+   */
   private reclaimForIndex(bytes: number): boolean {
     this.reclaims++; // giving chunks back moves entries, and eviction removes them
-    for (;;) {
+    for (let freeBytes = bytes; ; freeBytes += reclaimStepBytes) {
       if (this.arena.reserveOutsidePages(bytes)) return true;
-      if (!this.evictForBytes(bytes)) return false;
+      if (!this.evictForBytes(freeBytes)) return this.arena.reserveOutsidePages(bytes);
     }
   }
 

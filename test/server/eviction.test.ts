@@ -8,8 +8,8 @@ import { RespClient } from '../support/resp-client.js';
 import { FrameClient, freePort, serverBackends, startServer } from '../support/server-process.js';
 
 /** The server's --maxmemory: a few arena chunks, so that a fill to 3x takes well under a second. */
-const maxMemoryBytes = 12 * 1024 * 1024;
-const valueBytes = 1000;
+const maxMemoryBytes = 8 * 1024 * 1024;
+const valueBytes = 2000;
 /** Writes per round trip, half over each protocol. */
 const batch = 200;
 const oomText = "-OOM command not allowed when used memory > 'maxmemory'.";
