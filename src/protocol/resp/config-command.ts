@@ -1,7 +1,7 @@
+import { type EvictionPolicyName, evictionPolicyNames } from '../../commands/eviction-policy.js';
 import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
-import { type EvictionPolicyName, evictionPolicyNames } from '../../store/access-clock.js';
 import { argumentText, CommandRole } from './command-table.js';
 import type { RespSettings } from './server.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';

@@ -1,5 +1,5 @@
 import { arch, release } from 'node:os';
-import { evictionPolicyNames } from '../../store/access-clock.js';
+import { evictionPolicyNames } from '../../commands/eviction-policy.js';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import type { RespServer } from './server.js';
 import { redisVersion } from './version.js';

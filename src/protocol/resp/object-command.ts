@@ -1,4 +1,4 @@
-import { lfuDecayed, lruIdleMs, policyIsLfu } from '../../store/access-clock.js';
+import { lfuDecayed, lruIdleMs, policyIsLfu } from '../../commands/eviction-policy.js';
 import { CommandRole } from './command-table.js';
 import type { RespSession } from './session.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Databases } from '../../commands/databases.js';
+import type { EvictionSettings } from '../../commands/eviction-policy.js';
 import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
-import type { EvictionSettings } from '../../store/access-clock.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
