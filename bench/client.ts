@@ -55,6 +55,8 @@ async function startPeer(scenario: Scenario, sink: string, where: string) {
           where,
           '--resp-port',
           '0',
+          '--save',
+          '',
         ];
   const child = spawn('taskset', ['-c', peerCore, ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = scenario.peer === 'sink' ? 'ready' : 'allocator: ';

@@ -52,7 +52,9 @@ function onPath(command: string): boolean {
  */
 function respPortOff(checkout: string): string[] {
   const config = readFileSync(join(checkout, 'dist/src/server/config.js'), 'utf8');
-  return config.includes("'resp-port'") ? ['--resp-port', '0'] : [];
+  const flags = config.includes("'resp-port'") ? ['--resp-port', '0'] : [];
+  // Snapshots off, as redis-server's --save '' below: a build with save rules would save at each stop.
+  return config.includes("key: 'save'") ? [...flags, '--save', ''] : flags;
 }
 
 /**

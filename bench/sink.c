@@ -3,7 +3,11 @@
 // this answers every request with a pre-encoded frame at the cost of one read and one write per
 // received chunk, far less than any real server.
 //
-// Usage: sink PORT   (listens on 127.0.0.1:PORT; prints "ready" once listening)
+// With `resp` it is the same floor for `fkvs-benchmark --resp -t ping`: a RESP PING request
+// (*1\r\n$4\r\nPING\r\n, 14 bytes) gets +PONG\r\n for every 14 bytes received, counted per
+// connection across reads, without parsing.
+//
+// Usage: sink PORT [resp]   (listens on 127.0.0.1:PORT; prints "ready" once listening)
 #define _GNU_SOURCE  // accept4
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +21,10 @@
 #include <unistd.h>
 
 enum { kMaxEvents = 256, kBufferBytes = 1 << 16, kMaxFds = 65536 };
+enum { kRespPingBytes = 14, kRespPongBytes = 7 };
+
+// resp mode: bytes of an incomplete PING request received so far, per fd.
+static size_t resp_partial[kMaxFds];
 
 // Bytes read but not yet written back, per fd (only when the peer does not read fast enough).
 static char* pending[kMaxFds];
@@ -28,6 +36,7 @@ static void drop(int epfd, int fd) {
   free(pending[fd]);
   pending[fd] = NULL;
   pending_bytes[fd] = 0;
+  resp_partial[fd] = 0;
 }
 
 // Writes what is pending; returns 0 when all is out, 1 when the rest must wait, -1 on error.
@@ -49,10 +58,14 @@ static int write_pending(int fd) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s PORT\n", argv[0]);
+  if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "resp") != 0)) {
+    fprintf(stderr, "usage: %s PORT [resp]\n", argv[0]);
     return 1;
   }
+  int resp = argc == 3;
+  // The most PONGs one read can ask for, pre-written.
+  static char pongs[kBufferBytes / kRespPingBytes * kRespPongBytes + kRespPongBytes];
+  for (size_t at = 0; at + kRespPongBytes <= sizeof(pongs); at += kRespPongBytes) memcpy(pongs + at, "+PONG\r\n", kRespPongBytes);
   int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   int one = 1;
   setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -103,7 +116,15 @@ int main(int argc, char** argv) {
         drop(epfd, fd);
         continue;
       }
-      ssize_t written = write(fd, buffer, (size_t)n);
+      const char* reply = buffer;
+      if (resp) {
+        size_t received = resp_partial[fd] + (size_t)n;
+        resp_partial[fd] = received % kRespPingBytes;
+        n = (ssize_t)(received / kRespPingBytes * kRespPongBytes);
+        reply = pongs;
+        if (n == 0) continue;
+      }
+      ssize_t written = write(fd, reply, (size_t)n);
       if (written == n) continue;
       if (written < 0 && errno != EAGAIN) {
         drop(epfd, fd);
@@ -112,7 +133,7 @@ int main(int argc, char** argv) {
       // The peer's receive buffer is full: keep the rest, stop reading until it is written.
       size_t left = (size_t)(n - (written < 0 ? 0 : written));
       pending[fd] = realloc(pending[fd], left);
-      memcpy(pending[fd], buffer + (n - left), left);
+      memcpy(pending[fd], reply + (n - left), left);
       pending_bytes[fd] = left;
       struct epoll_event ev = {.events = EPOLLOUT, .data.fd = fd};
       epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);

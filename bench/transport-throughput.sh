@@ -16,7 +16,7 @@ for run in $(seq 1 "$runs"); do
     for entry in "${cases[@]}"; do
       name=${entry%%:*}
       # A fresh server per case: the random-key case must not measure a table the others grew.
-      taskset -c 0 node bin/fkvs-server --port "$port" --resp-port 0 --use-io-uring "$use" --maxmemory 2gb >/dev/null 2>&1 &
+      taskset -c 0 node bin/fkvs-server --save '' --port "$port" --resp-port 0 --use-io-uring "$use" --maxmemory 2gb >/dev/null 2>&1 &
       server=$!
       for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
       # shellcheck disable=SC2086

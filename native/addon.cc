@@ -1,8 +1,10 @@
 // N-API glue only: a Transport object owns one backend, watches its fd from the Node event loop,
 // and crosses into JS once per batch of events (records in a shared Int32Array, bytes in a shared
 // receive area). JS answers with one send() call per batch.
+#include <malloc.h>
 #include <napi.h>
 #include <uv.h>
+#include <v8.h>
 
 #include <memory>
 #include <string>
@@ -33,9 +35,16 @@ class Transport : public Napi::ObjectWrap<Transport> {
                            InstanceMethod<&Transport::ResumeReading>("resumeReading"),
                            InstanceMethod<&Transport::NotifyDrained>("notifyDrained"),
                            InstanceMethod<&Transport::PeerAddress>("peerAddress"),
+                           InstanceMethod<&Transport::LocalAddress>("localAddress"),
                            InstanceMethod<&Transport::StopListening>("stopListening"),
+                           InstanceMethod<&Transport::OpenFile>("openFile"),
+                           InstanceMethod<&Transport::WriteFile>("writeFile"),
+                           InstanceMethod<&Transport::RetryFile>("retryFile"),
+                           InstanceMethod<&Transport::CloseFile>("closeFile"),
+                           InstanceMethod<&Transport::FileSize>("fileSize"),
                            InstanceMethod<&Transport::Destroy>("destroy"),
                            InstanceMethod<&Transport::Counters>("counters"),
+                           InstanceMethod<&Transport::ReleaseMemory>("releaseMemory"),
                            InstanceAccessor<&Transport::OpenConnections>("openConnections"),
                        });
   }
@@ -71,6 +80,8 @@ class Transport : public Napi::ObjectWrap<Transport> {
     o.coop_taskrun = flag(options, "coopTaskrun", true);
     o.multishot_accept = flag(options, "multishotAccept", true);
     o.multishot_recv = flag(options, "multishotRecv", true);
+    o.unpin.release = Unpin;
+    o.unpin.context = this;
     std::string error;
     if (kind == "epoll") {
       backend_.reset(new_epoll_backend(o, &error));
@@ -102,7 +113,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
     Ref();  // alive while polling; Destroy() releases it
   }
 
-  ~Transport() override { Stop(); }
+  ~Transport() override {
+    finalizing_ = true;  // the environment may be going away: references are not deleted now
+    Stop();
+  }
 
  private:
   static void OnReadable(uv_poll_t* handle, int status, int) {
@@ -131,20 +145,38 @@ class Transport : public Napi::ObjectWrap<Transport> {
     }
   }
 
+  // listenTcp(host, port, maxPendingOutputBytes?): the last, when given, is the send queue limit
+  // of the connections this listener accepts (else the transport's maxPendingOutputBytes).
   Napi::Value ListenTcp(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
-    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-      return Misuse(info, "listenTcp(host: string, port: number)");
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() || !OptionalBytes(info, 2)) {
+      return Misuse(info, "listenTcp(host: string, port: number, maxPendingOutputBytes?: number)");
     }
-    std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value());
+    std::string error = backend_->listen_tcp(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(),
+                                             BytesArgument(info, 2));
     return ListenerIndex(info.Env(), error);
   }
 
+  // listenUnix(path, maxPendingOutputBytes?), as listenTcp.
   Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
-    if (info.Length() < 1 || !info[0].IsString()) return Misuse(info, "listenUnix(path: string)");
-    std::string error = backend_->listen_unix(info[0].As<Napi::String>());
+    if (info.Length() < 1 || !info[0].IsString() || !OptionalBytes(info, 1)) {
+      return Misuse(info, "listenUnix(path: string, maxPendingOutputBytes?: number)");
+    }
+    std::string error = backend_->listen_unix(info[0].As<Napi::String>(), BytesArgument(info, 1));
     return ListenerIndex(info.Env(), error);
+  }
+
+  // Argument i is absent, or a positive number of bytes.
+  static bool OptionalBytes(const Napi::CallbackInfo& info, size_t i) {
+    return info.Length() <= i || info[i].IsUndefined() ||
+           (info[i].IsNumber() && info[i].As<Napi::Number>().Int64Value() > 0);
+  }
+
+  // Argument i as bytes; 0 when absent (the backend's default).
+  static size_t BytesArgument(const Napi::CallbackInfo& info, size_t i) {
+    if (info.Length() <= i || info[i].IsUndefined()) return 0;
+    return static_cast<size_t>(info[i].As<Napi::Number>().Int64Value());
   }
 
   // The index Open records of the new listener carry, or a thrown error.
@@ -205,21 +237,33 @@ class Transport : public Napi::ObjectWrap<Transport> {
     if (!in_callback_) backend_->flush();
   }
 
-  // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count):
-  // queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]; sent after the batch, or
-  // at once when called outside an event callback.
+  // A pinned piece was sent or dropped: the JS reference that kept its memory alive goes.
+  static void Unpin(void* context, void* token, size_t length) {
+    auto* self = static_cast<Transport*>(context);
+    self->pinned_bytes_ -= length;
+    self->pins_--;
+    if (!self->finalizing_) napi_delete_reference(self->Env(), static_cast<napi_ref>(token));
+  }
+
+  // send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count,
+  // pinned?: Uint8Array): queues a copy of buffers[i][starts[i], ends[i]) for connection ids[i]
+  // (or, where pinned[i] is 1, the range itself: the array is kept alive and must not change
+  // until sent); sent after the batch, or at once when called outside an event callback.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     if (!Alive(info)) return info.Env().Undefined();
     if (info.Length() < 5 || !IsInt32Array(info[0]) || !IsInt32Array(info[1]) || !IsInt32Array(info[2]) ||
-        !info[3].IsArray() || !info[4].IsNumber()) {
-      return Misuse(info, "send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count)");
+        !info[3].IsArray() || !info[4].IsNumber() ||
+        (info.Length() > 5 && !info[5].IsUndefined() && !IsUint8Array(info[5]))) {
+      return Misuse(info, "send(ids: Int32Array, starts: Int32Array, ends: Int32Array, buffers: Uint8Array[], count, pinned?: Uint8Array)");
     }
+    Napi::Uint8Array pinned = info.Length() > 5 && !info[5].IsUndefined() ? info[5].As<Napi::Uint8Array>() : Napi::Uint8Array();
     Napi::Int32Array ids = info[0].As<Napi::Int32Array>();
     Napi::Int32Array starts = info[1].As<Napi::Int32Array>();
     Napi::Int32Array ends = info[2].As<Napi::Int32Array>();
     Napi::Array buffers = info[3].As<Napi::Array>();
     uint32_t count = info[4].As<Napi::Number>().Uint32Value();
-    if (count > ids.ElementLength() || count > starts.ElementLength() || count > ends.ElementLength()) {
+    if (count > ids.ElementLength() || count > starts.ElementLength() || count > ends.ElementLength() ||
+        (!pinned.IsEmpty() && count > pinned.ElementLength())) {
       Napi::RangeError::New(info.Env(), "send: count exceeds the arrays").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
@@ -235,7 +279,19 @@ class Transport : public Napi::ObjectWrap<Transport> {
         Napi::RangeError::New(info.Env(), "send: range outside its buffer").ThrowAsJavaScriptException();
         return info.Env().Undefined();
       }
-      backend_->queue_send(ids[i], bytes.Data() + start, static_cast<size_t>(end - start));
+      size_t length = static_cast<size_t>(end - start);
+      if (!pinned.IsEmpty() && pinned[i] != 0) {
+        napi_ref reference;
+        if (napi_create_reference(info.Env(), bytes, 1, &reference) != napi_ok) {
+          Napi::Error::New(info.Env(), "send: cannot pin a buffer").ThrowAsJavaScriptException();
+          return info.Env().Undefined();
+        }
+        pinned_bytes_ += length;
+        pins_++;
+        backend_->queue_pinned(ids[i], bytes.Data() + start, length, reference);
+      } else {
+        backend_->queue_send(ids[i], bytes.Data() + start, length);
+      }
     }
     FlushUnlessInCallback();
     return info.Env().Undefined();
@@ -274,6 +330,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
     return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
   }
 
+  static bool IsUint8Array(const Napi::Value& value) {
+    return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+  }
+
   // A call from JS with arguments of the wrong type: a TypeError, never a crash.
   static Napi::Value Misuse(const Napi::CallbackInfo& info, const char* usage) {
     Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
@@ -285,6 +345,74 @@ class Transport : public Napi::ObjectWrap<Transport> {
     if (!Alive(info)) return info.Env().Undefined();
     if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "peerAddress(id: number)");
     return Napi::String::New(info.Env(), backend_->peer_address(info[0].As<Napi::Number>().Int32Value()));
+  }
+
+  // openFile(path, mode) → file id; throws with the errno text.
+  Napi::Value OpenFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      return Misuse(info, "openFile(path: string, mode: number)");
+    }
+    std::string error;
+    int id = backend_->open_file(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(), &error);
+    if (id < 0) {
+      Napi::Error::New(info.Env(), error).ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Napi::Number::New(info.Env(), id);
+  }
+
+  // writeFile(file, bytes, start, end, sync, tag) → false when over the file's queue limit.
+  // Copies bytes[start, end); a File record with the tag follows once written (and synced).
+  Napi::Value WriteFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+        !info[3].IsNumber() || !info[4].IsNumber() || !info[5].IsNumber() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      return Misuse(info, "writeFile(file: number, bytes: Uint8Array, start, end, sync, tag)");
+    }
+    Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+    int64_t start = info[2].As<Napi::Number>().Int64Value();
+    int64_t end = info[3].As<Napi::Number>().Int64Value();
+    int sync = info[4].As<Napi::Number>().Int32Value();
+    if (start < 0 || end < start || static_cast<size_t>(end) > bytes.ElementLength() || sync < kFileSyncNone ||
+        sync > kFileSyncFull) {
+      Napi::RangeError::New(info.Env(), "writeFile: range outside its buffer, or sync not 0-2").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    bool queued = backend_->write_file(info[0].As<Napi::Number>().Int32Value(), bytes.Data() + start,
+                                       static_cast<size_t>(end - start), sync, info[5].As<Napi::Number>().Int32Value());
+    FlushUnlessInCallback();
+    return Napi::Boolean::New(info.Env(), queued);
+  }
+
+  // retryFile(file, tag): after a File record with an error, writes the failed bytes again.
+  Napi::Value RetryFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Misuse(info, "retryFile(file, tag)");
+    backend_->retry_file(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+    FlushUnlessInCallback();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value CloseFile(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "closeFile(file)");
+    backend_->close_file(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value FileSize(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "fileSize(file)");
+    return Napi::Number::New(info.Env(), static_cast<double>(backend_->file_size(info[0].As<Napi::Number>().Int32Value())));
+  }
+
+  // Once per connection too: CLIENT LIST's laddr.
+  Napi::Value LocalAddress(const Napi::CallbackInfo& info) {
+    if (!Alive(info)) return info.Env().Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) return Misuse(info, "localAddress(id: number)");
+    return Napi::String::New(info.Env(), backend_->local_address(info[0].As<Napi::Number>().Int32Value()));
   }
 
   Napi::Value StopListening(const Napi::CallbackInfo& info) {
@@ -315,10 +443,25 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("accepted", static_cast<double>(c.accepted));
     result.Set("refused", static_cast<double>(c.refused));
     result.Set("dropped", static_cast<double>(c.dropped));
+    result.Set("fileWrites", static_cast<double>(c.file_writes));
     result.Set("openConnections", backend_->open_connections());
     result.Set("tableConnections", backend_->table_connections());
     result.Set("unsentOutputBytes", static_cast<double>(backend_->unsent_output_bytes()));
+    result.Set("pinnedBytes", static_cast<double>(pinned_bytes_));
+    result.Set("pins", static_cast<double>(pins_));
     return result;
+  }
+
+  // releaseMemory(): gives memory that closed connections left behind back to the system. V8 is
+  // told the pressure is critical (a full collection now, on this thread: their output buffers
+  // are ArrayBuffers freed only by a collection, and an idle server runs none), then glibc returns
+  // the free pages of every malloc arena (send queues, and buffers the collection freed already;
+  // ArrayBuffers swept on a helper thread are returned by the next call).
+  Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) {
+    v8::Isolate* isolate = v8::Isolate::GetCurrent();
+    if (isolate != nullptr) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+    malloc_trim(0);
+    return info.Env().Undefined();
   }
 
   bool Alive(const Napi::CallbackInfo& info) {
@@ -338,6 +481,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
   std::unique_ptr<Backend> backend_;
   bool in_callback_ = false;
+  bool finalizing_ = false;
+  size_t pinned_bytes_ = 0;  // memory of pieces queued by reference and not yet given back
+  size_t pins_ = 0;
   uv_poll_t* poll_ = nullptr;
   int32_t* records_ = nullptr;
   Napi::FunctionReference on_events_;

@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "connections.h"
+#include "files.h"
 #include "sockets.h"
 
 namespace fkvs {
@@ -21,7 +22,7 @@ namespace fkvs {
 class ConnectionBackend : public Backend {
  public:
   explicit ConnectionBackend(const BackendOptions& options)
-      : options_(options), table_(options.max_clients, options.max_outgoing) {
+      : options_(options), table_(options.max_clients, options.max_outgoing, options.max_pending_output_bytes) {
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
 
@@ -49,18 +50,18 @@ class ConnectionBackend : public Backend {
     if (c->out.pending() == 0 && !c->out.in_flight) drained(id, c);
   }
 
-  std::string listen_tcp(const std::string& host, int port) override {
+  std::string listen_tcp(const std::string& host, int port, size_t max_pending_output_bytes) override {
     std::string error;
-    watch_listener(open_tcp_listener(host, port, backlog(), &error), true);
+    watch_listener(open_tcp_listener(host, port, backlog(), &error), true, max_pending_output_bytes);
     return error;
   }
 
-  std::string listen_unix(const std::string& path) override {
+  std::string listen_unix(const std::string& path, size_t max_pending_output_bytes) override {
     std::string error;
     BoundPath bound;
     int fd = open_unix_listener(path, backlog(), &bound, &error);
     if (fd >= 0) bound_paths_.push_back(bound);
-    watch_listener(fd, false);
+    watch_listener(fd, false, max_pending_output_bytes);
     return error;
   }
 
@@ -72,6 +73,7 @@ class ConnectionBackend : public Backend {
     }
     listeners_.clear();
     listener_is_tcp_.clear();
+    listener_max_pending_.clear();
     for (const BoundPath& bound : bound_paths_) remove_if_ours(bound);
     bound_paths_.clear();
   }
@@ -83,25 +85,72 @@ class ConnectionBackend : public Backend {
     return c == nullptr ? "" : fkvs::peer_address(c->fd);
   }
 
+  std::string local_address(int id) const override {
+    const Connection* c = table_.get(id);
+    return c == nullptr ? "" : fkvs::local_address(c->fd);
+  }
+
   bool queue_send(int id, const uint8_t* data, size_t length) override {
     Connection* c = checked(id);
     if (c == nullptr) return false;
-    if (c->out.pending() + length > options_.max_pending_output_bytes) {
+    if (c->out.pending() + length > c->max_pending_output_bytes) {
       counters.dropped++;
       drop(id, c, 0);
       return false;
     }
-    c->out.queued.insert(c->out.queued.end(), data, data + length);
+    c->out.queued.bytes.insert(c->out.queued.bytes.end(), data, data + length);
     unsent_output_bytes_ += length;
     list(id, c);
     return true;
   }
+
+  bool queue_pinned(int id, const uint8_t* data, size_t length, void* token) override {
+    Connection* c = checked(id);
+    if (c != nullptr && c->out.pending() + length > options_.max_pending_output_bytes) {
+      counters.dropped++;
+      drop(id, c, 0);
+      c = nullptr;
+    }
+    if (c == nullptr) {
+      options_.unpin(token, length);
+      return false;
+    }
+    c->out.queue_pinned(data, length, token);
+    unsent_output_bytes_ += length;
+    list(id, c);
+    return true;
+  }
+
+  int open_file(const std::string& path, int mode, std::string* error) override {
+    return files_.open_file(path, mode, error);
+  }
+
+  bool write_file(int id, const uint8_t* data, size_t length, int sync, int32_t tag) override {
+    FileJob job;
+    bool start = false;
+    if (!files_.write(id, data, length, sync, tag, &job, &start)) return false;
+    if (start) begin_file_io(id, job);
+    if (files_.has_records()) wake();  // an operation with nothing to do ended at once
+    return true;
+  }
+
+  void retry_file(int id, int32_t tag) override {
+    FileJob job;
+    bool start = false;
+    files_.retry(id, tag, &job, &start);
+    if (start) begin_file_io(id, job);
+    if (files_.has_records()) wake();
+  }
+
+  void close_file(int id) override { files_.close_file(id); }
+  uint64_t file_size(int id) override { return files_.size(id); }
 
   void close_connection(int id, bool flush_first) override {
     Connection* c = checked(id);
     if (c == nullptr) return;
     if (flush_first && c->out.pending() > 0) {
       c->closing = true;
+      c->close_asked = true;
       list(id, c);
     } else {
       drop(id, c, 0);
@@ -109,6 +158,23 @@ class ConnectionBackend : public Backend {
   }
 
  protected:
+  // Starts a file operation (native/files.h); its end is reported through file_io_done.
+  virtual void start_file_io(int id, const FileJob& job) = 0;
+
+  // The file operation in flight ended: `written` bytes on the file, or errno `error`.
+  void file_io_done(int id, size_t written, int error) {
+    FileJob job;
+    if (files_.finished(id, written, error, &job)) begin_file_io(id, job);
+  }
+
+  // Moves file records into the batch after the socket events; returns how many. Those that do
+  // not fit wake the loop for the next batch.
+  int drain_file_records(int32_t* records, int room) {
+    int count = files_.drain_records(records, room);
+    if (files_.has_records()) wake();
+    return count;
+  }
+
   // Sends what the connection has queued, closes it when due, re-arms its reading.
   virtual void visit(int id, Connection* c) = 0;
   // At the end of flush(): submits what the visits prepared.
@@ -121,8 +187,19 @@ class ConnectionBackend : public Backend {
   virtual void drop(int id, Connection* c, int error) = 0;
   // Makes poll_fd() readable, so that the loop collects again.
   virtual void wake() = 0;
+  // The connection is being forgotten: its pinned pieces go back, unless a send in flight still
+  // reads them (io_uring keeps the queue until that send's completion).
+  virtual void retire(int /*id*/, Connection* c) { c->out.release(options_.unpin); }
 
   int backlog() const { return options_.max_clients > 65535 ? 65535 : static_cast<int>(options_.max_clients); }
+
+  // Gives back the pins of every connection still open: for the derived destructor, once no send
+  // of the kernel reads them.
+  void release_all_pins() {
+    for (size_t id = 0; id < table_.size(); id++) {
+      if (Connection* c = table_.get(static_cast<int>(id))) c->out.release(options_.unpin);
+    }
+  }
 
   // Closes every connection and listener: for the derived destructor, while its overrides exist.
   void close_all() {
@@ -147,6 +224,7 @@ class ConnectionBackend : public Backend {
       write_record(record, kEventRefused, -1, 0, 0);
       return -1;
     }
+    table_.get(id)->max_pending_output_bytes = listener_max_pending_[listener];
     set_no_delay(fd);
     if (options_.tcp_keepalive_seconds > 0 && listener_is_tcp_[listener]) {
       set_keepalive(fd, options_.tcp_keepalive_seconds);
@@ -185,16 +263,19 @@ class ConnectionBackend : public Backend {
   }
 
   // The connection's queue is empty: raises Drained if JS asked; true when it should be closed now
-  // (a close after flush, or the peer's FIN once every byte it sent before reached JS).
+  // (a close after flush, or the peer's FIN once every byte it sent before reached JS). A paused
+  // connection is closed by the peer's FIN only once resumed: JS may still hold requests of it
+  // that it put aside (its batch's reply budget was spent), whose replies the peer awaits.
   bool settled(int id, Connection* c) {
     if (c->drain_wanted) drained(id, c);
-    return c->closing;
+    return c->closing && (c->close_asked || !c->paused);
   }
 
   // What every close shares once the fd is closed: the queue's bytes leave the total, the slot is
   // freed, JS gets the Closed record. `error`: the errno a failed connect reports.
   void forget(int id, Connection* c, int error) {
     unsent_output_bytes_ -= c->out.pending();
+    retire(id, c);
     table_.remove(id);
     push_internal(kEventClosed, id, error);
   }
@@ -252,10 +333,12 @@ class ConnectionBackend : public Backend {
 
  private:
   // fd < 0: opening it failed, nothing to watch.
-  void watch_listener(int fd, bool tcp) {
+  void watch_listener(int fd, bool tcp, size_t max_pending_output_bytes) {
     if (fd < 0) return;
     listeners_.push_back(fd);
     listener_is_tcp_.push_back(tcp);
+    listener_max_pending_.push_back(max_pending_output_bytes > 0 ? max_pending_output_bytes
+                                                                 : options_.max_pending_output_bytes);
     add_listener(fd);
   }
 
@@ -264,10 +347,17 @@ class ConnectionBackend : public Backend {
     push_internal(kEventDrained, id, 0);
   }
 
+  void begin_file_io(int id, const FileJob& job) {
+    counters.file_writes++;
+    start_file_io(id, job);
+  }
+
   std::vector<int32_t> internal_;
+  FileTable files_;
   size_t unsent_output_bytes_ = 0;
   std::vector<BoundPath> bound_paths_;
   std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only
+  std::vector<size_t> listener_max_pending_;  // by listener index: its connections' send queue limit
   int spare_fd_ = -1;  // an fd held back for refusing connections when the process has none left
 };
 

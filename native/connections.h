@@ -8,34 +8,10 @@
 
 #include "assert.h"
 #include "limits.h"
+#include "send_queue.h"
 #include "sockets.h"
 
 namespace fkvs {
-
-// Bytes waiting to be sent. `sending` is what an operation in flight reads (never touched while
-// it flies); new bytes go to `queued`, which becomes `sending` when the flight lands.
-struct SendQueue {
-  std::vector<uint8_t> sending;
-  size_t sent = 0;  // bytes of `sending` already taken by the kernel
-  std::vector<uint8_t> queued;
-  bool in_flight = false;
-
-  size_t pending() const { return sending.size() - sent + queued.size(); }
-  // Moves queued bytes to `sending` when nothing is left there; true if there is something to send.
-  // A drained queue keeps at most kMaxIdleSendQueueBytes of memory.
-  bool ready() {
-    if (sent == sending.size()) {
-      if (sending.capacity() > kMaxIdleSendQueueBytes) {
-        std::vector<uint8_t>().swap(sending);
-      } else {
-        sending.clear();
-      }
-      sent = 0;
-      sending.swap(queued);
-    }
-    return sent < sending.size();
-  }
-};
 
 struct Connection {
   int fd = -1;
@@ -51,7 +27,9 @@ struct Connection {
   bool write_armed = false;   // epoll: waiting for EPOLLOUT
   bool paused = false;        // JS paused reading
   bool drain_wanted = false;  // JS asked for a Drained record
+  bool close_asked = false;   // JS closed it after its replies: closes even while paused
   uint32_t held = 0;          // io_uring: data records held back for a later batch
+  size_t max_pending_output_bytes = 0;  // its send queue limit (its listener's)
   size_t batch_bytes = 0;     // bytes handed to JS in the current batch
   SendQueue out;
 };
@@ -61,8 +39,8 @@ struct Connection {
 // outgoing ones against max_outgoing, so a client's own connections never refuse its peers'.
 class ConnectionTable {
  public:
-  ConnectionTable(uint32_t max_accepted, uint32_t max_outgoing)
-      : limits_{max_accepted, max_outgoing} {}
+  ConnectionTable(uint32_t max_accepted, uint32_t max_outgoing, size_t max_pending_output_bytes)
+      : limits_{max_accepted, max_outgoing}, max_pending_output_bytes_(max_pending_output_bytes) {}
   // An id for fd, or -1 when the limit of its kind is reached.
   int add(int fd, bool outgoing) {
     if (open_by_kind_[outgoing] >= limits_[outgoing]) return -1;
@@ -77,6 +55,7 @@ class ConnectionTable {
     slots_[id] = Connection{};
     slots_[id].fd = fd;
     slots_[id].outgoing = outgoing;
+    slots_[id].max_pending_output_bytes = max_pending_output_bytes_;
     open_by_kind_[outgoing]++;
     return id;
   }
@@ -126,6 +105,7 @@ class ConnectionTable {
  private:
   uint32_t limits_[2];        // [accepted, outgoing]
   uint32_t open_by_kind_[2] = {0, 0};
+  size_t max_pending_output_bytes_;  // of a new connection, until admit() sets its listener's
   std::vector<Connection> slots_;
   std::vector<int> free_;
 };

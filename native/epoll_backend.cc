@@ -8,9 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "connection_backend.h"
+#include "file_worker.h"
 #include "limits.h"
 
 namespace fkvs {
@@ -22,10 +24,12 @@ constexpr uint64_t kWakeTag = 1ull << 41;
 class EpollBackend final : public ConnectionBackend {
  public:
   EpollBackend(const BackendOptions& options, int epoll_fd, int wake_fd)
-      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
+      : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), worker_(new FileWorker(wake_fd)) {}
 
   ~EpollBackend() override {
+    worker_.reset();  // joins the thread: no job may outlive the file table
     close_all();
+    release_all_pins();
     close(wake_fd_);
     close(epoll_fd_);
   }
@@ -90,6 +94,9 @@ class EpollBackend final : public ConnectionBackend {
         }
       }
     }
+    worker_->take(&file_results_);
+    for (const FileWorker::Result& r : file_results_) file_io_done(r.id, r.written, r.error);
+    count += drain_file_records(records + count * kRecordInts, max_records - count);
     if (has_internal()) wake();
     return count;
   }
@@ -115,6 +122,8 @@ class EpollBackend final : public ConnectionBackend {
   }
 
   void unwatch_listener(int fd) override { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+  void start_file_io(int id, const FileJob& job) override { worker_->submit(id, job); }
 
   void wake() override {
     uint64_t one = 1;
@@ -191,9 +200,12 @@ class EpollBackend final : public ConnectionBackend {
 
   void try_send(int id, Connection* c) {
     if (c->connecting) return;  // finish_connect lists it again
-    while (c->out.ready()) {
-      ssize_t n = send(c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (c->out.ready(options_.unpin)) {
+      // With pinned values: one sendmsg over the copied runs and the values (writev's iovecs).
+      ssize_t n = c->out.sending.pins.empty()
+                      ? send(c->fd, c->out.sending.bytes.data() + c->out.sent,
+                             c->out.sending.bytes.size() - c->out.sent, MSG_NOSIGNAL | MSG_DONTWAIT)
+                      : sendmsg(c->fd, c->out.gather(), MSG_NOSIGNAL | MSG_DONTWAIT);
       counters.syscalls++;
       counters.sends++;
       if (n > 0) {
@@ -242,6 +254,8 @@ class EpollBackend final : public ConnectionBackend {
 
   int epoll_fd_;
   int wake_fd_;
+  std::unique_ptr<FileWorker> worker_;  // started at the first file job
+  std::vector<FileWorker::Result> file_results_;
   size_t area_used_ = 0;
 };
 

@@ -17,6 +17,9 @@ constexpr int kMaxBatchesPerWake = 16;
 constexpr size_t kMaxBatchBytesPerConnection = 64 << 10;
 // A send queue keeps at most this much memory once drained; more is given back.
 constexpr size_t kMaxIdleSendQueueBytes = 64 << 10;
+// Pieces (copied runs and pinned values) one send of a queue with pinned values takes at most;
+// the rest goes in the next send (one send in flight per connection keeps the order).
+constexpr size_t kMaxSendIovecs = 64;
 
 // epoll: stop reading in a batch when less than this is left of the receive area.
 constexpr size_t kMinRecvRoomBytes = 4 << 10;
@@ -26,5 +29,13 @@ constexpr int kMaxEpollEventsPerWait = 1024;
 constexpr unsigned kSubmissionQueueEntries = 1024;
 constexpr unsigned kCompletionQueueEntries = 16384;
 constexpr unsigned kReceiveBufferCount = 256;
+
+// Files written through the backend (native/files.h): open at once; bytes queued for one file
+// (a disk that fails or lags: past it a write is refused and JS turns writes away); bytes one
+// WRITE carries (more go in several, the sync after the last); a drained queue's memory kept.
+constexpr size_t kMaxOpenFiles = 64;
+constexpr size_t kMaxFileQueueBytes = size_t{1} << 30;
+constexpr size_t kMaxFileWriteBytes = 64 << 20;
+constexpr size_t kMaxIdleFileQueueBytes = 4 << 20;
 
 }  // namespace fkvs

@@ -163,24 +163,41 @@ void set_no_delay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-std::string peer_address(int fd) {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof(storage);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return "";
+// "ip:port" of an IPv4 or IPv6 address; "" for any other family.
+static std::string ip_port_text(const sockaddr_storage& storage) {
   char text[INET6_ADDRSTRLEN] = {0};
   int port = 0;
   if (storage.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
     inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
     port = ntohs(v4->sin_port);
   } else if (storage.ss_family == AF_INET6) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
     port = ntohs(v6->sin6_port);
   } else {
     return "";
   }
   return std::string(text) + ":" + std::to_string(port);
+}
+
+std::string peer_address(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(storage);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return "";
+  return ip_port_text(storage);
+}
+
+std::string local_address(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(storage);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return "";
+  if (storage.ss_family == AF_UNIX) {
+    const auto* unix_address = reinterpret_cast<const sockaddr_un*>(&storage);
+    return std::string(unix_address->sun_path, strnlen(unix_address->sun_path, sizeof(unix_address->sun_path))) +
+           ":0";
+  }
+  return ip_port_text(storage);
 }
 
 }  // namespace fkvs

@@ -45,4 +45,8 @@ void set_keepalive(int fd, int idle_seconds);
 // brackets); "" for a unix socket or on failure.
 std::string peer_address(int fd);
 
+// The local end of a connected socket as Redis 7.2's CLIENT LIST laddr prints it: "ip:port", or
+// "path:0" for a unix socket; "" on failure.
+std::string local_address(int fd);
+
 }  // namespace fkvs

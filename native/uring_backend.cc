@@ -26,7 +26,10 @@ constexpr int kBufferGroup = 0;
 
 // user_data: op in the low 8 bits, the id's generation (24 bits, wrapping) in the next 24, the
 // connection id (or listener fd) in the high 32: any id max-clients allows fits.
-enum Op : uint64_t { kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4, kOpHangUp = 5, kOpCancel = 6 };
+enum Op : uint64_t {
+  kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4, kOpHangUp = 5, kOpCancel = 6,
+  kOpFileWrite = 7, kOpFileSync = 8,  // id: the file's
+};
 constexpr uint32_t kGenerationMask = 0xffffff;
 uint64_t pack(Op op, uint32_t id, uint32_t generation) {
   return static_cast<uint64_t>(op) | (static_cast<uint64_t>(generation & kGenerationMask) << 8) |
@@ -97,7 +100,8 @@ class UringBackend final : public ConnectionBackend {
     ring_ready_ = true;
     io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
     if (probe == nullptr) return "io_uring opcode probe failed";
-    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_CONNECT};
+    const int required[] = {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_CONNECT, IORING_OP_WRITE,
+                            IORING_OP_FSYNC};
     for (int op : required) {
       if (!io_uring_opcode_supported(probe, op)) {
         io_uring_free_probe(probe);
@@ -133,6 +137,9 @@ class UringBackend final : public ConnectionBackend {
   ~UringBackend() override {
     close_all();
     if (ring_ready_) io_uring_queue_exit(&ring_);
+    // The ring is gone: no send reads a queue any more.
+    release_all_pins();
+    for (Grave& grave : graves_) grave.out.release(options_.unpin);
     if (buffers_ != nullptr) munmap(buffers_, buffer_ring_bytes_);
     if (event_fd_ >= 0) close(event_fd_);
   }
@@ -150,6 +157,31 @@ class UringBackend final : public ConnectionBackend {
     add(multishot_recv_ ? "multishot_recv" : "recv");
     add("buf_ring");
     return text;
+  }
+
+  // A WRITE at the file's offset, linked to an FSYNC (IORING_FSYNC_DATASYNC for fdatasync) when
+  // the job asks for a sync: the kernel starts the sync only once the write completed whole. A
+  // short or failed write breaks the link (the FSYNC completes with -ECANCELED) and the job ends
+  // when both completions are in.
+  void start_file_io(int id, const FileJob& job) override {
+    if (static_cast<size_t>(id) >= file_ops_.size()) file_ops_.resize(id + 1);
+    FileOp& op = file_ops_[id];
+    FKVS_ASSERT(op.completions_left == 0, "a second file operation in flight");
+    op = FileOp{0, job.length, 0, 0};
+    if (job.length > 0) {
+      io_uring_sqe* entry = sqe();
+      io_uring_prep_write(entry, job.fd, job.data, static_cast<unsigned>(job.length), job.offset);
+      if (job.sync != kFileSyncNone) entry->flags |= IOSQE_IO_LINK;
+      io_uring_sqe_set_data64(entry, pack(kOpFileWrite, static_cast<uint32_t>(id), 0));
+      op.completions_left++;
+    }
+    if (job.sync != kFileSyncNone) {
+      io_uring_sqe* entry = sqe();
+      io_uring_prep_fsync(entry, job.fd, job.sync == kFileSyncData ? IORING_FSYNC_DATASYNC : 0);
+      io_uring_sqe_set_data64(entry, pack(kOpFileSync, static_cast<uint32_t>(id), 0));
+      op.completions_left++;
+    }
+    if (op.completions_left == 0) file_io_done(id, 0, 0);  // nothing to write or sync
   }
 
   int connect_to(const SocketAddress& address, std::string* error) override {
@@ -180,6 +212,7 @@ class UringBackend final : public ConnectionBackend {
       count += complete(cqe, records + count * kRecordInts);
       io_uring_cqe_seen(&ring_, cqe);
     }
+    count += drain_file_records(records + count * kRecordInts, max_records - count);
     if (count == max_records || has_internal() || !held_.empty()) wake();
     return count;
   }
@@ -219,7 +252,10 @@ class UringBackend final : public ConnectionBackend {
     for (int fd : listeners_to_arm_) arm_accept(fd);
     listeners_to_arm_.clear();
     if (io_uring_sq_ready(&ring_) > 0) {
-      io_uring_submit(&ring_);
+      // Also runs the completions' task work (DEFER_TASKRUN): posted, they signal the eventfd. A
+      // flush from JS outside a batch (put-aside requests run from setImmediate) would otherwise
+      // leave other connections' received bytes waiting for the next batch that never comes.
+      io_uring_submit_and_get_events(&ring_);
       counters.syscalls++;
     }
   }
@@ -296,13 +332,19 @@ class UringBackend final : public ConnectionBackend {
 
   void send_next(int id, Connection* c) {
     if (c->connecting) return;  // listed again when the connect completes
-    if (!c->out.ready()) {
+    if (!c->out.ready(options_.unpin)) {
       if (settled(id, c)) drop(id, c);
       return;
     }
     io_uring_sqe* entry = sqe();
-    io_uring_prep_send(entry, c->fd, c->out.sending.data() + c->out.sent, c->out.sending.size() - c->out.sent,
-                       MSG_NOSIGNAL);
+    if (c->out.sending.pins.empty()) {
+      io_uring_prep_send(entry, c->fd, c->out.sending.bytes.data() + c->out.sent,
+                         c->out.sending.bytes.size() - c->out.sent, MSG_NOSIGNAL);
+    } else {
+      // One SENDMSG over the copied runs and the pinned values: one send in flight per
+      // connection keeps the order, and one completion gives the pins back.
+      io_uring_prep_sendmsg(entry, c->fd, c->out.gather(), MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(entry, pack(kOpSend, static_cast<uint32_t>(id), generation(id)));
     c->out.in_flight = true;
     counters.sends++;
@@ -320,9 +362,14 @@ class UringBackend final : public ConnectionBackend {
     unsigned buffer = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
     if (op == kOpAccept) return accepted(static_cast<int>(id), res, more, record);
     if (op == kOpCancel) return 0;
+    if (op == kOpFileWrite || op == kOpFileSync) {
+      file_completed(static_cast<int>(id), op, res);
+      return 0;
+    }
     Connection* c = table_.get(static_cast<int>(id));
     if (c == nullptr || gen != generation(static_cast<int>(id))) {  // a connection already gone
       if (has_buffer) used_buffers_.push_back(buffer);
+      if (op == kOpSend) bury(id, gen);
       return 0;
     }
     if (op == kOpConnect) {
@@ -397,13 +444,52 @@ class UringBackend final : public ConnectionBackend {
 
   uint32_t generation(int id) const { return generations_[id]; }
 
+  void file_completed(int id, Op op, int res) {
+    FileOp& f = file_ops_[id];
+    FKVS_ASSERT(f.completions_left > 0, "file completion with nothing in flight");
+    if (op == kOpFileWrite) {
+      if (res < 0) {
+        f.error = -res;
+      } else if (res == 0 && f.length > 0) {
+        f.error = EIO;  // no progress: retrying at once would spin
+      } else {
+        f.written = static_cast<size_t>(res);
+      }
+    } else if (res < 0 && res != -ECANCELED) {
+      f.error = -res;
+    }
+    if (--f.completions_left == 0) file_io_done(id, f.written, f.error);
+  }
+
   // Closes the connection; `error` is the errno a failed connect reports to JS.
   void drop(int id, Connection* c, int error = 0) override {
     shutdown(c->fd, SHUT_RDWR);  // ends the multishot recv holding the socket
     close(c->fd);
     counters.syscalls += 2;
+    forget(id, c, error);  // before the generation moves on: a send in flight keeps its queue by it
     generations_[id] = (generations_[id] + 1) & kGenerationMask;
-    forget(id, c, error);
+  }
+
+  // A connection dropped with a send in flight: its queue (bytes, iovecs, pins) stays here until
+  // that send's completion, as the kernel may still read it.
+  void retire(int id, Connection* c) override {
+    if (!c->out.in_flight) {
+      c->out.release(options_.unpin);
+      return;
+    }
+    graves_.push_back(Grave{static_cast<uint32_t>(id), generation(id), std::move(c->out)});
+  }
+
+  // The completion of a dropped connection's last send: its queue is freed.
+  void bury(uint32_t id, uint32_t gen) {
+    for (size_t i = 0; i < graves_.size(); i++) {
+      if (graves_[i].id == id && graves_[i].generation == gen) {
+        graves_[i].out.release(options_.unpin);
+        graves_[i] = std::move(graves_.back());
+        graves_.pop_back();
+        return;
+      }
+    }
   }
 
   void cancel_recv(int id) {
@@ -474,6 +560,21 @@ class UringBackend final : public ConnectionBackend {
   };
   std::vector<Held> held_;
   std::vector<int> batch_ids_;  // connections with bytes in the current batch
+  // Queues of connections dropped with a send in flight, until its completion (one each).
+  struct Grave {
+    uint32_t id;
+    uint32_t generation;
+    SendQueue out;
+  };
+  std::vector<Grave> graves_;
+  // Per file id: the completions its operation in flight still awaits, and what came of it.
+  struct FileOp {
+    int completions_left;
+    size_t length;
+    size_t written;
+    int error;
+  };
+  std::vector<FileOp> file_ops_;
 };
 
 }  // namespace

@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 taskset -c "$server_cores" node --perf-basic-prof --interpreted-frames-native-stack bin/fkvs-server \
-  --port "$port" --resp-port 0 --use-io-uring "$([ "$backend" = io_uring ] && echo true || echo false)" >"$log" 2>&1 &
+  --port "$port" --resp-port 0 --save '' --use-io-uring "$([ "$backend" = io_uring ] && echo true || echo false)" >"$log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q 'allocator: ' "$log" && break

@@ -8,11 +8,19 @@ export function copyBytes(
   toOffset: number,
   length: number,
 ): void {
-  if (length <= loopCopyMaxBytes) {
-    for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i];
-  } else {
-    to.set(from.subarray(fromOffset, fromOffset + length), toOffset);
-  }
+  if (length > loopCopyMaxBytes) copyLong(from, fromOffset, to, toOffset, length);
+  else for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i];
+}
+
+/** copyBytes past loopCopyMaxBytes, out of line so that copyBytes stays small enough to inline. */
+function copyLong(
+  from: Uint8Array,
+  fromOffset: number,
+  to: Uint8Array,
+  toOffset: number,
+  length: number,
+): void {
+  to.set(from.subarray(fromOffset, fromOffset + length), toOffset);
 }
 
 /**

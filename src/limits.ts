@@ -37,10 +37,48 @@ export const drainAskBytes = 64 * 1024;
 export const defaultMaxClientOutputBytes = 256 * 1024 * 1024;
 /** First allocation of a connection's output buffer. */
 export const initialOutputBytes = 16 * 1024;
+/** Pinned pieces (large values sent by reference) an output buffer has room for at first; it doubles. */
+export const initialPinnedPieces = 16;
+/**
+ * Values of at least this many bytes leave by reference (a pinned piece), not copied into the
+ * output buffer and the addon's queue: where sendmsg over the pieces costs less than the copies
+ * (docs/transport.md, "Large values without copies"). Above maxInlineEntryBytes, so such values
+ * live out of line, in arrays the store never writes again.
+ */
+export const minPinnedValueBytes = 16 * 1024;
+/** An output buffer grown past this is given back once its replies went to the addon. */
+export const maxIdleOutputBytes = 64 * 1024;
+/**
+ * Reply bytes one event loop turn may produce: past it, the requests of the other connections
+ * are put aside (those connections not read from meanwhile) and run in later turns, each with
+ * the same budget. 1000 clients asking 917 KB each cost seconds of copying here (into JS buffers,
+ * the addon's queues, the kernel's): without it, in one batch while every other client waits;
+ * with it, in turns of 30-80 ms on this VM (docs/operations.md).
+ */
+export const maxBatchOutputBytes = 1024 * 1024;
+/**
+ * A connection whose last run of requests made at most maxLightFeedOutputBytes of replies is light:
+ * it is still run at once until the turn made maxLightBatchOutputBytes, so that a client asking
+ * little (a PING, a counter) is not queued behind clients asking much. A new connection has no
+ * history: it queues.
+ */
+export const maxLightFeedOutputBytes = 16 * 1024;
+export const maxLightBatchOutputBytes = 4 * 1024 * 1024;
+/** Request bytes of one connection run in one turn: the addon's per batch (native/limits.h). */
+export const maxBatchInputBytesPerConnection = 64 * 1024;
+/**
+ * Request bytes put aside for one connection: it is not read from while any are, so only what the
+ * addon had read already can join them (at most its receive area); more is a broken invariant.
+ */
+export const maxDeferredInputBytes = 4 * 1024 * 1024;
 /** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
 /** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */
 export const idleCheckMs = 1000;
+/** Period of the check that gives memory back after connections closed (server/memory-release.ts). */
+export const memoryReleaseCheckMs = 1000;
+/** Connections closed since the last release that call for one (a full collection costs milliseconds). */
+export const releaseAfterClosedConnections = 64;
 
 // Configuration (fkvs-server)
 /** Default max-clients: connections served at once; one more is accepted and closed at once. */
@@ -97,6 +135,21 @@ export const maxQuotedKeyBytes = 64;
 export const maxLogBufferBytes = 256 * 1024 * 1024;
 /** First allocation of the append-only log buffer. */
 export const initialLogBufferBytes = 64 * 1024;
+/** CPU time one slice of a background snapshot may take before it yields to the loop (checked every few keys). */
+export const snapshotSliceMs = 0.5;
+/** Keys a background snapshot walks between two looks at the clock. */
+export const snapshotStepKeys = 64;
+/** Snapshot bytes handed to the disk and not yet written past which the walk waits for the disk. */
+export const snapshotWriteAheadBytes = 8 * 1024 * 1024;
+/**
+ * Snapshot bytes waiting for the disk past which a background snapshot fails (rdb_last_bgsave_status:err):
+ * keys kept before they change cannot wait, so a disk slower than the writes would grow them without end.
+ */
+export const maxSnapshotPendingBytes = 256 * 1024 * 1024;
+/** A failed background save is not retried by the save rules for this long (Redis's CONFIG_BGSAVE_RETRY_DELAY). */
+export const bgsaveRetryDelayMs = 5000;
+/** How often the save rules are checked (Redis's serverCron at hz 10). */
+export const saveRulesCheckMs = 100;
 
 // fkvs-cli
 /**
@@ -131,6 +184,8 @@ export const maxMixPatternRequests = 1000;
 /** Default and largest wait for a reply before the request counts as failed (the original: 2 s). */
 export const defaultReplyTimeoutMs = 2000;
 export const maxReplyTimeoutMs = 3_600_000;
+/** Longest open-model calibration period (--calibration-ms), whose replies stay out of the latency figures. */
+export const maxCalibrationMs = 3_600_000;
 /** Largest latency the open-model histogram records (the original: 60 s). */
 export const maxLatencyUs = 60_000_000;
 
@@ -176,3 +231,10 @@ export const maxRedisIntegerBytes = 20;
 export const maxRedisFloatBytes = 5 * 1024 - 1;
 /** Deepest recursion of a glob match ('*' after '*'): past it the pattern does not match (Redis 7). */
 export const maxGlobNesting = 1000;
+// The append-only log on disk (src/server/append-only.ts)
+/** appendfsync everysec: time between two fdatasyncs of the log (also when `no` writes what timers logged). */
+export const everysecSyncMs = 1000;
+/** Time between two tries to write a log that failed (ENOSPC, EIO), as Redis's serverCron retries. */
+export const aofRetryMs = 1000;
+/** Commands replayed between two looks at the clock while loading at start-up (progress once a second). */
+export const loadProgressCommands = 4096;

@@ -98,7 +98,7 @@ let probeCount = 0;
 function probe(flags) {
   const path = `/tmp/fkvs-probe-${probeCount++}.sock`;
   return new Promise((resolve) => {
-    const child = spawn('node', ['bin/fkvs-server', '--unixsocket', path, ...flags], {
+    const child = spawn('node', ['bin/fkvs-server', '--unixsocket', path, '--save', '', ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

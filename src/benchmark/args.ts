@@ -3,6 +3,7 @@ import {
   defaultReplyTimeoutMs,
   maxBenchmarkClients,
   maxBenchmarkRequests,
+  maxCalibrationMs,
   maxMixPatternRequests,
   maxPipelineDepth,
   maxReplyTimeoutMs,
@@ -11,7 +12,7 @@ import {
 } from '../limits.js';
 
 /** The request kinds -t can name. */
-export const operations = ['ping', 'set', 'get', 'incr'] as const;
+export const operations = ['ping', 'set', 'get', 'incr', 'mset'] as const;
 export type Operation = (typeof operations)[number];
 
 /** One entry of a -t mix: `get:9` sends nine GETs per cycle of the pattern. */
@@ -25,6 +26,9 @@ export type OutputFormat = 'text' | 'json' | 'csv';
 /** How the connections are driven: the addon's backends, or node:net (see main.ts). */
 export const driverChoices = ['auto', 'io_uring', 'epoll', 'net'] as const;
 export type DriverChoice = (typeof driverChoices)[number];
+
+/** The wire the requests are written in: FKVS frames, or RESP2 multibulk (--resp). */
+export type Wire = 'fkvs' | 'resp';
 
 export interface BenchmarkOptions {
   /** Total requests across all connections (the original raises it to `clients` when lower). */
@@ -42,32 +46,45 @@ export interface BenchmarkOptions {
   replyTimeoutMs: number;
   format: OutputFormat;
   driver: DriverChoice;
+  wire: Wire;
+  /** Open model: replies to requests due in this first part of the run are not recorded (--calibration-ms). */
+  calibrationMs: number;
 }
 
 export type ParsedArgs = { kind: 'help'; text: string } | { kind: 'run'; options: BenchmarkOptions };
 
 /** The original's socket path for a bare -u. */
 export const defaultUnixPath = '/tmp/fkvs/fkvs.sock';
+/** Default ports: the original's for FKVS, Redis's for --resp. */
+const defaultFkvsPort = 5995;
+const defaultRespPort = 6379;
+/** wrk2's calibration period: the first 10 s of its runs are not in its latency figures. */
+export const defaultCalibrationMs = 10_000;
 
 export class BenchmarkArgsError extends Error {}
 
 export const usage = `Usage: fkvs-benchmark [-n requests] [-c clients] [-h host] [-p port] [-u [path]] [-k]
                       [-t workload] [-r] [-P pipeline] [-R rate] [--timeout ms] [--driver d]
-                      [--json | --csv]
+                      [--resp] [--calibration-ms ms] [--json | --csv]
   -n N          total requests across all clients (default 100000; raised to -c when lower)
   -c C          concurrent clients, one connection each (default 32, 0 means 1, at most ${maxBenchmarkClients})
   -h HOST       server IPv4 or IPv6 address, or localhost (default 127.0.0.1)
-  -p PORT       server port (default 5995)
+  -p PORT       server port (default ${defaultFkvsPort}, with --resp ${defaultRespPort})
   -u [PATH]     connect over a unix socket: PATH, or ${defaultUnixPath} without one (ignores -h/-p)
   -k            keep-alive: accepted for compatibility (connections are always persistent)
-  -t WORKLOAD   ping, set, get, incr, or a mix such as set,get or get:9,set:1 (default ping);
-                set writes "world" under "hello"; get reads "hello" and incr increments "counter",
-                both set before the timing starts
+  -t WORKLOAD   ping, set, get, incr, mset, or a mix such as set,get or get:9,set:1 (default
+                ping); set writes "world" under "hello"; get reads "hello" and incr increments
+                "counter", both set before the timing starts; mset (--resp only) sets 10 keys
   -r            a unique random key per request (32 hex chars) instead of the fixed key
   -P N          pipeline: N requests per write per connection (default 1, 0 means 1, at most ${maxPipelineDepth})
   -R RATE       open model: RATE requests/s across all clients on a fixed schedule, forces -P 1,
                 prints latency percentiles measured from each request's intended send time
   -q            accepted for compatibility, no effect
+  --resp        speak the Redis protocol (RESP2 multibulk requests) instead of FKVS
+  --calibration-ms MS
+                with -R: leave the replies to requests due in the first MS milliseconds out of
+                the latency figures (default ${defaultCalibrationMs} when the run lasts over
+                3 times that, else 0)
   --timeout MS  a request with no reply after MS milliseconds fails, and so does a connection
                 not made by then (default ${defaultReplyTimeoutMs})
   --driver D    auto (default: the native addon with io_uring, else epoll, else node:net),
@@ -112,7 +129,7 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
     requests: 100_000,
     clients: 32,
     host: '127.0.0.1',
-    port: 5995,
+    port: 0,
     unixPath: null,
     mix: [{ operation: 'ping', weight: 1 }],
     randomKeys: false,
@@ -121,6 +138,8 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
     replyTimeoutMs: defaultReplyTimeoutMs,
     format: 'text',
     driver: 'auto',
+    wire: 'fkvs',
+    calibrationMs: -1,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -188,6 +207,12 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
         options.driver = driver;
         break;
       }
+      case '--resp':
+        options.wire = 'resp';
+        break;
+      case '--calibration-ms':
+        options.calibrationMs = integer(flag, value(), 0, maxCalibrationMs);
+        break;
       case '--json':
         options.format = 'json';
         break;
@@ -202,7 +227,15 @@ export function parseBenchmarkArgs(argv: string[]): ParsedArgs {
   if (options.unixPath === null && isIP(options.host) === 0) {
     throw new BenchmarkArgsError(`-h ${options.host}: not an IP address (or localhost)`);
   }
+  if (options.port === 0) options.port = options.wire === 'resp' ? defaultRespPort : defaultFkvsPort;
+  if (options.wire === 'fkvs' && options.mix.some((m) => m.operation === 'mset')) {
+    throw new BenchmarkArgsError('-t mset: FKVS has no MSET; use it with --resp');
+  }
   if (options.rate > 0) options.pipeline = 1;
+  if (options.calibrationMs < 0) {
+    const runMs = (options.rate > 0 ? options.requests / options.rate : 0) * 1000;
+    options.calibrationMs = runMs > 3 * defaultCalibrationMs ? defaultCalibrationMs : 0;
+  }
   if (options.requests < options.clients) options.requests = options.clients;
   const inFlight = options.clients * options.pipeline;
   if (inFlight > maxRequestsInFlight) {

@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`fkvs-benchmark: --driver ${options.driver}: ${firstLine(error)}\n`);
     return 1;
   }
-  const runner = new Runner(options, new Workload(options.mix, options.randomKeys), driver);
+  const runner = new Runner(options, new Workload(options.mix, options.randomKeys, options.wire), driver);
   const progress = new Progress(process.stderr, options.requests, () => runner.answered());
   let result: RunResult;
   progress.start();

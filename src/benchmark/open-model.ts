@@ -3,6 +3,8 @@ import { maxLatencyUs } from '../limits.js';
 
 export interface LatencySummary {
   targetRate: number;
+  /** The first part of the run whose replies are not in the figures. */
+  calibrationMs: number;
   samples: number;
   minUs: number;
   p50Us: number;
@@ -19,7 +21,9 @@ export interface LatencySummary {
  * belongs to connection k mod clients, so each connection sends every clients / rate seconds and
  * the connections are staggered by 1 / rate. Latency counts from the due time, not from the
  * actual send, so a late send (the server or this process falling behind) is measured instead of
- * hidden (coordinated omission).
+ * hidden (coordinated omission). As in wrk2, requests due in a first calibration period are sent
+ * but not recorded: the connections, the server's tables and both JITs are still warming up then,
+ * and that start-up tail would otherwise be reported as the server's.
  */
 export class OpenModel {
   private readonly histogram = hdr.build({
@@ -34,6 +38,7 @@ export class OpenModel {
   constructor(
     readonly rate: number,
     private readonly clients: number,
+    readonly calibrationMs = 0,
   ) {
     this.slotMs = 1000 / rate;
   }
@@ -50,7 +55,9 @@ export class OpenModel {
 
   /** Records the reply to request number `sent` of the connection, arrived at nowMs. */
   record(connection: number, sent: number, nowMs: number): void {
-    const us = Math.round((nowMs - this.dueMs(connection, sent)) * 1000);
+    const dueMs = this.dueMs(connection, sent);
+    if (dueMs < this.startMs + this.calibrationMs) return;
+    const us = Math.round((nowMs - dueMs) * 1000);
     this.histogram.recordValue(Math.min(maxLatencyUs, Math.max(1, us)));
   }
 
@@ -59,6 +66,7 @@ export class OpenModel {
     const empty = h.totalCount === 0;
     return {
       targetRate: this.rate,
+      calibrationMs: this.calibrationMs,
       samples: h.totalCount,
       minUs: empty ? 0 : h.minNonZeroValue,
       p50Us: h.getValueAtPercentile(50),

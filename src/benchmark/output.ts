@@ -37,7 +37,7 @@ function formatLatency(latency: LatencySummary, achieved: number): string {
   return (
     '\nOpen-model latency (coordinated-omission corrected):\n' +
     `  ${'Target rate'.padEnd(12)}: ${printfFixed(latency.targetRate, 0)} req/s   Achieved: ${printfFixed(achieved, 0)} req/s\n` +
-    `  ${'Samples'.padEnd(12)}: ${latency.samples}\n` +
+    `  ${'Samples'.padEnd(12)}: ${latency.samples}${latency.calibrationMs > 0 ? ` (after a calibration of ${latency.calibrationMs} ms)` : ''}\n` +
     row('min', latency.minUs) +
     row('p50', latency.p50Us) +
     row('p90', latency.p90Us) +
@@ -58,6 +58,7 @@ function fields(
   const record: Record<string, string | number | boolean> = {
     workload: options.mix.map((m) => (m.weight === 1 ? m.operation : `${m.operation}:${m.weight}`)).join(','),
     randomKeys: options.randomKeys,
+    wire: options.wire,
     transport: options.unixPath === null ? 'tcp' : 'unix',
     driver,
     clients: result.clients,
@@ -75,6 +76,7 @@ function fields(
     const l = result.latency;
     Object.assign(record, {
       targetRate: l.targetRate,
+      calibrationMs: l.calibrationMs,
       latencySamples: l.samples,
       minUs: l.minUs,
       p50Us: l.p50Us,

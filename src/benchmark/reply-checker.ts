@@ -1,5 +1,5 @@
 import { maxInt64DecimalBytes } from '../limits.js';
-import type { RequestTemplate } from './workload.js';
+import type { ReplyStream, RequestTemplate } from './request-template.js';
 
 /** Largest integer VALUE reply: prefix, tag, inner length, an int64 in decimal. */
 const maxIntegerReplyBytes = 2 + 1 + 2 + maxInt64DecimalBytes;
@@ -11,7 +11,7 @@ const maxIntegerReplyBytes = 2 + 1 + 2 + maxInt64DecimalBytes;
  * across reads is copied, into a small carry; a split reply too long to be right is skipped.
  * A wrong reply still ends its request, so the stream stays aligned.
  */
-export class ReplyChecker {
+export class ReplyChecker implements ReplyStream {
   /** Replies as expected. */
   ok = 0;
   /** Replies that differ from the expected one (error frames included). */

@@ -3,7 +3,7 @@ import type { BenchmarkOptions } from './args.js';
 import { BatchBuffer } from './batch.js';
 import type { Driver, Target } from './driver.js';
 import { type LatencySummary, OpenModel } from './open-model.js';
-import { ReplyChecker } from './reply-checker.js';
+import type { ReplyStream } from './request-template.js';
 import type { Workload } from './workload.js';
 
 export interface RunResult {
@@ -42,7 +42,7 @@ class Connection {
   constructor(
     readonly id: number,
     share: number,
-    readonly checker: ReplyChecker,
+    readonly checker: ReplyStream,
     readonly batch: BatchBuffer,
   ) {
     this.unsent = share;
@@ -59,7 +59,7 @@ export class Runner {
   private readonly connections: Connection[] = [];
   private readonly open: OpenModel | null;
   private readonly patternLength: number;
-  private setupChecker: ReplyChecker | null = null;
+  private setupChecker: ReplyStream | null = null;
   private setupDone: ((error: Error | null) => void) | null = null;
   private finishedConnections = 0;
   private missing = 0;
@@ -75,13 +75,15 @@ export class Runner {
   private tickTimer: NodeJS.Timeout | null = null;
   private tickImmediate: NodeJS.Immediate | null = null;
   private done: (() => void) | null = null;
+  /** tick() bound once: a closure per wait would be an allocation per spin of the schedule. */
+  private readonly tickCallback = () => this.tick();
 
   constructor(
     private readonly options: BenchmarkOptions,
     private readonly workload: Workload,
     private readonly driver: Driver,
   ) {
-    this.open = options.rate > 0 ? new OpenModel(options.rate, options.clients) : null;
+    this.open = options.rate > 0 ? new OpenModel(options.rate, options.clients, options.calibrationMs) : null;
     this.patternLength = workload.pattern.length;
     // Without -r every connection sends the same bytes: one shared buffer.
     const shared = workload.keys === null ? new BatchBuffer(workload.pattern, options.pipeline) : null;
@@ -92,7 +94,7 @@ export class Runner {
         new Connection(
           id,
           base + (id < extra ? 1 : 0),
-          new ReplyChecker(workload.pattern),
+          workload.checker(workload.pattern),
           shared ?? new BatchBuffer(workload.pattern, options.pipeline),
         ),
       );
@@ -154,7 +156,7 @@ export class Runner {
   /** Sends the setup requests on the first connection and checks their replies. */
   private runSetup(): Promise<void> {
     const setup = this.workload.setup;
-    this.setupChecker = new ReplyChecker(setup);
+    this.setupChecker = this.workload.checker(setup);
     const bytes = Buffer.concat(setup.map((s) => s.frame));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -264,8 +266,8 @@ export class Runner {
     this.driver.flush();
     if (this.nextSlot >= this.lastSlot || this.done === null) return;
     const waitMs = open.slotDueMs(this.nextSlot) - performance.now();
-    if (waitMs > timerSlackMs) this.tickTimer = setTimeout(() => this.tick(), waitMs - timerSlackMs / 2);
-    else this.tickImmediate = setImmediate(() => this.tick());
+    if (waitMs > timerSlackMs) this.tickTimer = setTimeout(this.tickCallback, waitMs - timerSlackMs / 2);
+    else this.tickImmediate = setImmediate(this.tickCallback);
   }
 
   /** Fails connections that waited a whole timeout for a reply. */

@@ -1,6 +1,7 @@
 import { maxInt64DecimalBytes } from '../limits.js';
 import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
+import { noWriteLog, type WriteLog } from '../write-log.js';
 import { infoText } from './info.js';
 import { Int64, parseDeadline } from './int64.js';
 import { KeyPrefetch } from './key-prefetch.js';
@@ -25,6 +26,8 @@ export class Commands {
    * the Redis front): the server hangs WATCH on it, so that FKVS writes abort transactions too.
    */
   written: (bytes: Uint8Array, offset: number, length: number) => void = () => {};
+  /** The append-only log: the server's written hook feeds it; its refusal turns writes away. */
+  writeLog: WriteLog = noWriteLog;
 
   constructor(
     readonly store: KeyValueStore,
@@ -59,7 +62,12 @@ export class Commands {
   get(r: Request, reply: Reply): boolean {
     const store = this.store;
     const handle = store.find(r.bytes, r.offsets[0], r.lengths[0], r.keyHash);
-    if (handle < 0) return reply.nil();
+    // The keyspace is the Redis front's too: its INFO counts FKVS GETs (as read-key.ts does).
+    if (handle < 0) {
+      store.keyspaceMisses++;
+      return reply.nil();
+    }
+    store.keyspaceHits++;
     return reply.value(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
   }
 

@@ -1,4 +1,5 @@
 import { expireCommandDeadline } from './expire-time.js';
+import { readKey } from './read-key.js';
 import {
   argumentText,
   invalidExpireTimeError,
@@ -74,7 +75,7 @@ function timeLeft(name: string, unitMs: number, absolute: boolean): RedisCommand
     keyStep: 1,
     run(context, args, out) {
       const db = context.store;
-      const handle = db.find(args.bytes, args.offsets[1], args.lengths[1]);
+      const handle = readKey(context, args, 1);
       if (handle < 0) return out.integer(-2);
       const deadline = db.deadline(handle);
       if (deadline === 0) return out.integer(-1);

@@ -2,6 +2,7 @@ import { copyBytes } from '../bytes.js';
 import { redisDatabaseCount } from '../limits.js';
 import type { KeyValueStore } from '../store/store-api.js';
 import { globMatch } from './glob.js';
+import { readKey } from './read-key.js';
 import {
   int64Number,
   isKeyword,
@@ -50,7 +51,7 @@ const existsCommand: RedisCommand = {
   keyStep: 1,
   run(context, args, out) {
     let found = 0;
-    for (let i = 1; i < args.count; i++) if (exists(context, args, i)) found++;
+    for (let i = 1; i < args.count; i++) if (readKey(context, args, i) >= 0) found++;
     out.integer(found);
   },
 };
@@ -64,7 +65,7 @@ const type: RedisCommand = {
   lastKey: 1,
   keyStep: 1,
   run(context, args, out) {
-    out.status(exists(context, args, 1) ? 'string' : 'none');
+    out.status(readKey(context, args, 1) >= 0 ? 'string' : 'none');
   },
 };
 

@@ -14,6 +14,8 @@ export const Failure = {
   noSuchKey: 3,
   /** maxmemory or max keys reached: the store refused the write. */
   outOfMemory: 4,
+  /** The append-only log cannot be written (a full or failing disk): writes are turned away. */
+  persistence: 5,
 } as const;
 
 /**
@@ -25,7 +27,10 @@ export interface Reply {
   failed(failure: number): boolean;
   /** SET done; FKVS echoes the stored value. */
   stored(bytes: Uint8Array, offset: number, length: number): boolean;
-  /** GET found the key. */
+  /**
+   * GET found the key: its value, where the store keeps it. A long one may be sent by reference
+   * (the store never writes an out-of-line value's array again; it only drops it).
+   */
   value(bytes: Uint8Array, offset: number, length: number): boolean;
   /** GET found no live key. */
   nil(): boolean;

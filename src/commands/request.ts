@@ -21,6 +21,15 @@ export class Request {
     this.keyHash = keyHash;
   }
 
+  /** Sets the first two arguments at once (after reset): one call for the common case of a decoder. */
+  setTwo(firstOffset: number, firstLength: number, secondOffset: number, secondLength: number): void {
+    this.offsets[0] = firstOffset;
+    this.lengths[0] = firstLength;
+    this.offsets[1] = secondOffset;
+    this.lengths[1] = secondLength;
+    this.count = 2;
+  }
+
   push(offset: number, length: number): void {
     this.offsets[this.count] = offset;
     this.lengths[this.count] = length;

@@ -2,6 +2,7 @@ import { copyBytes } from '../bytes.js';
 import { maxRedisStringBytes } from '../limits.js';
 import type { KeyValueStore } from '../store/store-api.js';
 import { setOptionDeadline } from './expire-time.js';
+import { readKey } from './read-key.js';
 import {
   int64Big,
   int64Number,
@@ -86,7 +87,7 @@ function optionDeadline(
 }
 
 function replyValue(store: KeyValueStore, handle: number, out: ValueWriter): void {
-  out.bulk(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
+  out.storedValue(store.valueBytes(handle), store.valueOffset(handle), store.valueLength(handle));
 }
 
 /** Copies the value of handle into the scratch buffer (before a write that replaces it); returns its length. */
@@ -158,8 +159,9 @@ const set: RedisCommand = {
       return;
     }
     const db = context.store;
-    const handle = findKey(context, args, 1);
     const wantsOld = (flags & Option.get) !== 0;
+    // SET ... GET reads the old value (Redis's getGenericCommand: a keyspace hit or miss); a plain SET does not.
+    const handle = wantsOld ? readKey(context, args, 1) : findKey(context, args, 1);
     // The old value is copied before the write, so a refused write can still answer with one error.
     const oldLength = wantsOld && handle >= 0 ? keepValue(db, handle) : -1;
     const found = handle >= 0;
@@ -185,7 +187,7 @@ const get: RedisCommand = {
   lastKey: 1,
   keyStep: 1,
   run(context, args, out) {
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     if (handle < 0) out.nil();
     else replyValue(context.store, handle, out);
   },
@@ -232,7 +234,7 @@ const getset: RedisCommand = {
   lastKey: 1,
   keyStep: 1,
   run(context, args, out) {
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     const oldLength = handle >= 0 ? keepValue(context.store, handle) : -1;
     if (!store(context, args, 1, 2, 0, out)) return;
     if (oldLength < 0) out.nil();
@@ -248,7 +250,7 @@ const getdel: RedisCommand = {
   lastKey: 1,
   keyStep: 1,
   run(context, args, out) {
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     if (handle < 0) return out.nil();
     replyValue(context.store, handle, out); // the writer copies the value before the entry is freed
     const b = args.bytes;
@@ -271,7 +273,7 @@ const getex: RedisCommand = {
     const flags = parseStringOptions(args, 2, false);
     if (flags < 0) return out.error(RedisError.syntax);
     const db = context.store;
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     if (handle < 0) return out.nil();
     let deadline = 0;
     if ((flags & anyExpire) !== 0) {
@@ -306,7 +308,7 @@ const mget: RedisCommand = {
   run(context, args, out) {
     out.array(args.count - 1);
     for (let i = 1; i < args.count; i++) {
-      const handle = findKey(context, args, i);
+      const handle = readKey(context, args, i);
       if (handle < 0) out.nil();
       else replyValue(context.store, handle, out);
     }
@@ -391,7 +393,7 @@ const strlen: RedisCommand = {
   lastKey: 1,
   keyStep: 1,
   run(context, args, out) {
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     out.integer(handle < 0 ? 0 : context.store.valueLength(handle));
   },
 };
@@ -410,7 +412,7 @@ const getrange: RedisCommand = {
     if (!parseIntegerArgument(args, 2, first) || !parseIntegerArgument(args, 3, last)) {
       return out.error(RedisError.notInteger);
     }
-    const handle = findKey(context, args, 1);
+    const handle = readKey(context, args, 1);
     if (handle < 0) return out.bulk(empty, 0, 0);
     const db = context.store;
     const length = db.valueLength(handle);

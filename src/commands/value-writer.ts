@@ -15,6 +15,11 @@ export interface ValueWriter {
   bigInteger(n: bigint): void;
   /** Copies the bytes before it returns: a command may then overwrite or free where they were. */
   bulk(bytes: Uint8Array, offset: number, length: number): void;
+  /**
+   * A bulk string of a value where the store keeps it: a long one may be sent by reference, as
+   * the store never writes an out-of-line value's array again (it only drops it).
+   */
+  storedValue(bytes: Uint8Array, offset: number, length: number): void;
   bulkText(text: string): void;
   /** No value: RESP2 $-1, RESP3 _. */
   nil(): void;

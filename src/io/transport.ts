@@ -1,4 +1,13 @@
-import { drainAskBytes, maxPendingOutputBytes } from '../limits.js';
+import {
+  drainAskBytes,
+  maxBatchInputBytesPerConnection,
+  maxBatchOutputBytes,
+  maxDeferredInputBytes,
+  maxIdleOutputBytes,
+  maxLightBatchOutputBytes,
+  maxLightFeedOutputBytes,
+  maxPendingOutputBytes,
+} from '../limits.js';
 import type { ConnectionCounters } from '../server-info.js';
 import {
   addon,
@@ -25,7 +34,8 @@ export interface TransportOptions {
   maxClients: number;
   /**
    * Reply bytes the addon may queue for one connection while the kernel does not take them (a
-   * client that does not read); over it the connection is dropped. For every listener alike.
+   * client that does not read); over it the connection is dropped. Each listener's connections
+   * get their factory's maxPendingOutputBytes; this is for a factory that names none.
    */
   maxQueuedOutputBytes: number;
   /** SO_KEEPALIVE idle seconds on accepted TCP sockets (Redis's tcp-keepalive); 0 off. */
@@ -36,6 +46,23 @@ export interface TransportOptions {
    */
   maxClientOutputBytes: number;
 }
+
+/**
+ * What runs at the end of each loop turn, before replies go out: the append-only log writes the
+ * turn's writes. Under `appendfsync always` the replies of that turn wait until they are synced.
+ */
+export interface TurnEnd {
+  /**
+   * Writes out what the turn logged. Returns the sequence number the turn's replies must wait
+   * for (durableSeq reaching it), or 0 when they may go at once.
+   */
+  endTurn(): number;
+  /** The highest sequence number known durable; it only grows. */
+  readonly durableSeq: number;
+}
+
+/** A file request completed: `result` 0, or -errno (util.getSystemErrorName). */
+export type FileDone = (tag: number, result: number) => void;
 
 /** How often a graceful stop checks whether every connection has flushed and closed. */
 const shutdownPollMs = 5;
@@ -60,6 +87,17 @@ class ConnectionState {
   pauseBytes = 0;
   /** Not read from until its drained record comes (unsentBytes passed pauseBytes). */
   paused = false;
+  /** Its replies wait until the turn end's durableSeq reaches this (appendfsync always); 0: none wait. */
+  heldSeq = 0;
+  /**
+   * Its requests put aside, in arrival order, when they came after the batch's reply budget was
+   * spent (maxBatchOutputBytes); null when there are none. Not read from while there are.
+   */
+  deferred: OutputBuffer | null = null;
+  /** What the addon was last told: reading paused (paused, or requests put aside). */
+  readingPaused = false;
+  /** Its last run of requests made at most maxLightFeedOutputBytes of replies. */
+  light = false;
 
   constructor(public out: OutputBuffer) {}
 }
@@ -86,6 +124,19 @@ export class Transport {
   private readonly toClose: number[] = [];
   private readonly sends = new SendBatch();
   private readonly maxClientOutputBytes: number;
+  /** The append-only log's end of turn, or null (no persistence). */
+  turnEnd: TurnEnd | null = null;
+  /** Connections whose replies wait for a sync (ConnectionState.heldSeq). */
+  private readonly held: number[] = [];
+  /** By file id: who gets that file's records (openFile). */
+  private readonly fileHandlers: Array<FileDone | undefined> = [];
+  private readonly maxQueuedOutputBytes: number;
+  /** Reply bytes produced in this batch, or since the last round of put-aside requests. */
+  private batchOutputBytes = 0;
+  /** Connections with requests put aside, in the order they are run. */
+  private deferredIds: number[] = [];
+  private deferredScheduled = false;
+  private readonly runDeferredBound = () => this.runDeferred();
 
   constructor(
     options: TransportOptions,
@@ -118,18 +169,25 @@ export class Transport {
       closed: (id) => this.closed(id),
       refused: () => this.counters.disconnectedClients++,
       drained: (id) => this.drained(id),
+      fileDone: (file, tag, result) => this.fileHandlers[file]?.(tag, result),
     };
     this.maxClientOutputBytes = options.maxClientOutputBytes;
+    this.maxQueuedOutputBytes = options.maxQueuedOutputBytes;
   }
 
   /** Listens on an IPv4/IPv6 literal and port; each connection accepted gets a session of `factory`. */
   listenTcp(host: string, port: number, factory: SessionFactory): void {
-    this.addFactory(this.native.listenTcp(host, port), factory);
+    this.addFactory(this.native.listenTcp(host, port, this.queueLimit(factory)), factory);
   }
 
   /** As listenTcp, on a unix socket path. */
   listenUnix(path: string, factory: SessionFactory): void {
-    this.addFactory(this.native.listenUnix(path), factory);
+    this.addFactory(this.native.listenUnix(path, this.queueLimit(factory)), factory);
+  }
+
+  /** The addon's send queue limit for the factory's connections: the wire's own output limit. */
+  private queueLimit(factory: SessionFactory): number {
+    return factory.maxPendingOutputBytes ?? this.maxQueuedOutputBytes;
   }
 
   private addFactory(listener: number, factory: SessionFactory): void {
@@ -139,8 +197,22 @@ export class Transport {
     this.factories.push(factory);
   }
 
-  /** Stops accepting, lets every connection flush its replies, closes them; then frees the backend. */
-  async shutdown(timeoutMs: number): Promise<void> {
+  /**
+   * Opens a file written through the backend (NativeTransport.openFile: FileMode); `done` gets
+   * the tag and result of each of its requests, in the batch that reports it. Write with
+   * native.writeFile, close with native.closeFile (records of writes queued before still come).
+   */
+  openFile(path: string, mode: number, done: FileDone): number {
+    const file = this.native.openFile(path, mode);
+    this.fileHandlers[file] = done;
+    return file;
+  }
+
+  /**
+   * Stops accepting, lets every connection flush its replies, closes them; then runs beforeDestroy
+   * (the append-only log's last sync) and frees the backend.
+   */
+  async shutdown(timeoutMs: number, beforeDestroy?: () => Promise<void>): Promise<void> {
     const native = this.native;
     native.stopListening();
     this.connections.forEach((state, id) => {
@@ -150,6 +222,7 @@ export class Transport {
     while (native.openConnections > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, shutdownPollMs));
     }
+    if (beforeDestroy !== undefined) await beforeDestroy(); // files written through the backend
     native.destroy();
   }
 
@@ -171,6 +244,9 @@ export class Transport {
 
   private onEvents(count: number): void {
     this.now = Date.now();
+    // While requests wait, the budget is the event loop turn's (the addon may hand several batches
+    // in one turn): runDeferred renews it.
+    if (this.deferredIds.length === 0) this.batchOutputBytes = 0;
     dispatchEvents(this.records, count, this.events);
     this.flush();
   }
@@ -194,17 +270,27 @@ export class Transport {
     state.drainAsked = false;
     state.pauseBytes = factory.outputPauseBytes ?? 0;
     state.paused = false;
+    state.heldSeq = 0;
+    state.deferred = null;
+    state.readingPaused = false;
+    state.light = false;
     state.session = factory.open(id);
     state.lastActiveMs = this.now;
     this.counters.connectedClients++;
   }
 
   private closed(id: number): void {
+    if (this.toClose.length > 0) {
+      // Kept past its batch only while its replies were held: the id may be reused from now on.
+      const at = this.toClose.indexOf(id);
+      if (at >= 0) this.toClose.splice(at, 1);
+    }
     const state = this.connections[id];
     if (state !== undefined) {
       state.session?.closed();
       state.session = null;
       state.out.drop();
+      state.deferred = null;
       state.closing = true;
       this.forgetUnsent(state);
     }
@@ -216,7 +302,21 @@ export class Transport {
     const state = this.connections[id];
     if (state === undefined || state.closing) return;
     state.lastActiveMs = this.now;
-    const status = state.session!.feed(this.area, offset, length, state.out, this.now);
+    const budgetBytes = state.light ? maxLightBatchOutputBytes : maxBatchOutputBytes;
+    if (state.deferred !== null || this.batchOutputBytes >= budgetBytes) {
+      this.defer(id, state, offset, length);
+      return;
+    }
+    this.feed(id, state, this.area, offset, length);
+  }
+
+  /** Runs the connection's requests in bytes[offset, offset + length) and acts on the status. */
+  private feed(id: number, state: ConnectionState, bytes: Uint8Array, offset: number, length: number): void {
+    const before = state.out.pendingBytes;
+    const status = state.session!.feed(bytes, offset, length, state.out, this.now);
+    const made = state.out.pendingBytes - before;
+    this.batchOutputBytes += made;
+    state.light = made <= maxLightFeedOutputBytes;
     if (status === SessionStatus.ok) {
       if (state.out.pendingBytes > 0 && !state.listed) {
         state.listed = true;
@@ -237,28 +337,126 @@ export class Transport {
     }
   }
 
+  /**
+   * The turn's log goes out first. Under appendfsync always every connection with replies in a
+   * turn that logged writes is held until the sync of that turn completes, as Redis sends no reply
+   * before its beforeSleep fsync: a reply never tells of a write a crash can lose, nor shows one
+   * to a reader. A held connection's later replies wait behind, in order.
+   */
+  private holdReplies(): void {
+    const turnEnd = this.turnEnd;
+    if (turnEnd === null) return;
+    const seq = turnEnd.endTurn();
+    const durable = turnEnd.durableSeq;
+    const listed = this.listed;
+    let kept = 0;
+    for (let i = 0; i < listed.length; i++) {
+      const state = this.connections[listed[i]]!;
+      if (seq > 0 && state.heldSeq < seq) {
+        if (state.heldSeq === 0) this.held.push(listed[i]);
+        state.heldSeq = seq;
+      }
+      if (state.heldSeq > durable) state.listed = false;
+      else listed[kept++] = listed[i];
+    }
+    listed.length = kept;
+    let stillHeld = 0;
+    for (let i = 0; i < this.held.length; i++) {
+      const id = this.held[i];
+      const state = this.connections[id]!;
+      if (state.session !== null && state.heldSeq > durable) {
+        this.held[stillHeld++] = id;
+        continue;
+      }
+      state.heldSeq = 0;
+      if (state.session !== null && !state.listed && state.out.pendingBytes > 0) {
+        state.listed = true;
+        listed.push(id);
+      }
+    }
+    this.held.length = stillHeld;
+  }
+
+  /**
+   * Puts the connection's bytes aside (the batch's reply budget is spent, or earlier ones wait):
+   * they run in a later round, and the connection is not read from until then.
+   */
+  private defer(id: number, state: ConnectionState, offset: number, length: number): void {
+    if (state.deferred === null) {
+      state.deferred = new OutputBuffer(maxDeferredInputBytes);
+      this.deferredIds.push(id);
+      this.updateReading(id, state);
+    }
+    const at = state.deferred.reserve(length);
+    if (at < 0) {
+      // More than the addon can have read ahead of a pause: a broken invariant, not a client's doing.
+      throw new Error(`connection ${id}: over ${maxDeferredInputBytes} request bytes put aside`);
+    }
+    state.deferred.bytes.set(this.area.subarray(offset, offset + length), at);
+  }
+
+  /**
+   * A round of put-aside requests, with a batch's reply budget: each connection's next bytes (at
+   * most a batch's worth), in order, until the budget is spent; then their replies are sent, and
+   * the next round waits for the event loop's next turn.
+   */
+  private runDeferred(): void {
+    this.deferredScheduled = false;
+    this.now = Date.now();
+    this.batchOutputBytes = 0;
+    const ids = this.deferredIds;
+    let done = 0;
+    while (done < ids.length && this.batchOutputBytes < maxBatchOutputBytes) {
+      const id = ids[done++];
+      const state = this.connections[id];
+      const input = state?.deferred;
+      if (state === undefined || input === null || input === undefined) continue; // closed meanwhile
+      const length = Math.min(input.pendingBytes, maxBatchInputBytesPerConnection);
+      if (!state.closing) this.feed(id, state, input.bytes, input.start, length);
+      input.consume(length);
+      if (state.closing) {
+        state.deferred = null;
+      } else if (input.pendingBytes > 0) {
+        ids.push(id);
+      } else {
+        state.deferred = null;
+        this.updateReading(id, state);
+      }
+    }
+    this.deferredIds = ids.slice(done);
+    this.flush();
+  }
+
+  /** Tells the addon whether to read the connection: not while paused or while requests wait. */
+  private updateReading(id: number, state: ConnectionState): void {
+    const pause = state.paused || state.deferred !== null;
+    if (pause === state.readingPaused) return;
+    state.readingPaused = pause;
+    if (pause) this.native.pauseReading(id);
+    else this.native.resumeReading(id);
+  }
+
   /** Hands every connection's new replies to the addon in one call; then applies backpressure. */
   private flush(): void {
+    this.holdReplies();
     const listed = this.listed;
     const count = listed.length;
     if (count > 0) {
-      for (let i = 0; i < count; i++) {
-        const out = this.connections[listed[i]]!.out;
-        this.sends.add(listed[i], out.bytes, out.start, out.end);
-      }
+      for (let i = 0; i < count; i++) this.addSends(listed[i], this.connections[listed[i]]!.out);
       this.sends.sendThrough(this.native);
       for (let i = 0; i < count; i++) {
         const id = listed[i];
         const state = this.connections[id]!;
         const sent = state.out.pendingBytes;
         state.out.consume(sent);
+        if (state.out.bytes.length > maxIdleOutputBytes) state.out.drop(); // a large reply's room goes back
         state.listed = false;
         state.unsentBytes += sent;
         this.counters.clientOutputBytes += sent;
         if (state.pauseBytes > 0 && !state.paused && state.unsentBytes > state.pauseBytes) {
           // Replies pile up: no more requests from it until the kernel has taken them.
           state.paused = true;
-          this.native.pauseReading(id);
+          this.updateReading(id, state);
         }
         if (!state.drainAsked && (state.paused || state.unsentBytes > drainAskBytes)) {
           // The estimate only falls when the addon says all was sent.
@@ -270,9 +468,30 @@ export class Transport {
       if (this.counters.clientOutputBytes > this.maxClientOutputBytes) this.evictClients();
     }
     if (this.toClose.length > 0) {
-      for (const id of this.toClose) this.native.close(id, true);
-      this.toClose.length = 0;
+      // A connection whose replies are held closes once they went out.
+      let kept = 0;
+      for (const id of this.toClose) {
+        if (this.connections[id]!.heldSeq > 0) this.toClose[kept++] = id;
+        else this.native.close(id, true);
+      }
+      this.toClose.length = kept;
     }
+    if (this.deferredIds.length > 0 && !this.deferredScheduled) {
+      this.deferredScheduled = true;
+      setImmediate(this.runDeferredBound); // after the addon's next poll: other clients go first
+    }
+  }
+
+  /** The connection's pending replies, in order: its bytes, with its pinned pieces between them. */
+  private addSends(id: number, out: OutputBuffer): void {
+    let from = out.start;
+    for (let p = 0; p < out.pinnedCount; p++) {
+      const at = out.start + out.pinnedAt[p];
+      if (at > from) this.sends.add(id, out.bytes, from, at);
+      this.sends.addPinned(id, out.pinned[p], out.pinnedStarts[p], out.pinnedEnds[p]);
+      from = at;
+    }
+    if (out.end > from) this.sends.add(id, out.bytes, from, out.end);
   }
 
   /** The addon sent everything queued for the connection (answering notifyDrained). */
@@ -281,8 +500,8 @@ export class Transport {
     if (state === undefined || state.session === null) return;
     this.forgetUnsent(state);
     state.drainAsked = false;
-    if (state.paused && !state.closing) this.native.resumeReading(id);
     state.paused = false;
+    if (!state.closing) this.updateReading(id, state);
   }
 
   private forgetUnsent(state: ConnectionState): void {

@@ -387,6 +387,8 @@ export interface AofDirLoadOptions {
   sink: CommandSink;
   rdb: Omit<RdbLoadOptions, 'fileName' | 'nowMs'>;
   loadTruncated: boolean;
+  /** Opens each file (default: a FileSource); start-up passes one that reports progress. */
+  openSource?: (path: string) => FileSource;
 }
 
 export interface AofDirLoadResult {
@@ -415,7 +417,7 @@ export function loadAofDir(options: AofDirLoadOptions): AofDirLoadResult | null 
     if (!existsSync(path)) {
       throw new AofLoadError(path, 0, 'the file the manifest lists does not exist', checkCommand);
     }
-    const source = new FileSource(path);
+    const source = options.openSource?.(path) ?? new FileSource(path);
     try {
       const last = index === files.length - 1;
       const result = loadAofFile(new ReadWindow(source), {

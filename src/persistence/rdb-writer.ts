@@ -1,3 +1,4 @@
+import { copyBytes } from '../bytes.js';
 import { rdbChunkBytes } from '../limits.js';
 import { Crc64 } from './crc64.js';
 import {
@@ -24,7 +25,10 @@ export interface RdbAuxFields {
   aofBase: boolean;
 }
 
-/** Takes each finished chunk; the writer never touches a chunk again once handed over. */
+/**
+ * Takes each finished chunk; the writer never touches a chunk again once handed over, unless it
+ * was told the sink copies (then the same array is filled again after the call).
+ */
 export type ChunkSink = (chunk: Uint8Array) => void;
 
 /** redis-ver of the files fkvs writes: the release whose RDB version (10) they carry. */
@@ -58,6 +62,8 @@ export class RdbWriter {
     private readonly sink: ChunkSink,
     aux: RdbAuxFields,
     private readonly chunkBytes = rdbChunkBytes,
+    /** The sink copies each chunk before it returns: the writer refills one array instead of making one per chunk. */
+    private readonly sinkCopies = false,
   ) {
     if (chunkBytes < 64) throw new RangeError(`an RDB chunk of ${chunkBytes} bytes cannot hold a header`);
     this.chunk = new Uint8Array(chunkBytes);
@@ -77,6 +83,16 @@ export class RdbWriter {
     this.byte(RdbOpcode.resizeDb);
     this.length(keys);
     this.length(keysWithDeadline);
+  }
+
+  /**
+   * SELECTDB alone: goes back to a database already started (a sliced snapshot writes a key of
+   * another database as it changes, then returns to the one it walks). Redis reads SELECTDB anywhere.
+   */
+  selectDatabase(db: number): void {
+    this.assertOpen();
+    this.byte(RdbOpcode.selectDb);
+    this.length(db);
   }
 
   /** One string key; deadlineMs is absolute Unix milliseconds, 0 for none. */
@@ -101,6 +117,15 @@ export class RdbWriter {
     this.byte(RdbType.string);
     this.string(key, keyOffset, keyLength);
     this.string(value, valueOffset, valueLength);
+  }
+
+  /**
+   * Runs the CRC over the bytes added since the last call, so that a chunk's handover has little
+   * left to checksum: a sliced snapshot calls it every few keys to keep each slice short.
+   */
+  checksumWritten(): void {
+    this.crc.update(this.chunk, this.checksummed, this.used - this.checksummed);
+    this.checksummed = this.used;
   }
 
   /** Hands the bytes gathered so far to the sink (at the end of a slice), if there are any. */
@@ -129,7 +154,7 @@ export class RdbWriter {
   private handOver(): void {
     const full = this.chunk.subarray(0, this.used);
     this.bytesWritten += this.used;
-    this.chunk = new Uint8Array(this.chunkBytes);
+    if (!this.sinkCopies) this.chunk = new Uint8Array(this.chunkBytes);
     this.used = 0;
     this.checksummed = 0;
     this.sink(full);
@@ -191,7 +216,7 @@ export class RdbWriter {
     while (done < length) {
       if (this.used === this.chunk.length) this.flush();
       const n = Math.min(length - done, this.chunk.length - this.used);
-      this.chunk.set(bytes.subarray(offset + done, offset + done + n), this.used);
+      copyBytes(bytes, offset + done, this.chunk, this.used, n);
       this.used += n;
       done += n;
     }

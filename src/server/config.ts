@@ -14,12 +14,19 @@ import {
   minRespMaxBulkBytes,
 } from '../limits.js';
 import {
+  defaultSaveRules,
+  formatSaveRules,
+  parseSaveRules,
+  type SaveRule,
+} from '../protocol/resp/snapshot-commands.js';
+import {
   defaultEvictionSettings,
   type EvictionSettings,
   evictionPolicyNames,
 } from '../store/access-clock.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
 import { maxEvictionSamples } from '../store/eviction.js';
+import type { AppendFsync } from './append-only.js';
 
 /**
  * fkvs-server's configuration: the original's server.conf keys (spec 4.2) plus ours, one table that
@@ -59,6 +66,19 @@ export interface ServerConfig {
   /** proto-max-bulk-len and client-query-buffer-limit, in bytes. */
   protoMaxBulkLenBytes: number;
   clientQueryBufferLimitBytes: number;
+  /** Snapshots: Redis's `save` rules ([]: none), `dir` (as given; resolved at start) and `dbfilename`. */
+  saveRules: SaveRule[];
+  dbFilename: string;
+  /** The append-only log (Redis's names and defaults): on or off, its sync policy, where it lives. */
+  appendonly: boolean;
+  appendfsync: AppendFsync;
+  /** Where dump.rdb and the log's directory are (Redis's `dir`). */
+  dir: string;
+  appendfilename: string;
+  appenddirname: string;
+  aofLoadTruncated: boolean;
+  /** Start-up: leave out keys and logged commands of types other than strings (counted) instead of stopping. */
+  loadSkipOtherTypes: boolean;
 }
 
 export type ServerArgs =
@@ -132,6 +152,27 @@ const socketPathKey = (key: string, help: string, assign: (c: ServerConfig, v: s
     if (Buffer.byteLength(value) > maxUnixSocketPathBytes) {
       return `expected a path of at most ${maxUnixSocketPathBytes} bytes`;
     }
+    assign(config, value);
+    return null;
+  },
+});
+
+const yesNoKey = (key: string, help: string, assign: (c: ServerConfig, v: boolean) => void): KeySpec => ({
+  key,
+  help: `${help} (yes|no)`,
+  set: (config, value) => {
+    if (value !== 'yes' && value !== 'no') return 'expected yes or no';
+    assign(config, value === 'yes');
+    return null;
+  },
+});
+
+const fileNameKey = (key: string, help: string, assign: (c: ServerConfig, v: string) => void): KeySpec => ({
+  key,
+  help,
+  set: (config, value) => {
+    if (value === '' || value.includes('\0')) return 'expected a non-empty path';
+    if (key !== 'dir' && value.includes('/')) return 'expected a file name, not a path';
     assign(config, value);
     return null;
   },
@@ -307,6 +348,65 @@ const keySpecs: readonly KeySpec[] = [
       c.clientQueryBufferLimitBytes = v;
     },
   ),
+  {
+    key: 'save',
+    help: 'snapshot after <seconds> if at least <changes> keys changed: "<seconds> <changes> ...", "" for never (Redis 7\'s default: 3600 1 300 100 60 10000)',
+    set: (config, value) => {
+      const rules = parseSaveRules(value);
+      if (rules === null) return 'expected "<seconds> <changes>" pairs (seconds >= 1, changes >= 0), or ""';
+      config.saveRules = rules;
+      return null;
+    },
+  },
+  {
+    key: 'dbfilename',
+    help: 'name of the snapshot file in dir (default dump.rdb)',
+    set: (config, value) => {
+      if (value === '' || value.includes('/')) return 'expected a file name, not a path';
+      config.dbFilename = value;
+      return null;
+    },
+  },
+  yesNoKey(
+    'appendonly',
+    'log every write to the append-only file (Redis 7 multi-part layout under dir)',
+    (c, v) => {
+      c.appendonly = v;
+    },
+  ),
+  {
+    key: 'appendfsync',
+    help: 'when the log is synced: always (before replies), everysec, no (always|everysec|no)',
+    set: (config, value) => {
+      if (value !== 'always' && value !== 'everysec' && value !== 'no')
+        return 'expected always, everysec or no';
+      config.appendfsync = value;
+      return null;
+    },
+  },
+  fileNameKey('dir', 'directory of dump.rdb and of the append-only log directory', (c, v) => {
+    c.dir = v;
+  }),
+  fileNameKey('appendfilename', 'base name of the append-only files', (c, v) => {
+    c.appendfilename = v;
+  }),
+  fileNameKey('appenddirname', 'directory of the append-only files, under dir', (c, v) => {
+    c.appenddirname = v;
+  }),
+  yesNoKey(
+    'aof-load-truncated',
+    'load a log whose end was cut by a crash up to its last whole command',
+    (c, v) => {
+      c.aofLoadTruncated = v;
+    },
+  ),
+  yesNoKey(
+    'load-skip-other-types',
+    'at start-up, leave out (and count) keys and logged commands of types other than strings instead of stopping',
+    (c, v) => {
+      c.loadSkipOtherTypes = v;
+    },
+  ),
   ignoredKey('log-enabled', 'accepted and ignored, as by the original'),
   ignoredKey('logs-enabled', 'accepted and ignored (the spelling of the original server.conf)'),
 ];
@@ -341,6 +441,15 @@ export function defaultServerConfig(): ServerConfig {
     protectedMode: true,
     protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
     clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
+    saveRules: [...defaultSaveRules],
+    dbFilename: 'dump.rdb',
+    appendonly: false,
+    appendfsync: 'everysec',
+    dir: '.',
+    appendfilename: 'appendonly.aof',
+    appenddirname: 'appendonlydir',
+    aofLoadTruncated: true,
+    loadSkipOtherTypes: false,
   };
 }
 
@@ -398,6 +507,7 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     throw new ConfigError(`cannot read config file '${path}': ${(error as Error).message}`);
   }
   const lines = text.split('\n');
+  let saveLines = 0;
   for (let i = 0; i < lines.length; i++) {
     const where = `${path}:${i + 1}`;
     const line = lines[i];
@@ -407,7 +517,10 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     if (line.startsWith('#')) continue;
     const tokens = line.trim().split(/\s+/);
     if (tokens.length < 2) continue;
-    const [key, value] = tokens;
+    const key = tokens[0];
+    // save takes pairs, and its lines add up as in redis.conf ("save 900 1", "save 60 10000"; save "" is none).
+    const value =
+      key === 'save' ? savePairs(saveLines++ === 0 ? '' : config.saveRules, tokens.slice(1)) : tokens[1];
     const spec = specByKey.get(key);
     if (spec === undefined) {
       warnings.push(`${where}: unknown key '${key}' ignored`);
@@ -417,6 +530,15 @@ function applyConfigFile(config: ServerConfig, path: string, warnings: string[])
     if (problem !== null)
       throw new ConfigError(`${where}: invalid value for '${key}': '${value}' (${problem})`);
   }
+}
+
+/**
+ * The value of a config file's save line: the rules so far (none before the file's first save
+ * line, which replaces the default) followed by this line's pairs; `save ""` gives none.
+ */
+function savePairs(before: '' | readonly SaveRule[], words: string[]): string {
+  if (words.length === 1 && words[0] === '""') return '';
+  return [before === '' ? '' : formatSaveRules(before), ...words].join(' ').trim();
 }
 
 /** Strict decimal of spec 2.5 (optional sign, digits only); null when not one or not exact. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Commands } from '../commands/commands.js';
 import { dataCommands } from '../commands/data-commands.js';
 import { Databases } from '../commands/databases.js';
@@ -8,16 +9,22 @@ import {
   expireCycleMs,
   idleCheckMs,
   maxPendingOutputBytes,
-  maxRespPendingOutputBytes,
+  memoryReleaseCheckMs,
   shutdownTimeoutMs,
 } from '../limits.js';
+import type { AofManifest } from '../persistence/aof-manifest.js';
+import { AppendLog } from '../persistence/append-log.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
+import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
+import { MemoryRelease } from './memory-release.js';
+import { Snapshots } from './snapshots.js';
+import { loadAtStartup } from './startup-load.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
@@ -69,11 +76,9 @@ function serve(config: ServerConfig): void {
   const store = databases.get(0);
   const commands = new Commands(store, info);
   const fkvs = new FkvsSessionFactory(new Dispatcher(commands), log);
-  const respOn = config.respPort !== 0 || config.respUnixSocket !== null;
   log('Server starting');
-  // The addon's queue limit is one for all listeners: the Redis front's replies can be far larger.
-  const maxQueuedOutputBytes = respOn ? maxRespPendingOutputBytes : maxPendingOutputBytes;
-  const transport = new Transport({ ...config, maxQueuedOutputBytes }, info);
+  // Each listener sets its connections' queue limit from its factory; this one is for none.
+  const transport = new Transport({ ...config, maxQueuedOutputBytes: maxPendingOutputBytes }, info);
   const resp = new RespServer(
     databases,
     {
@@ -87,14 +92,85 @@ function serve(config: ServerConfig): void {
       maxClients: config.maxClients,
       maxMemoryBytes: config.maxMemoryBytes,
       eviction: config.eviction,
+      saveRules: config.saveRules,
+      dir: resolve(config.dir),
+      dbFilename: config.dbFilename,
+      persistence: new Map([
+        ['appendonly', config.appendonly ? 'yes' : 'no'],
+        ['appendfsync', config.appendfsync],
+        ['appendfilename', config.appendfilename],
+        ['appenddirname', config.appenddirname],
+        ['aof-load-truncated', config.aofLoadTruncated ? 'yes' : 'no'],
+      ]),
     },
     info,
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
+    (id) => transport.native.localAddress(id),
   );
-  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do.
-  commands.written = (bytes, offset, length) => resp.watches.touch(0, bytes, offset, length);
+  // Before the log is attached, so that the replay is not logged again.
+  let manifest: AofManifest | null;
+  try {
+    manifest = loadAtStartup(
+      {
+        appendonly: config.appendonly,
+        directory: config.dir,
+        aofDirName: config.appenddirname,
+        aofName: config.appendfilename,
+        loadTruncated: config.aofLoadTruncated,
+        skipOtherTypes: config.loadSkipOtherTypes,
+        dbFilename: config.dbFilename,
+      },
+      databases,
+      resp,
+      log,
+    );
+  } catch (error) {
+    log(`Fatal error loading the data at start-up: ${(error as Error).message}`);
+    transport.native.destroy();
+    process.exit(1);
+  }
+  // After the load: what it set is not a change to save (Redis's dirty starts at 0).
+  const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
+  resp.snapshots = snapshots;
+  let appendOnly: AppendOnly | null = null;
+  if (config.appendonly) {
+    const appendLog = new AppendLog((db) => databases.existing(db));
+    resp.writeLog = appendLog;
+    commands.writeLog = appendLog;
+    // An evicted key is logged as a DEL (Redis propagates evictions), else a replay would bring it back.
+    databases.evictor.evicted = (db, bytes, offset, length) =>
+      appendLog.keyWritten(db, bytes, offset, length);
+    appendOnly = new AppendOnly(
+      transport,
+      appendLog,
+      {
+        directory: join(config.dir, config.appenddirname),
+        aofName: config.appendfilename,
+        fsync: config.appendfsync,
+      },
+      log,
+    );
+    try {
+      appendOnly.open(manifest, databases);
+    } catch (error) {
+      log(`Cannot open the append-only log: ${(error as Error).message}. Exiting.`);
+      transport.native.destroy();
+      process.exit(1);
+    }
+    transport.turnEnd = appendOnly;
+    const status = appendOnly;
+    resp.aofStatus = () => status.status();
+  }
+  // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do,
+  // and go to the append-only log. The size test keeps touch() (which names the key) out of the
+  // SET path V8 inlines while nobody watches.
+  const watches = resp.watches;
+  commands.written = (bytes, offset, length) => {
+    if (watches.size !== 0) watches.touch(0, bytes, offset, length);
+    resp.writeLog.keyWritten(0, bytes, offset, length);
+  };
   if (transport.fallbackReason !== null) log(fallbackMessage(fallbackFacts(transport.fallbackReason)));
   info.backend = transport.native.backend;
   info.backendFeatures = transport.native.features;
@@ -133,17 +209,23 @@ function serve(config: ServerConfig): void {
   const idleMs = config.idleTimeoutSeconds * 1000;
   const idleCheck =
     idleMs > 0 ? setInterval(() => transport.closeIdle(Date.now(), idleMs), idleCheckMs) : null;
+  const memory = new MemoryRelease(info, () => transport.native.releaseMemory());
+  const memoryCheck = setInterval(() => memory.check(), memoryReleaseCheckMs);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
-    stopping = true;
     log(`${signal} received: closing connections and exiting`);
+    // As Redis: with save rules set, the dump is saved first; if that fails the server stays up.
+    if (!snapshots.shutdown()) return;
+    stopping = true;
     clearInterval(expiry);
     if (idleCheck !== null) clearInterval(idleCheck);
+    clearInterval(memoryCheck);
     // The addon's totals (syscalls, batches, events, sends...): what docs/transport.md measures.
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     // Stops listening first: the addon removes the unix socket file then, if it is still ours.
-    await transport.shutdown(shutdownTimeoutMs);
+    // After the last replies, the log's last bytes are written and synced before the backend goes.
+    await transport.shutdown(shutdownTimeoutMs, appendOnly === null ? undefined : () => appendOnly!.close());
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -32,8 +32,14 @@ import {
 } from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
-import { HashTable } from './hashtable.js';
-import { type KeyValueStore, StoreRefusal, type StoreStats, unknownHash } from './store-api.js';
+import { HashTable, reverseBits } from './hashtable.js';
+import {
+  type KeyValueStore,
+  type SnapshotSource,
+  StoreRefusal,
+  type StoreStats,
+  unknownHash,
+} from './store-api.js';
 
 /**
  * Default of prefetchMinTableBytes: from a table of this size on (256K slots, from about 100K
@@ -94,7 +100,7 @@ export interface ArenaStoreOptions {
  * The data store: entries in an arena, indexed by an open-addressing table, deadlines in a dense
  * index sampled by the active expiry cycle. Handles are entry addresses. See docs/store.md.
  */
-export class ArenaStore implements KeyValueStore {
+export class ArenaStore implements KeyValueStore, SnapshotSource {
   readonly maxMemoryBytes: number;
   readonly maxKeys: number;
   readonly maxValueBytes: number;
@@ -114,6 +120,27 @@ export class ArenaStore implements KeyValueStore {
   private coin = 0x9e3779b9 | 0;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
   nowMs = Date.now();
+  /** Keys set, deleted or given a deadline, counted up forever: what save rules count (Redis's dirty). */
+  changes = 0;
+  /**
+   * The running snapshot's keeper (null: none), told of an entry's image at the snapshot's start
+   * just before the entry first changes; see beginSnapshot.
+   */
+  private snapshotKeep: ((handle: number) => void) | null = null;
+  /** Where the snapshot's walk goes on (a scan cursor). */
+  private snapshotCursor = 0;
+  /** Keys whose reversed hash is below this were walked already (see visitedBySnapshot). */
+  private snapshotFrontier = 0;
+  /**
+   * The entry of the key last found or written, its hash, and the arena's generation then: a key
+   * asked for again while no entry was released or moved (a hot key, a pipeline of one key) is
+   * compared with that entry's key instead of being hashed and probed for.
+   */
+  private recentAddress = 0;
+  private recentHash = 0;
+  private recentGeneration = -1;
+  /** The hash of the key of the last locate(). */
+  private locatedHash = 0;
 
   constructor(options: ArenaStoreOptions = {}) {
     this.maxMemoryBytes = options.maxMemoryBytes ?? defaultMaxMemoryBytes();
@@ -140,19 +167,25 @@ export class ArenaStore implements KeyValueStore {
     this.expiry = new ExpiryIndex(mayReserveIndex);
   }
 
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  expiredKeys = 0;
+
   get size(): number {
     return this.table.count;
   }
 
   find(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): number {
     if (keyLength > maxKeyBytes) return -1; // never stored; and 0xfffe is the out-of-line marker
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     if (address === 0) return -1;
     const slot = this.arena.expirySlot(address);
     if (slot !== 0 && this.expiry.deadline(slot) <= this.nowMs) {
+      const hash = this.locatedHash;
+      if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
       this.table.removeAddress(hash, address);
       this.releaseEntry(address);
+      this.expiredKeys++;
       return -1;
     }
     this.arena.setAccess(address, this.touchedAccess(address));
@@ -166,8 +199,7 @@ export class ArenaStore implements KeyValueStore {
     knownHash = unknownHash,
   ): number {
     if (keyLength > maxKeyBytes) return -1;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
-    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
     return address === 0 ? -1 : address;
   }
 
@@ -224,9 +256,8 @@ export class ArenaStore implements KeyValueStore {
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
-    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     if (this.eviction.policy === EvictionPolicy.noeviction) {
-      return this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+      return this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, knownHash);
     }
     // Evict before the write would pass maxmemory: each refused attempt left the store as it was
     // and each round evicts at least one key, so this ends (at the latest when no key is left).
@@ -235,7 +266,7 @@ export class ArenaStore implements KeyValueStore {
     let result: number;
     // An out-of-line value needs its bytes free in the arena, and then some, to take a chunk back.
     for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
-      result = this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+      result = this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, knownHash);
       if (result !== StoreRefusal.outOfMemory) break;
       if (!(entryBytes > maxInlineEntryBytes ? this.evictForBytes(freeBytes) : this.evictOne(this.nowMs)))
         break;
@@ -244,7 +275,10 @@ export class ArenaStore implements KeyValueStore {
     return result;
   }
 
-  /** One attempt of set (the key already hashed): the handle, or a refusal with the store unchanged. */
+  /**
+   * One attempt of set: the handle, or a refusal with the store unchanged (but for the snapshot's
+   * keeping of the old image, which a later attempt finds done).
+   */
   private write(
     key: Uint8Array,
     keyOffset: number,
@@ -253,14 +287,16 @@ export class ArenaStore implements KeyValueStore {
     valueOffset: number,
     valueLength: number,
     deadlineMs: number,
-    hash: number,
+    knownHash: number,
   ): number {
     const arena = this.arena;
     const table = this.table;
+    let address = this.locate(knownHash, key, keyOffset, keyLength);
+    const hash = this.locatedHash;
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
-    let address = table.lookup(hash, key, keyOffset, keyLength);
+    if (address !== 0 && this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0)) {
       const reclaims = this.reclaims;
       if (!this.expiry.reserveOne()) return StoreRefusal.outOfMemory;
@@ -282,13 +318,15 @@ export class ArenaStore implements KeyValueStore {
         if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
         arena.setAccess(address, this.touchedAccess(address));
-        this.setDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        this.applyDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
+        this.changes++;
         return address;
       }
       if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
         arena.setAccess(address, this.touchedAccess(address));
-        this.setDeadline(address, deadlineMs);
+        this.applyDeadline(address, deadlineMs);
+        this.changes++;
         return address;
       }
     } else {
@@ -328,7 +366,12 @@ export class ArenaStore implements KeyValueStore {
       table.replace(hash, address, fresh);
       arena.release(address);
     }
-    this.setDeadline(fresh, deadlineMs);
+    // A new entry, unwalked: the snapshot passes over it (it was not there at the start, or its
+    // image at the start was kept above).
+    if (this.snapshotKeep !== null && !this.visitedBySnapshot(hash)) arena.setSnapshotMark(fresh, true);
+    this.applyDeadline(fresh, deadlineMs);
+    this.changes++;
+    this.remember(fresh, hash);
     return fresh;
   }
 
@@ -337,7 +380,9 @@ export class ArenaStore implements KeyValueStore {
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
     const address = this.table.remove(hash, key, keyOffset, keyLength);
     if (address === 0) return false;
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     this.releaseEntry(address);
+    this.changes++;
     return true;
   }
 
@@ -347,9 +392,64 @@ export class ArenaStore implements KeyValueStore {
   }
 
   setDeadline(handle: number, deadlineMs: number): boolean {
+    if (this.snapshotKeep !== null) this.keepForSnapshot(this.hashOf(handle), handle);
+    if (!this.applyDeadline(handle, deadlineMs)) return false;
+    this.changes++;
+    return true;
+  }
+
+  /**
+   * Starts a point-in-time snapshot of this store (docs/persistence.md, "Snapshots"): the caller
+   * walks the keys with snapshotStep, between loop turns, while writes go on. Before a key the
+   * walk has not reached first changes (set, deleted, given a deadline, expired), `keep` is called
+   * with its entry as it was at the start, and the entry is marked for the walk to pass over; a
+   * key made after the start is marked too. So the walk and `keep` together see every key of the
+   * start exactly once, in its state at the start, and no other key. The walk is the scan's
+   * reverse-binary order over homes: a key counts as walked when its reversed hash lies below the
+   * frontier, which no table resize moves.
+   */
+  beginSnapshot(keep: (handle: number) => void): void {
+    if (this.snapshotKeep !== null) throw new Error('beginSnapshot: a snapshot of this store is running');
+    this.snapshotKeep = keep;
+    this.snapshotCursor = 0;
+    this.snapshotFrontier = 0;
+  }
+
+  get snapshotRunning(): boolean {
+    return this.snapshotKeep !== null;
+  }
+
+  /**
+   * Walks about `count` more keys of the snapshot, calling visit with each unmarked entry (as it
+   * was at the start; visit must not write to the store) and clearing the marks it passes. True
+   * when the walk is done: the snapshot is over, and no entry is marked.
+   */
+  snapshotStep(count: number, visit: (handle: number) => void): boolean {
+    if (this.snapshotKeep === null) throw new Error('snapshotStep: no snapshot is running');
+    const arena = this.arena;
+    const next = this.table.scan(this.snapshotCursor, count, (address) => {
+      if (arena.snapshotMarked(address)) arena.setSnapshotMark(address, false);
+      else visit(address);
+    });
+    if (next === 0) {
+      this.snapshotKeep = null;
+      return true;
+    }
+    this.snapshotCursor = next;
+    this.snapshotFrontier = reverseBits(next);
+    return false;
+  }
+
+  /** Sets or clears a deadline without the snapshot's keeping or the change count (set() did both). */
+  private applyDeadline(handle: number, deadlineMs: number): boolean {
     const slot = this.arena.expirySlot(handle);
+    // A key without a deadline stays without one (most SETs): the rest out of line, for V8 to inline this.
+    return (deadlineMs === 0 && slot === 0) || this.changeDeadline(handle, slot, deadlineMs);
+  }
+
+  private changeDeadline(handle: number, slot: number, deadlineMs: number): boolean {
     if (deadlineMs === 0) {
-      if (slot !== 0) this.removeExpirySlot(handle, slot);
+      this.removeExpirySlot(handle, slot);
     } else if (slot !== 0) {
       this.expiry.setDeadline(slot, deadlineMs);
     } else if (this.expiry.reserveOne()) {
@@ -451,10 +551,16 @@ export class ArenaStore implements KeyValueStore {
     return this.table.holds(hash, address) && (!volatile || this.arena.expirySlot(address) !== 0);
   }
 
-  /** Removes a sampled entry (holdsEntry must be true). */
+  /**
+   * Removes a sampled entry (holdsEntry must be true): a change, so a running snapshot keeps its
+   * image first and save rules count it. Releasing it moves the arena's generation, so the recent
+   * key is looked up anew.
+   */
   evictEntry(hash: number, address: number): void {
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     this.table.removeAddress(hash, address);
     this.releaseEntry(address);
+    this.changes++;
   }
 
   /** The handle's access word (OBJECT FREQ and IDLETIME; reading it is not an access). */
@@ -492,6 +598,7 @@ export class ArenaStore implements KeyValueStore {
       }
       if (scanned % expireClockCheckSlots === 0 && performance.now() - started > expireCycleBudgetMs) break;
     }
+    this.expiredKeys += reclaimed;
     return reclaimed;
   }
 
@@ -515,6 +622,8 @@ export class ArenaStore implements KeyValueStore {
     let entries = 0;
     this.table.forEachAddress((address) => {
       entries++;
+      if (this.snapshotKeep === null && arena.snapshotMarked(address))
+        throw new Error(`entry ${address}: marked for a snapshot, and none is running`);
       const slot = arena.expirySlot(address);
       if (slot !== 0) {
         withDeadline++;
@@ -594,6 +703,35 @@ export class ArenaStore implements KeyValueStore {
     return this.arena.bytesReserved + this.table.bytesReserved + this.expiry.bytesReserved;
   }
 
+  /**
+   * The address of the key's entry, or 0; its hash in locatedHash. The recent key's entry when
+   * the key is the recent one and no entry was released or moved since (so the address still
+   * holds it), else a probe of the table.
+   */
+  private locate(knownHash: number, key: Uint8Array, keyOffset: number, keyLength: number): number {
+    const arena = this.arena;
+    // With a hash from the look-ahead the table slot is in cache already: probing costs no more.
+    if (
+      knownHash === unknownHash &&
+      this.recentGeneration === arena.generation &&
+      arena.keyEquals(this.recentAddress, key, keyOffset, keyLength)
+    ) {
+      this.locatedHash = this.recentHash;
+      return this.recentAddress;
+    }
+    const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);
+    const address = this.table.lookup(hash, key, keyOffset, keyLength);
+    this.locatedHash = hash;
+    if (address !== 0) this.remember(address, hash);
+    return address;
+  }
+
+  private remember(address: number, hash: number): void {
+    this.recentAddress = address;
+    this.recentHash = hash;
+    this.recentGeneration = this.arena.generation;
+  }
+
   /** knownHash, when the caller has it (from prefetch), else the key's hash. */
   private keyHashOr(knownHash: number, bytes: Uint8Array, offset: number, length: number): number {
     return knownHash === unknownHash ? this.keyHash(bytes, offset, length) : knownHash;
@@ -610,8 +748,23 @@ export class ArenaStore implements KeyValueStore {
   }
 
   private removeByAddress(address: number): void {
-    this.table.removeAddress(this.hashOf(address), address);
+    const hash = this.hashOf(address);
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
+    this.table.removeAddress(hash, address);
     this.releaseEntry(address);
+  }
+
+  /** Whether the running snapshot's walk has passed the keys of this hash. */
+  private visitedBySnapshot(hash: number): boolean {
+    return reverseBits(hash) < this.snapshotFrontier;
+  }
+
+  /** Before an entry changes: hands its image at the start to the snapshot, once, if the walk has not passed it. */
+  private keepForSnapshot(hash: number, address: number): void {
+    const arena = this.arena;
+    if (this.visitedBySnapshot(hash) || arena.snapshotMarked(address)) return;
+    this.snapshotKeep!(address);
+    arena.setSnapshotMark(address, true);
   }
 
   /** Frees an entry already gone from the table, with its deadline slot. */

@@ -3,15 +3,15 @@ import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
 /**
  * Entry memory. Small entries live in size-class pages carved from chunks (large Uint8Arrays);
  * an entry larger than maxInlineEntryBytes lives out of line in a Uint8Array of its own, reached
- * through a 16-byte stub in the pages. See docs/store.md ("Arena").
+ * through a 20-byte stub in the pages. See docs/store.md ("Arena").
  *
  * An entry's address is a number in 8-byte units (chunk index in the high bits, 8-byte slot in the
  * low bits), so a table slot holds it in 32 bits (up to 32 GiB of pages). Chunk 0 is never made,
  * so address 0 is never handed out: it means "empty" to the table.
  *
- * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none),
- * u32 access word (the eviction policy's LRU clock or LFU counter, access-clock.ts), then the key
- * bytes, then the value bytes. Its size class is a function of 12 + key + value, so an overwrite
+ * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none; the
+ * top bit is the snapshot mark), u32 access word (the eviction policy's LRU clock or LFU counter,
+ * access-clock.ts), then the key bytes, then the value bytes. Its size class is a function of 12 + key + value, so an overwrite
  * whose size stays in the class is done in place.
  * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 access word, u32
  * id of its array, u32 key length; the array holds the key, then the value.
@@ -86,6 +86,13 @@ export function sizeClassOf(entryBytes: number): number {
 /** The class of the stub of an out-of-line entry. */
 export const largeStubClass = sizeClassOf(largeStubBytes);
 
+/**
+ * The header's u32 at offset 4 holds the deadline slot in its low 31 bits (slots never reach 2^31:
+ * maxKeys is far below) and the snapshot mark in its top bit.
+ */
+const snapshotMarkBit = 0x80000000;
+const expirySlotMask = 0x7fffffff;
+
 const emptyChunk = new Uint8Array(0);
 const emptyView = new DataView(emptyChunk.buffer);
 
@@ -121,6 +128,11 @@ export class Arena {
   private poolPages = 0;
   /** Entries moved by compaction so far: a caller holding an address across a call that may compact compares it. */
   moves = 0;
+  /**
+   * Entries released or moved so far: while it is unchanged, every address handed out since still
+   * holds the same live entry (ArenaStore's recent key relies on it).
+   */
+  generation = 0;
 
   /** Out-of-line entries by id (emptyChunk when the id is free). */
   private readonly large: Uint8Array[] = [];
@@ -197,6 +209,7 @@ export class Arena {
 
   /** Frees an entry, with its out-of-line array. */
   release(address: number): void {
+    this.generation++;
     const c = this.inlineClass(address);
     if (c < 0) {
       this.dropLarge(this.readU32(address, largeIdAt));
@@ -273,21 +286,24 @@ export class Arena {
     copyBytes(value, valueOffset, array, keyLength, valueLength);
   }
 
-  /** Replaces the value of an out-of-line entry with another too large for the pages; false when memory is refused. */
+  /**
+   * Replaces the value of an out-of-line entry with another too large for the pages; false when
+   * memory is refused. Always into a new array: an out-of-line array is never written again once
+   * stored, so a reply may send it by reference while the key is overwritten (the old array lives
+   * on, outside the store's count, until that send is done; the client output limits count it).
+   */
   rewriteLarge(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
     const id = this.readU32(address, largeIdAt);
     const keyLength = this.readU32(address, largeKeyLengthAt);
     const old = this.large[id];
     const n = keyLength + valueLength;
-    if (n !== old.length) {
-      if (n > old.length && !this.reserveOutsidePages(n - old.length)) return false;
-      const array = new Uint8Array(n);
-      copyBytes(old, 0, array, 0, keyLength);
-      this.large[id] = array;
-      this.largeBytes += n - old.length;
-      this.bytesUsed += n - old.length;
-    }
-    copyBytes(value, valueOffset, this.large[id], keyLength, valueLength);
+    if (n > old.length && !this.reserveOutsidePages(n - old.length)) return false;
+    const array = new Uint8Array(n);
+    copyBytes(old, 0, array, 0, keyLength);
+    copyBytes(value, valueOffset, array, keyLength, valueLength);
+    this.large[id] = array;
+    this.largeBytes += n - old.length;
+    this.bytesUsed += n - old.length;
     return true;
   }
 
@@ -433,11 +449,26 @@ export class Arena {
   }
 
   expirySlot(address: number): number {
-    return this.readU32(address, 4);
+    return this.readU32(address, 4) & expirySlotMask;
   }
 
+  /** Sets the deadline slot, keeping the snapshot mark. */
   setExpirySlot(address: number, slot: number): void {
-    this.writeU32(address, 4, slot);
+    this.writeU32(address, 4, slot | (this.readU32(address, 4) & snapshotMarkBit));
+  }
+
+  /**
+   * The snapshot mark (docs/persistence.md, "Snapshots"): set on an entry that a running snapshot
+   * must pass over, because its image at the snapshot's start was copied out already or it was
+   * written after the start. write and writeLarge clear it; compaction moves it with the entry.
+   */
+  snapshotMarked(address: number): boolean {
+    return (this.readU32(address, 4) & snapshotMarkBit) !== 0;
+  }
+
+  setSnapshotMark(address: number, marked: boolean): void {
+    const slot = this.readU32(address, 4) & expirySlotMask;
+    this.writeU32(address, 4, marked ? slot | snapshotMarkBit : slot);
   }
 
   /** The entry's access word: its LRU clock or LFU counter (access-clock.ts). */
@@ -703,6 +734,7 @@ export class Arena {
       copyToView(bytes, o, this.chunkViews[to >>> unitShift], (to & slotMask) << 3, length);
       this.relocate(from, to);
       this.moves++;
+      this.generation++;
       this.pageLive[source]--;
       this.classLive[c]--;
       this.bytesUsed -= classSizes[c];
@@ -725,10 +757,9 @@ export class Arena {
     this.pagePrev = grow(this.pagePrev, (n) => new Int32Array(n));
   }
 
+  /** One load through the chunk's DataView: a third of the bytecode of four byte loads, so it inlines. */
   private readU32(address: number, at: number): number {
-    const bytes = this.chunks[address >>> unitShift];
-    const o = ((address & slotMask) << 3) + at;
-    return (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0;
+    return this.chunkViews[address >>> unitShift].getUint32(((address & slotMask) << 3) + at, true);
   }
 
   private writeU32(address: number, at: number, v: number): void {

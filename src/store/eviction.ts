@@ -1,3 +1,5 @@
+import { copyBytes } from '../bytes.js';
+import { maxKeyBytes } from '../limits.js';
 import { EvictionPolicy, type EvictionSettings, policyIsVolatile } from './access-clock.js';
 import type { ArenaStore } from './arena-store.js';
 
@@ -30,6 +32,13 @@ export class Evictor {
   private nextDb = 0;
   /** xorshift32 state (never 0). */
   private seed = 0x2545f491;
+  /**
+   * Told of each evicted key after it is gone (database, key bytes): the server logs it to the
+   * append-only log as a DEL, as Redis propagates evictions. The bytes are only valid during the call.
+   */
+  evicted: (db: number, bytes: Uint8Array, offset: number, length: number) => void = () => {};
+  /** The evicted key's bytes, copied out before its entry is freed. */
+  private readonly evictedKey = new Uint8Array(maxKeyBytes);
 
   constructor(
     readonly settings: EvictionSettings,
@@ -58,8 +67,7 @@ export class Evictor {
         const hash = this.poolHash[k];
         const address = this.poolAddress[k];
         if (store?.holdsEntry(hash, address, volatile)) {
-          store.evictEntry(hash, address);
-          this.evictedKeys++;
+          this.evict(store, this.poolDb[k], hash, address);
           return true;
         }
       }
@@ -126,12 +134,19 @@ export class Evictor {
       if (store === null || (volatile ? store.keysWithDeadline : store.size) === 0) continue;
       if (store.sampleForEviction(volatile, 1, this.random(), this.sampleAddresses, this.sampleHashes) === 0)
         continue;
-      store.evictEntry(this.sampleHashes[0], this.sampleAddresses[0]);
-      this.evictedKeys++;
+      this.evict(store, db, this.sampleHashes[0], this.sampleAddresses[0]);
       this.nextDb = (db + 1) % count;
       return true;
     }
     return false;
+  }
+
+  private evict(store: ArenaStore, db: number, hash: number, address: number): void {
+    const length = store.keyLength(address);
+    copyBytes(store.keyBytes(address), store.keyOffset(address), this.evictedKey, 0, length);
+    store.evictEntry(hash, address);
+    this.evictedKeys++;
+    this.evicted(db, this.evictedKey, 0, length);
   }
 
   /** A random non-negative small integer (30 bits). */

@@ -336,7 +336,7 @@ function nextCursor(v: number, mask: number): number {
   return reverseBits((reverseBits((v | ~mask) >>> 0) + 1) >>> 0);
 }
 
-function reverseBits(v: number): number {
+export function reverseBits(v: number): number {
   v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
   v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
   v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);

@@ -50,6 +50,16 @@ export interface KeyValueStore {
   nowMs: number;
 
   /**
+   * Redis's INFO counters of this keyspace: lookups by reading commands that found their key and
+   * that did not (counted by the commands), and keys removed because their deadline passed
+   * (counted by the store, on lookup and by the expire cycle). Plain fields: an increment costs
+   * no call.
+   */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+
+  /**
    * Whether prefetch can pay for itself now: it cannot while the index fits the CPU caches, where
    * looking ahead is pure overhead (callers then skip it).
    */
@@ -130,4 +140,18 @@ export interface KeyValueStore {
   expireCycle(nowMs: number): number;
 
   stats(): StoreStats;
+}
+
+/**
+ * A store a point-in-time snapshot can be taken of in slices while writes go on (ArenaStore;
+ * docs/persistence.md, "Snapshots"). Handles given to keep and visit are valid during the call.
+ */
+export interface SnapshotSource {
+  /** Keys set, deleted or given a deadline since the store was made. */
+  readonly changes: number;
+  readonly snapshotRunning: boolean;
+  /** keep(handle) gets each key's image at the start just before the key first changes. */
+  beginSnapshot(keep: (handle: number) => void): void;
+  /** Walks about `count` more keys, visit(handle) for each one not kept; true when the walk is done. */
+  snapshotStep(count: number, visit: (handle: number) => void): boolean;
 }

@@ -48,7 +48,24 @@ describe('fkvs-benchmark arguments', () => {
       replyTimeoutMs: 2000,
       format: 'text',
       driver: 'auto',
+      wire: 'fkvs',
+      calibrationMs: 0,
     });
+  });
+
+  test('--resp: the Redis port by default, mset allowed; the calibration of long -R runs', () => {
+    assert.equal(run('--resp').port, 6379);
+    assert.equal(run('--resp', '-p', '7000').port, 7000);
+    assert.deepEqual(run('--resp', '-t', 'mset').mix, [{ operation: 'mset', weight: 1 }]);
+    assert.throws(() => run('-t', 'mset'), /FKVS has no MSET; use it with --resp/);
+    // 10 s of calibration once the run lasts over 30 s; shorter runs none unless asked.
+    assert.equal(run('-R', '1000', '-n', '30001').calibrationMs, 10_000);
+    assert.equal(run('-R', '1000', '-n', '30000').calibrationMs, 0);
+    assert.equal(run('-R', '1000', '-n', '2000', '--calibration-ms', '500').calibrationMs, 500);
+    assert.throws(
+      () => run('--calibration-ms', '3600001'),
+      /--calibration-ms 3600001: must be between 0 and 3600000/,
+    );
   });
 
   test('every flag', () => {

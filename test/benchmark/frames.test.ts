@@ -24,7 +24,7 @@ describe('fkvs-benchmark requests (spec 6.2)', () => {
     const [set] = workload.pattern;
     assert.equal(set.frame.length, 44);
     assert.equal(toHex(set.frame.subarray(0, 5)), '00 2a 01 00 20');
-    assert.equal(set.keyOffset, 5);
+    assert.deepEqual(set.keyOffsets, [5]);
     assert.match(Buffer.from(set.frame.subarray(5, 37)).toString('latin1'), /^[0-9a-f]{32}$/);
     assert.equal(toHex(set.frame.subarray(37)), toHex(hex('00 05 776f726c64')));
   });

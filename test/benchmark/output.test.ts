@@ -42,6 +42,7 @@ describe('fkvs-benchmark output (spec 6.4)', () => {
       elapsedSeconds: 1.0000004,
       latency: {
         targetRate: 1000,
+        calibrationMs: 0,
         samples: 1000,
         minUs: 12,
         p50Us: 40.5,
@@ -98,7 +99,7 @@ describe('fkvs-benchmark output (spec 6.4)', () => {
     const [header, row, end] = formatCsv(result, parsed.options, 'native').split('\n');
     assert.equal(end, '');
     assert.deepEqual(header.split(','), Object.keys(json));
-    assert.equal(row, '"get:9,set",false,tcp,native,50,100000,16,99990,10,4,6,0.5,199980,400000');
+    assert.equal(row, '"get:9,set",false,fkvs,tcp,native,50,100000,16,99990,10,4,6,0.5,199980,400000');
     assert.match(
       formatFailures(result),
       /10 of 100000 requests failed: 4 got a wrong reply .*, 6 got no reply/,

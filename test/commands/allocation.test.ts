@@ -24,6 +24,7 @@ const sink: ValueWriter = {
   integer() {},
   bigInteger() {},
   bulk() {},
+  storedValue() {},
   bulkText() {},
   nil() {},
   nilArray() {},

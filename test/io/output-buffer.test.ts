@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OutputBuffer } from '../../src/io/output-buffer.js';
 import { maxPendingOutputBytes } from '../../src/limits.js';
+import { pendingOutput } from '../support/pending-output.js';
 
 test('reserve grows the buffer and keeps pending bytes in order', () => {
   const out = new OutputBuffer(maxPendingOutputBytes, 8);
@@ -48,4 +49,38 @@ test('drop gives a grown buffer back; the next reserve starts again from the ini
   assert.equal(out.bytes.length, 16);
   out.bytes.set([1, 2, 3, 4, 5], at);
   assert.deepEqual([...out.bytes.subarray(out.start, out.end)], [1, 2, 3, 4, 5]);
+});
+
+test('pinned pieces keep their place among the bytes, count toward the limit and go with consume', () => {
+  const out = new OutputBuffer(100, 8);
+  const value = Uint8Array.from({ length: 40 }, (_, i) => i);
+  const append = (...bytes: number[]) => {
+    const at = out.reserve(bytes.length); // before out.bytes is read: reserve may grow it
+    out.bytes.set(bytes, at);
+  };
+  append(1, 2);
+  assert.ok(out.pin(value, 10, 30));
+  append(3);
+  assert.ok(out.pin(value, 0, 5));
+  for (let i = 0; i < 20; i++) append(100 + i); // grows and moves the bytes
+  assert.equal(out.pendingBytes, 2 + 30 + 1 + 5 + 20);
+  assert.deepEqual(
+    [...pendingOutput(out)],
+    [
+      1,
+      2,
+      ...value.subarray(10, 40),
+      3,
+      ...value.subarray(0, 5),
+      ...Array.from({ length: 20 }, (_, i) => 100 + i),
+    ],
+  );
+  assert.equal(out.pin(value, 0, 43), false, 'past the limit with the pinned bytes counted');
+  assert.equal(out.reserve(43), -1);
+  assert.throws(() => out.release(21), RangeError, 'a release does not reach back over a pinned piece');
+  assert.throws(() => out.consume(3), RangeError, 'with pinned pieces, all or nothing');
+  out.consume(out.pendingBytes);
+  assert.equal(out.pendingBytes, 0);
+  assert.equal(out.pinnedCount, 0);
+  assert.equal(out.reserve(100), 0, 'the whole limit is free again');
 });

@@ -35,6 +35,28 @@ describe('server config', () => {
     assert.equal(config.useIoUring, true);
   });
 
+  test('save: Redis 7\'s default rules; redis.conf\'s save lines add up, save "" is none; a flag replaces them', () => {
+    assert.deepEqual(run([]).saveRules, [
+      { seconds: 3600, changes: 1 },
+      { seconds: 300, changes: 100 },
+      { seconds: 60, changes: 10000 },
+    ]);
+    const lines = configFile(
+      ['save 900 1', 'save 60 10000', 'dbfilename other.rdb', 'dir /tmp', ''].join('\n'),
+    );
+    const config = run(['-c', lines]);
+    assert.deepEqual(config.saveRules, [
+      { seconds: 900, changes: 1 },
+      { seconds: 60, changes: 10000 },
+    ]);
+    assert.equal(config.dbFilename, 'other.rdb');
+    assert.equal(config.dir, '/tmp');
+    assert.deepEqual(run(['-c', configFile('save ""\n')]).saveRules, []);
+    assert.deepEqual(run(['--save', '10 2']).saveRules, [{ seconds: 10, changes: 2 }]);
+    assert.throws(() => run(['--save', '10']), /invalid value for 'save'|expected/);
+    assert.throws(() => run(['--dbfilename', 'a/b.rdb']), /file name/);
+  });
+
   test("the original's shipped server.conf loads, with its unused logs-enabled key", () => {
     const path = configFile(
       [

@@ -74,6 +74,29 @@ describe('ArenaStore', () => {
     store.assertInvariants();
   });
 
+  test('a key asked for again (the recent key) is found anew after delete, expiry, a new size class and other keys', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    set(store, 'hot', 'v1');
+    assert.equal(get(store, 'hot'), 'v1');
+    assert.equal(get(store, 'hot'), 'v1');
+    set(store, 'hot', 'v2'); // in place
+    assert.equal(get(store, 'hot'), 'v2');
+    set(store, 'hot', 'x'.repeat(300)); // another class: a new block, the old one released
+    set(store, 'cold', 'c');
+    assert.equal(get(store, 'hot'), 'x'.repeat(300));
+    assert.ok(store.delete(bytes('hot'), 0, 3));
+    assert.equal(get(store, 'hot'), null);
+    set(store, 'hot', 'v3', 1000);
+    assert.equal(get(store, 'hot', 999), 'v3');
+    assert.equal(get(store, 'hot', 1000), null, 'expired: removed on find');
+    assert.equal(get(store, 'hot', 1000), null);
+    set(store, 'ho', 'short');
+    assert.equal(get(store, 'hot'), null, 'a key that is a prefix of the recent one is another key');
+    assert.equal(get(store, 'ho'), 'short');
+    assert.equal(get(store, 'cold'), 'c');
+    store.assertInvariants();
+  });
+
   test('keys are binary-safe and compared by bytes, including the empty key', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
     const a = new Uint8Array([0, 255, 0]);

@@ -103,14 +103,19 @@ test('compaction moves the entries of the sparsest page of the emptiest class an
   // Keep one key in eight: no page empties, so only compaction can serve another class.
   for (const [key, address] of live) {
     if (key % 8 !== 0) {
+      const generation = arena.generation;
       arena.release(address);
+      assert.notEqual(arena.generation, generation, 'a release changes the generation');
       live.delete(key);
     }
   }
   assert.ok(!arena.ready(small));
   let smallEntries = 0;
   for (;;) {
+    const generation = arena.generation;
     if (!arena.ready(small) && !arena.makeRoom(small)) break;
+    // ArenaStore's recent key holds an address while the generation stays: a move must change it.
+    if (moves.size > 0) assert.notEqual(arena.generation, generation, 'a move changes the generation');
     put(arena, small, 1_000_000 + smallEntries++);
     for (const [key, address] of live) {
       const to = moves.get(address);

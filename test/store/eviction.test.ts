@@ -169,4 +169,58 @@ describe('eviction', () => {
     const next = keyOf(i + 1);
     assert.equal(store.set(next, 0, next.length, value, 0, 200, 0), StoreRefusal.outOfMemory);
   });
+
+  test('an eviction during a snapshot keeps the key for it first, counts as a change, and is reported', () => {
+    const random = seededRandom('evict during snapshot');
+    const dbs = databases(EvictionPolicy.allkeysLru);
+    const store = dbs.get(0);
+    const value = Buffer.alloc(300);
+    const text = (b: Uint8Array, o: number, n: number) =>
+      Buffer.from(b.subarray(o, o + n)).toString('latin1');
+    let i = 0;
+    for (; dbs.evictor.evictedKeys === 0; i++) {
+      value.fill(i % 251);
+      const k = keyOf(i);
+      store.nowMs = t0 + i;
+      assert.ok(store.set(k, 0, k.length, value, 0, 50 + random.int(250), 0) > 0, random.at(`fill ${i}`));
+    }
+    const atStart = new Map<string, string>();
+    store.forEachKey((b, o, n) => {
+      const h = store.find(b, o, n);
+      atStart.set(text(b, o, n), text(store.valueBytes(h), store.valueOffset(h), store.valueLength(h)));
+      return true;
+    });
+    const seen = new Map<string, string>();
+    const take = (h: number) => {
+      const key = text(store.keyBytes(h), store.keyOffset(h), store.keyLength(h));
+      assert.ok(!seen.has(key), random.at(`${key} seen twice`));
+      seen.set(key, text(store.valueBytes(h), store.valueOffset(h), store.valueLength(h)));
+    };
+    const reported: string[] = [];
+    dbs.evictor.evicted = (db, b, o, n) => {
+      assert.equal(db, 0);
+      reported.push(text(b, o, n));
+    };
+    const evictedBefore = dbs.evictor.evictedKeys;
+    const changesBefore = store.changes;
+    store.beginSnapshot(take);
+    let writes = 0;
+    let done = false;
+    while (!done) {
+      for (let w = 0; w < 20; w++, i++, writes++) {
+        value.fill(i % 251);
+        const k = keyOf(i);
+        store.nowMs = t0 + i;
+        assert.ok(store.set(k, 0, k.length, value, 0, 50 + random.int(250), 0) > 0, random.at(`write ${i}`));
+      }
+      done = store.snapshotStep(1 + random.int(8), take);
+    }
+    const evicted = dbs.evictor.evictedKeys - evictedBefore;
+    assert.ok(evicted > atStart.size / 4, random.at(`${evicted} evicted of ${atStart.size}`));
+    assert.equal(store.changes - changesBefore, writes + evicted);
+    assert.equal(reported.length, evicted);
+    for (const key of reported) assert.equal(store.find(Buffer.from(key, 'latin1'), 0, key.length), -1);
+    assert.deepEqual(seen, atStart, random.at('the snapshot is the keyspace at its start'));
+    store.assertInvariants();
+  });
 });

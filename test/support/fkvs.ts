@@ -7,6 +7,7 @@ import { newServerInfo, type ServerInfo } from '../../src/server-info.js';
 import { ArenaStore } from '../../src/store/arena-store.js';
 import type { KeyValueStore } from '../../src/store/store-api.js';
 import { MapStore } from './map-store.js';
+import { pendingOutput } from './pending-output.js';
 
 /** "00 0C 01" → bytes. */
 export function hex(text: string): Buffer {
@@ -97,7 +98,7 @@ export class Session {
   }
 
   takeOutput(): string {
-    const text = toHex(this.out.bytes.subarray(this.out.start, this.out.end));
+    const text = toHex(pendingOutput(this.out));
     this.out.consume(this.out.pendingBytes);
     return text;
   }

@@ -16,6 +16,9 @@ export class MapStore implements KeyValueStore {
   private readonly entries: ModelEntry[] = [];
 
   nowMs = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  expiredKeys = 0;
 
   constructor(private readonly maxKeys = Number.MAX_SAFE_INTEGER) {}
 

@@ -49,6 +49,9 @@ export class RecordingWriter implements ValueWriter {
   bulk(bytes: Uint8Array, offset: number, length: number): void {
     this.add(`$${Buffer.from(bytes.subarray(offset, offset + length)).toString('latin1')}`);
   }
+  storedValue(bytes: Uint8Array, offset: number, length: number): void {
+    this.bulk(bytes, offset, length);
+  }
   bulkText(text: string): void {
     this.add(`$${text}`);
   }

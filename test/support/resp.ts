@@ -10,6 +10,7 @@ import { RespServer, type RespSettings } from '../../src/protocol/resp/server.js
 import type { RespSession } from '../../src/protocol/resp/session.js';
 import { newServerInfo } from '../../src/server-info.js';
 import type { ArenaStoreOptions } from '../../src/store/arena-store.js';
+import { pendingOutput } from './pending-output.js';
 import { freePort, tempSocketPath } from './server-process.js';
 
 /** The 16 databases over small arena stores (options: e.g. look-ahead always on). */
@@ -30,6 +31,9 @@ export function testSettings(databases: Databases, overrides: Partial<RespSettin
     unixSocket: '',
     maxClients: 10000,
     maxMemoryBytes: 1024 * 1024 * 1024,
+    saveRules: [],
+    dir: process.cwd(),
+    dbFilename: 'dump.rdb',
     ...overrides,
   };
 }
@@ -40,6 +44,8 @@ export class RespHarness {
   readonly killed: number[] = [];
   /** The peer each new connection reports ("" as a unix socket's). */
   peer = '127.0.0.1:40000';
+  /** The local end each new connection reports (CLIENT LIST laddr). */
+  local = '127.0.0.1:6379';
   nowMs = 1_700_000_000_000;
 
   constructor(settings: Partial<RespSettings> = {}, databases: Databases = testDatabases()) {
@@ -50,6 +56,7 @@ export class RespHarness {
       dataCommands,
       (id) => this.killed.push(id),
       () => this.peer,
+      () => this.local,
     );
   }
 
@@ -78,7 +85,7 @@ export class TestConnection {
       area.fill(0x5a); // the transport reuses the area: nothing may still point into it
       if (this.status !== 0) break;
     }
-    const text = Buffer.from(this.out.bytes.subarray(this.out.start, this.out.end)).toString('latin1');
+    const text = pendingOutput(this.out).toString('latin1');
     this.out.consume(this.out.pendingBytes);
     return text;
   }
@@ -130,6 +137,7 @@ export async function startInProcess(
     dataCommands,
     (id) => transport.native.close(id, true),
     (id) => transport.native.peerAddress(id),
+    (id) => transport.native.localAddress(id),
   );
   const fkvsPort = await freePort();
   const respPort = await freePort();

@@ -57,6 +57,8 @@ export async function startServer(
   }
   // The Redis front's default port (6379) would be shared by every server of a run: off unless asked for.
   if (!args.includes('--resp-port')) args = [...args, '--resp-port', '0'];
+  // Redis's default save rules would leave a dump.rdb in the working directory at each stop: off unless asked for.
+  if (!args.includes('--save')) args = [...args, '--save', ''];
   const command = [...wrapper, process.execPath, 'bin/fkvs-server', ...args];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },

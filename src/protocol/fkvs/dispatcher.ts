@@ -27,6 +27,20 @@ handlers[Opcode.ping] = (c, r, reply) => c.ping(r, reply);
 handlers[Opcode.info] = (c, r, reply) => c.infoCommand(r, reply);
 handlers[Opcode.keys] = (c, r, reply) => c.keys(r, reply);
 
+/** Opcodes that change the store: turned away while the append-only log cannot be written. */
+const writes = new Uint8Array(256);
+for (const op of [
+  Opcode.set,
+  Opcode.incr,
+  Opcode.incrBy,
+  Opcode.decr,
+  Opcode.decrBy,
+  Opcode.del,
+  Opcode.expire,
+  Opcode.persist,
+])
+  writes[op] = 1;
+
 /**
  * Runs FKVS frames against the store: the FrameReader finds frames, decodeFkvsRequest takes their
  * arguments, the handler table runs them, and the FkvsReplyWriter appends replies to the
@@ -76,6 +90,8 @@ export class Dispatcher implements FrameSink {
     const opcode = bytes[at + 2];
     const handler = handlers[opcode];
     if (handler === undefined) return FeedResult.ok;
+    if (writes[opcode] === 1 && this.commands.writeLog.refusal !== null)
+      return this.reply.failed(Failure.persistence) ? FeedResult.ok : FeedResult.closeOutputLimit;
     const request = this.request;
     request.reset(bytes, keyHash);
     const written = decodeFkvsRequest(opcode, bytes, at, coreLength, request)

@@ -7,15 +7,15 @@ import type { RespSession } from './session.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
 
 /**
- * One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields, in its order. laddr is not known
- * ('?:0', as addr on a unix socket); the memory fields fkvs does not track are 0.
+ * One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields, in its order ('?:0' for an address
+ * not known, as addr on a unix socket); the memory fields fkvs does not track are 0.
  */
 export function clientLine(session: RespSession, nowMs: number): string {
   const age = Math.floor((nowMs - session.createdMs) / 1000);
   const idle = Math.max(0, session.server.secondOf(nowMs) - session.lastCommandSecond);
   const flags = session.inMulti ? 'x' : 'N';
   return (
-    `id=${session.clientId} addr=${session.peer === '' ? '?:0' : session.peer} laddr=?:0 fd=${session.connectionId} name=${session.name} ` +
+    `id=${session.clientId} addr=${session.peer === '' ? '?:0' : session.peer} laddr=${session.local === '' ? '?:0' : session.local} fd=${session.connectionId} name=${session.name} ` +
     `age=${age} idle=${idle} flags=${flags} db=${session.db} sub=0 psub=0 ssub=0 ` +
     `multi=${session.inMulti ? session.queuedCount : -1} qbuf=${session.parser.bufferedBytes} qbuf-free=0 ` +
     `argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${session.pendingOutputBytes} tot-mem=0 events=r ` +
@@ -186,7 +186,7 @@ function killFilter(session: RespSession, args: Arguments, out: RespWriter): Res
     } else if (argumentIs(args, i, 'addr')) {
       candidates = candidates.filter((c) => c.peer === value);
     } else if (argumentIs(args, i, 'laddr')) {
-      candidates = [];
+      candidates = candidates.filter((c) => c.local === value);
     } else if (argumentIs(args, i, 'maxage')) {
       const seconds = integerArgument(args, i + 1);
       if (Number.isNaN(seconds)) {

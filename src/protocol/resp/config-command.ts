@@ -1,9 +1,12 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type EvictionPolicyName, evictionPolicyNames } from '../../commands/eviction-policy.js';
 import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
 import { argumentText, CommandRole } from './command-table.js';
 import type { RespSettings } from './server.js';
+import { formatSaveRules, parseSaveRules } from './snapshot-commands.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
 
 /** One CONFIG parameter: its value as text, and how CONFIG SET changes it (an error text, or null). */
@@ -25,12 +28,9 @@ export function parseMemoryValue(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function onlyValue(name: string, value: string): Parameter {
-  return {
-    name,
-    get: () => value,
-    set: (_s, given) => (given.toLowerCase() === value ? null : `fkvs supports only '${value}'`),
-  };
+/** A persistence setting fixed at start-up (RespSettings.persistence): CONFIG SET refuses it as immutable. */
+function startupValue(name: string, fallback: string): Parameter {
+  return { name, get: (settings) => settings.persistence?.get(name) ?? fallback };
 }
 
 function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'): Parameter {
@@ -72,8 +72,40 @@ function evictionInteger(
 
 const parameters: readonly Parameter[] = [
   { name: 'databases', get: (_s, databases) => String(databases) },
-  onlyValue('save', ''),
-  onlyValue('appendonly', 'no'),
+  {
+    name: 'save',
+    get: (s) => formatSaveRules(s.saveRules),
+    set(settings, value) {
+      const rules = parseSaveRules(value);
+      if (rules === null) return 'Invalid save parameters';
+      settings.saveRules = rules;
+      return null;
+    },
+  },
+  {
+    name: 'dir',
+    get: (s) => s.dir,
+    set(settings, value) {
+      const dir = resolve(settings.dir, value);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) return 'No such file or directory';
+      settings.dir = dir;
+      return null;
+    },
+  },
+  {
+    name: 'dbfilename',
+    get: (s) => s.dbFilename,
+    set(settings, value) {
+      if (value.includes('/')) return "dbfilename can't be a path, just a filename";
+      settings.dbFilename = value;
+      return null;
+    },
+  },
+  startupValue('appendonly', 'no'),
+  startupValue('appendfsync', 'everysec'),
+  startupValue('appendfilename', 'appendonly.aof'),
+  startupValue('appenddirname', 'appendonlydir'),
+  startupValue('aof-load-truncated', 'yes'),
   {
     name: 'maxmemory-policy',
     get: (s) => evictionPolicyNames[s.eviction.policy],

@@ -181,6 +181,7 @@ function flush(session: RespSession, db: number): void {
     return true;
   });
   for (const key of keys) store.delete(key, 0, key.length);
+  session.server.writeLog.flushed(db);
 }
 
 const flushdb = entry('flushdb', -1, ['write'], CommandRole.normal, (session, args, out) => {

@@ -1,5 +1,6 @@
 import { arch, release } from 'node:os';
 import { evictionPolicyNames } from '../../commands/eviction-policy.js';
+import type { AofStatus } from '../../write-log.js';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import type { RespServer } from './server.js';
 import { redisVersion } from './version.js';
@@ -13,6 +14,26 @@ export function bytesToHuman(n: number): string {
 }
 
 type Section = (server: RespServer, nowMs: number) => string[];
+
+/** Redis's aof_* fields of INFO persistence (the ones fkvs has). */
+function aofLines(status: AofStatus | null): string[] {
+  if (status === null || !status.enabled) return ['aof_enabled:0', 'aof_rewrite_in_progress:0'];
+  return [
+    'aof_enabled:1',
+    'aof_rewrite_in_progress:0',
+    `aof_last_write_status:${status.lastWriteOk ? 'ok' : 'err'}`,
+    `aof_current_size:${status.currentSizeBytes}`,
+    `aof_base_size:${status.baseSizeBytes}`,
+    `aof_buffer_length:${status.bufferedBytes}`,
+  ];
+}
+
+/** A keyspace counter summed over the databases in use (each database's store keeps its own). */
+function keyspaceSum(server: RespServer, counter: 'keyspaceHits' | 'keyspaceMisses' | 'expiredKeys'): number {
+  let sum = 0;
+  for (let db = 0; db < server.databases.count; db++) sum += server.databases.existing(db)?.[counter] ?? 0;
+  return sum;
+}
 
 /** Redis's sections, in its order, with its field names: what exporters, job queues and clients read. */
 const sections: ReadonlyArray<readonly [string, Section]> = [
@@ -79,27 +100,28 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
   ],
   [
     'persistence',
-    (server) => [
+    (server, nowMs) => [
       'loading:0',
       'async_loading:0',
-      'rdb_changes_since_last_save:0',
-      'rdb_bgsave_in_progress:0',
-      `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
-      'aof_enabled:0',
-      'aof_rewrite_in_progress:0',
+      ...(server.snapshots?.infoLines(nowMs) ?? [
+        'rdb_changes_since_last_save:0',
+        'rdb_bgsave_in_progress:0',
+        `rdb_last_save_time:${Math.floor(server.info.startedAtMs / 1000)}`,
+      ]),
+      ...aofLines(server.aofStatus?.() ?? null),
     ],
   ],
   [
     'stats',
-    (server) => [
+    (server, nowMs) => [
       `total_connections_received:${server.stats.connectionsReceived}`,
       `total_commands_processed:${server.stats.commandsProcessed}`,
-      'instantaneous_ops_per_sec:0',
+      `instantaneous_ops_per_sec:${server.opsPerSecond(nowMs)}`,
       'rejected_connections:0',
-      'expired_keys:0',
+      `expired_keys:${keyspaceSum(server, 'expiredKeys')}`,
       `evicted_keys:${server.databases.evictor.evictedKeys}`,
-      'keyspace_hits:0',
-      'keyspace_misses:0',
+      `keyspace_hits:${keyspaceSum(server, 'keyspaceHits')}`,
+      `keyspace_misses:${keyspaceSum(server, 'keyspaceMisses')}`,
       `total_error_replies:${server.writer.errors}`,
     ],
   ],

@@ -1,6 +1,7 @@
 import { copyBytes } from '../../bytes.js';
 import type { ValueWriter } from '../../commands/value-writer.js';
 import type { OutputBuffer } from '../../io/output-buffer.js';
+import { minPinnedValueBytes } from '../../limits.js';
 
 /** The protocol versions HELLO may choose. */
 export type RespVersion = 2 | 3;
@@ -62,6 +63,23 @@ export class RespWriter implements ValueWriter {
     buffer[pos] = cr;
     buffer[pos + 1] = lf;
     this.out!.release(at + maxHeaderBytes + length + 2 - (pos + 2));
+  }
+
+  storedValue(bytes: Uint8Array, offset: number, length: number): void {
+    if (length < minPinnedValueBytes) {
+      this.bulk(bytes, offset, length);
+      return;
+    }
+    this.header(0x24, length);
+    if (this.overflowed) return;
+    if (!this.out!.pin(bytes, offset, length)) {
+      this.overflowed = true;
+      return;
+    }
+    const at = this.reserve(2);
+    if (at < 0) return;
+    this.out!.bytes[at] = cr;
+    this.out!.bytes[at + 1] = lf;
   }
 
   bulkText(text: string): void {
@@ -166,6 +184,9 @@ export class RespWriter implements ValueWriter {
   }
 }
 
+/** Largest integer written with 32-bit arithmetic. */
+const smallIntegerMax = 0x7fffffff;
+
 /** Writes `type`, the decimal of the integer n (|n| <= 2^53), CRLF at `at`; returns the end. */
 function writeHeader(buffer: Uint8Array, at: number, type: number, n: number): number {
   buffer[at] = type;
@@ -175,10 +196,21 @@ function writeHeader(buffer: Uint8Array, at: number, type: number, n: number): n
     n = -n;
   }
   let digits = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  for (let i = digits - 1; i >= 0; i--) {
-    buffer[pos + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+  if (n <= smallIntegerMax) {
+    // Lengths, counts and most counters: 32-bit integer division, several times cheaper than
+    // Math.floor on doubles (INCR's reply was 5% of the server's time at -P 128).
+    for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
+    for (let i = digits - 1, rest = n; i >= 0; i--) {
+      const next = (rest / 10) | 0;
+      buffer[pos + i] = 0x30 + rest - next * 10;
+      rest = next;
+    }
+  } else {
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = digits - 1; i >= 0; i--) {
+      buffer[pos + i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
   }
   pos += digits;
   buffer[pos] = cr;

@@ -5,11 +5,13 @@ import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
+import { type AofStatus, noWriteLog, type WriteLog } from '../../write-log.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
+import { type SaveRule, type SnapshotControl, snapshotCommands } from './snapshot-commands.js';
 import { WatchRegistry } from './watches.js';
 
 /** The Redis front's settings; CONFIG SET changes the mutable ones at run time. */
@@ -29,7 +31,16 @@ export interface RespSettings {
   readonly maxMemoryBytes: number;
   /** The evictor's settings (the same object): CONFIG SET changes them in place. */
   readonly eviction: EvictionSettings;
+  /** save: the snapshot rules ([] for none), dir (absolute) and dbfilename. */
+  saveRules: readonly SaveRule[];
+  dir: string;
+  dbFilename: string;
+  /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
+  readonly persistence?: ReadonlyMap<string, string>;
 }
+
+/** Shortest time between two samples of instantaneous_ops_per_sec (Redis's cron samples every 100 ms). */
+const opsSampleMs = 100;
 
 /** Counters of the Redis front for INFO. */
 export interface RespStats {
@@ -53,8 +64,18 @@ export class RespServer implements SessionFactory {
   readonly stats: RespStats = { connectionsReceived: 0, commandsProcessed: 0 };
   /** Redis's run_id: 40 hex digits, new for every start. */
   readonly runId = randomBytes(20).toString('hex');
+  /** SAVE, BGSAVE, LASTSAVE and INFO's snapshot fields; null where the program set up none (in-process tests). */
+  snapshots: SnapshotControl | null = null;
+  /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
+  writeLog: WriteLog = noWriteLog;
+  /** What INFO persistence reports of that log; null: no log. */
+  aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */
   peakMemoryBytes = 0;
+  /** instantaneous_ops_per_sec: the rate between two samples taken by INFO at least opsSampleMs apart. */
+  private opsSampleMs = 0;
+  private opsSampleCommands = 0;
+  private opsRate = 0;
   private nextClientId = 1;
 
   constructor(
@@ -67,8 +88,14 @@ export class RespServer implements SessionFactory {
     readonly closeConnection: (connectionId: number) => void,
     /** "ip:port" of a connection's TCP peer, "" for a unix socket (protected mode, CLIENT LIST). */
     private readonly peerAddress: (connectionId: number) => string,
+    /** The local end, "ip:port" or "path:0" (CLIENT LIST laddr); "" when not known. */
+    private readonly localAddress: (connectionId: number) => string = () => '',
   ) {
-    this.table = new CommandTable([...connectionCommands, ...dataCommands.map(dataEntry)]);
+    this.table = new CommandTable([
+      ...connectionCommands,
+      ...snapshotCommands,
+      ...dataCommands.map(dataEntry),
+    ]);
     this.lookAhead = new LookAhead(this.table);
   }
 
@@ -77,12 +104,30 @@ export class RespServer implements SessionFactory {
     return Math.floor((nowMs - this.info.startedAtMs) / 1000) | 0;
   }
 
+  /**
+   * Commands per second over the time since the last sample, taken when INFO asks at least
+   * opsSampleMs after it: Redis samples every 100 ms from its cron; sampling on demand costs the
+   * command path nothing. The first INFO reports the rate since start-up.
+   */
+  opsPerSecond(nowMs: number): number {
+    const commands = this.stats.commandsProcessed;
+    if (this.opsSampleMs === 0 || nowMs - this.opsSampleMs >= opsSampleMs) {
+      const since = this.opsSampleMs === 0 ? this.info.startedAtMs : this.opsSampleMs;
+      const elapsedMs = nowMs - since;
+      this.opsRate = elapsedMs > 0 ? Math.round(((commands - this.opsSampleCommands) * 1000) / elapsedMs) : 0;
+      this.opsSampleMs = nowMs;
+      this.opsSampleCommands = commands;
+    }
+    return this.opsRate;
+  }
+
   open(connectionId: number): RespSession {
     const session = new RespSession(
       this,
       connectionId,
       this.nextClientId++,
       this.peerAddress(connectionId),
+      this.localAddress(connectionId),
       Date.now(),
     );
     this.sessions.set(connectionId, session);

@@ -8,6 +8,7 @@ import { commandError } from './errors.js';
 import type { RespVersion } from './reply-writer.js';
 import { ParseStatus, RequestParser } from './request-parser.js';
 import type { RespServer } from './server.js';
+import { subcommandError } from './subcommands.js';
 import type { Watcher } from './watches.js';
 
 /** Redis 7's reply to a client refused by protected mode (it sends it on accept; we on its first bytes). */
@@ -84,6 +85,8 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     readonly clientId: number,
     /** "ip:port" of a TCP peer, "" on a unix socket. */
     readonly peer: string,
+    /** "ip:port" or "path:0" of the local end; "" when not known. */
+    readonly local: string,
     nowMs: number,
   ) {
     this.parser = new RequestParser(server.settings);
@@ -139,6 +142,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
 
   written(bytes: Uint8Array, offset: number, length: number, db: number): void {
     this.server.watches.touch(db, bytes, offset, length);
+    this.server.writeLog.keyWritten(db, bytes, offset, length);
   }
 
   /** One parsed command: look-up, arity, authentication, MULTI queueing, then its handler. */
@@ -155,9 +159,15 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     } else if (!arityFits(entry.arity, args.count)) {
       this.multiFailed = this.inMulti;
       out.error(wrongArityError(entry.name));
+    } else if (entry.subcommands.length > 0 && subcommandError(entry, args) !== null) {
+      this.multiFailed = this.inMulti;
+      out.error(subcommandError(entry, args)!);
     } else if (!this.authenticated && entry.role !== CommandRole.noAuth) {
       this.multiFailed = this.inMulti;
       out.error('NOAUTH Authentication required.');
+    } else if (server.writeLog.refusal !== null && entry.flags.includes('write')) {
+      this.multiFailed = this.inMulti; // as Redis's flagTransaction
+      out.error(server.writeLog.refusal);
     } else if (this.inMulti && entry.role === CommandRole.normal) {
       this.queue(entry, args);
     } else {

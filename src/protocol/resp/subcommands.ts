@@ -10,7 +10,24 @@ export interface Subcommand extends SubcommandInfo {
   run(session: RespSession, args: Arguments, out: RespWriter): void;
 }
 
-/** A container command (CLIENT, CONFIG, COMMAND) that dispatches on argv[1] with Redis's error texts. */
+/**
+ * Redis's check of a container command's subcommand before the command runs or is queued in
+ * MULTI (processCommand's existence and arity checks): the error text when argv[1] names no
+ * subcommand of the entry or the wrong number of arguments follows it; null when the command may
+ * go on (it names a subcommand correctly, or the entry has none, or argv[1] is absent).
+ */
+export function subcommandError(entry: CommandEntry, args: Arguments): string | null {
+  if (entry.subcommands.length === 0 || args.count < 2) return null;
+  const name = argumentText(args, 1).toLowerCase();
+  const sub = entry.subcommands.find((s) => s.name === name);
+  if (sub === undefined) return commandError.unknownSubcommand(args, entry.name);
+  return arityFits(sub.arity, args.count) ? null : wrongArityError(`${entry.name}|${sub.name}`);
+}
+
+/**
+ * A container command (CLIENT, CONFIG, COMMAND) that dispatches on argv[1]. The session checked
+ * the subcommand first (subcommandError), so argv[1] names one of them with a fitting arity.
+ */
 export function containerCommand(
   name: string,
   flags: readonly string[],
@@ -35,9 +52,8 @@ export function containerCommand(
         return;
       }
       const sub = byName.get(argumentText(args, 1).toLowerCase());
-      if (sub === undefined) out.error(commandError.unknownSubcommand(args, name));
-      else if (!arityFits(sub.arity, args.count)) out.error(wrongArityError(`${name}|${sub.name}`));
-      else sub.run(session, args, out);
+      if (sub === undefined) throw new Error(`${name}: subcommand not checked before run`);
+      sub.run(session, args, out);
     },
   };
 }

@@ -45,7 +45,14 @@ for (const useIoUring of [true, false]) {
         });
         assert.equal(stdout, 'hello world\n');
         assert.match(await cli(port, 'INFO', 'keyspace'), /db0:keys=1,expires=0,avg_ttl=0/);
-        assert.match(await cli(port, 'CLIENT', 'LIST'), /^id=\d+ addr=127\.0\.0\.1:\d+ /);
+        assert.match(
+          await cli(port, 'CLIENT', 'LIST'),
+          new RegExp(`^id=\\d+ addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${port} `),
+        );
+        const { stdout: overUnix } = await run('redis-cli', ['-s', server.respPath, 'CLIENT', 'INFO'], {
+          timeout: toolTimeoutMs,
+        });
+        assert.ok(overUnix.includes(` laddr=${server.respPath}:0 `), overUnix);
         assert.equal(
           await cli(port, 'foo', 'a'),
           "ERR unknown command 'foo', with args beginning with: 'a' \n\n",

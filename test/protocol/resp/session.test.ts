@@ -439,3 +439,88 @@ test('CLIENT KILL addr:port and ADDR filter match the peer; CLIENT LIST shows it
   assert.equal(b.status, SessionStatus.closeAfterReplies);
   assert.ok(a.session.closing);
 });
+
+test('CLIENT LIST laddr is the local end; CLIENT KILL LADDR matches it', () => {
+  const h = new RespHarness();
+  h.local = '127.0.0.1:6380';
+  const a = h.connect(5);
+  h.local = '/tmp/fkvs.sock:0';
+  const b = h.connect(6);
+  assert.match(a.send(cmd('CLIENT', 'INFO')), / laddr=127\.0\.0\.1:6380 fd=5 /);
+  assert.match(b.send(cmd('CLIENT', 'INFO')), / laddr=\/tmp\/fkvs\.sock:0 fd=6 /);
+  assert.equal(b.send(cmd('CLIENT', 'KILL', 'LADDR', '127.0.0.1:6380')), ':1\r\n');
+  assert.deepEqual(h.killed, [5]);
+});
+
+test("a container command's subcommand is checked when queued in MULTI, as Redis does (EXECABORT)", () => {
+  const c = new RespHarness().connect();
+  assert.equal(
+    c.send(
+      cmd('MULTI'),
+      cmd('CLIENT', 'FOO'),
+      cmd('CLIENT', 'SETNAME'),
+      cmd('CONFIG', 'GET'),
+      cmd('SET', 'a', 'b'),
+      cmd('EXEC'),
+    ),
+    "+OK\r\n-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n" +
+      "-ERR wrong number of arguments for 'client|setname' command\r\n" +
+      "-ERR wrong number of arguments for 'config|get' command\r\n" +
+      '+QUEUED\r\n-EXECABORT Transaction discarded because of previous errors.\r\n',
+  );
+  assert.equal(c.send(cmd('GET', 'a')), '$-1\r\n');
+  assert.equal(
+    c.send(cmd('MULTI'), cmd('CLIENT', 'SETNAME', 'x'), cmd('EXEC'), cmd('CLIENT', 'GETNAME')),
+    '+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n$1\r\nx\r\n',
+  );
+});
+
+/** The value of an INFO field in a reply to INFO. */
+function infoField(reply: string, field: string): number {
+  const match = new RegExp(`\r\n${field}:(\\d+)\r\n`).exec(reply);
+  assert.ok(match !== null, `${field} in ${reply}`);
+  return Number(match[1]);
+}
+
+test('INFO stats: keyspace hits and misses of reading commands as Redis counts them, expired keys, commands', () => {
+  const h = new RespHarness();
+  const c = h.connect();
+  // The sequence checked against redis-server 7.0: 5 hits and 2 misses.
+  c.send(
+    cmd('SET', 'k', 'v'),
+    cmd('GET', 'k'),
+    cmd('GET', 'nokey'),
+    cmd('EXISTS', 'k', 'nokey'),
+    cmd('TTL', 'k'),
+  );
+  c.send(
+    cmd('SET', 'k', 'v', 'GET'),
+    cmd('TYPE', 'k'),
+    cmd('INCR', 'n'),
+    cmd('APPEND', 'k', 'x'),
+    cmd('SET', 'k', 'v', 'NX'),
+  );
+  let info = c.send(cmd('INFO', 'stats'));
+  assert.equal(infoField(info, 'keyspace_hits'), 5);
+  assert.equal(infoField(info, 'keyspace_misses'), 2);
+  assert.equal(infoField(info, 'total_commands_processed'), 11);
+  assert.equal(infoField(info, 'expired_keys'), 0);
+  // One key expired on access (GET, a miss), two in database 1 by the expire cycle.
+  c.send(
+    cmd('SET', 'e1', 'v', 'PX', '10'),
+    cmd('SELECT', '1'),
+    cmd('SET', 'e2', 'v', 'PX', '10'),
+    cmd('SET', 'e3', 'v', 'PX', '10'),
+  );
+  h.nowMs += 20;
+  c.send(cmd('SELECT', '0'), cmd('GET', 'e1'));
+  h.server.databases.get(1).expireCycle(h.nowMs);
+  info = c.send(cmd('INFO', 'stats'));
+  assert.equal(infoField(info, 'expired_keys'), 3);
+  assert.equal(infoField(info, 'keyspace_misses'), 3);
+  // instantaneous_ops_per_sec: commands since the previous sample over the time since (sampled by
+  // the first INFO; the second, 20 ms later, took none): 7 + 49 PINGs + this INFO in 1020 ms.
+  h.nowMs += 1000;
+  for (let i = 0; i < 49; i++) c.send(cmd('PING'));
+  assert.equal(infoField(c.send(cmd('INFO', 'stats')), 'instantaneous_ops_per_sec'), Math.round(57 / 1.02));
+});

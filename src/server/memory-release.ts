@@ -1,0 +1,36 @@
+import { releaseAfterClosedConnections } from '../limits.js';
+import type { ConnectionCounters } from '../server-info.js';
+
+/**
+ * Gives memory back after a wave of closed connections. Their output buffers are ArrayBuffers
+ * freed only by a garbage collection, which an idle server never runs, and glibc keeps the pages
+ * of freed send queues in its arenas: 5000 connections opened and closed left RSS at 135 MiB from
+ * 53 without it. Checked periodically; a wave is over when a check saw no new close; the release
+ * (40-50 ms after 1000 slow readers) then runs twice (the second returns what V8 freed on its
+ * helper threads after the first).
+ */
+export class MemoryRelease {
+  private closedAtRelease = 0;
+  private closedAtCheck = 0;
+  private releasesDue = 0;
+
+  constructor(
+    private readonly counters: ConnectionCounters,
+    private readonly release: () => void,
+  ) {}
+
+  /** Called every memoryReleaseCheckMs. */
+  check(): void {
+    const closed = this.counters.disconnectedClients;
+    const waveOver = closed === this.closedAtCheck;
+    this.closedAtCheck = closed;
+    if (waveOver && closed - this.closedAtRelease >= releaseAfterClosedConnections) {
+      this.closedAtRelease = closed;
+      this.releasesDue = 2;
+    }
+    if (this.releasesDue > 0) {
+      this.releasesDue--;
+      this.release();
+    }
+  }
+}
