@@ -106,7 +106,7 @@ class ConnectionBackend : public Backend {
 
   bool queue_pinned(int id, const uint8_t* data, size_t length, void* token) override {
     Connection* c = checked(id);
-    if (c != nullptr && c->out.pending() + length > options_.max_pending_output_bytes) {
+    if (c != nullptr && c->out.pending() + length > c->max_pending_output_bytes) {
       counters.dropped++;
       drop(id, c, 0);
       c = nullptr;

@@ -21,5 +21,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+/** A test still running after this fails (a hang shows as a failure, not as a CI run out of time). */
+const testTimeoutMs = 300_000;
+const run = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', `--test-timeout=${testTimeoutMs}`, ...files],
+  { stdio: 'inherit' },
+);
 process.exit(run.status ?? 1);
