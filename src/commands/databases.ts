@@ -28,6 +28,8 @@ export class Databases {
       store = new ArenaStore({
         ...this.options,
         peerReservedBytes: () => this.reservedBytesBesides(index),
+        peerFreeBytes: () => this.freeBytesBesides(index),
+        peersGiveBack: (bytes) => this.giveBackBesides(index, bytes),
         eviction: evictor.settings,
         evictOne: (nowMs) => evictor.evictOne(nowMs),
       });
@@ -44,6 +46,28 @@ export class Databases {
   /** Bytes reserved by every database: what maxmemory bounds. */
   reservedBytes(): number {
     return this.reservedBytesBesides(-1);
+  }
+
+  /** Free arena bytes of the other databases: what evicting there has made. */
+  private freeBytesBesides(index: number): number {
+    let bytes = 0;
+    for (let i = 0; i < this.count; i++) {
+      const store = this.stores[i];
+      if (i !== index && store !== null) bytes += store.freeArenaBytes;
+    }
+    return bytes;
+  }
+
+  /**
+   * The other databases give memory back to the system (empty or drained chunks) until `bytes`
+   * more fit within maxmemory: keys evicted there make room for a write here. False when they cannot.
+   */
+  private giveBackBesides(index: number, bytes: number): boolean {
+    for (let i = 0; i < this.count; i++) {
+      const store = this.stores[i];
+      if (i !== index && store !== null && store.giveBack(bytes)) return true;
+    }
+    return false;
   }
 
   private reservedBytesBesides(index: number): number {

@@ -134,14 +134,17 @@ function serve(config: ServerConfig): void {
   // After the load: what it set is not a change to save (Redis's dirty starts at 0).
   const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
   resp.snapshots = snapshots;
+  // An evicted key is a change, told as a delete's is: the transactions that WATCH it abort (as in
+  // Redis), and the append-only log (once open) records a DEL, else a replay would bring it back.
+  databases.evictor.evicted = (db, bytes, offset, length) => {
+    resp.watches.touch(db, bytes, offset, length);
+    resp.writeLog.keyWritten(db, bytes, offset, length);
+  };
   let appendOnly: AppendOnly | null = null;
   if (config.appendonly) {
     const appendLog = new AppendLog((db) => databases.existing(db));
     resp.writeLog = appendLog;
     commands.writeLog = appendLog;
-    // An evicted key is logged as a DEL (Redis propagates evictions), else a replay would bring it back.
-    databases.evictor.evicted = (db, bytes, offset, length) =>
-      appendLog.keyWritten(db, bytes, offset, length);
     appendOnly = new AppendOnly(
       transport,
       appendLog,

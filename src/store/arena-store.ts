@@ -94,6 +94,13 @@ export interface ArenaStoreOptions {
    * there is none to evict (noeviction, or volatile-* with no key that has a deadline).
    */
   evictOne?: (nowMs: number) => boolean;
+  /** Free arena bytes of the other databases sharing maxMemoryBytes. */
+  peerFreeBytes?: () => number;
+  /**
+   * The other databases give chunks back until `bytes` more fit within maxMemoryBytes; false
+   * when they cannot. Eviction picks keys of any database: room it makes elsewhere comes back so.
+   */
+  peersGiveBack?: (bytes: number) => boolean;
 }
 
 /**
@@ -112,6 +119,8 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   private readonly eviction: EvictionSettings;
   private readonly evictOne: (nowMs: number) => boolean;
   private readonly peerReservedBytes: () => number;
+  private readonly peerFreeBytes: () => number;
+  private readonly peersGiveBack: (bytes: number) => boolean;
   /** While true (inside set), a table or deadline index that may not grow evicts keys to make room. */
   private indexMayEvict = false;
   /** Times reclaimForIndex evicted keys: a caller holding an address across an index growth compares it. */
@@ -155,6 +164,8 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     this.peerReservedBytes = peers;
     this.eviction = options.eviction ?? defaultEvictionSettings();
     this.evictOne = options.evictOne ?? (() => false);
+    this.peerFreeBytes = options.peerFreeBytes ?? (() => 0);
+    this.peersGiveBack = options.peersGiveBack ?? (() => false);
     const mayReserve = (bytes: number) =>
       this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
       (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
@@ -256,39 +267,6 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
-    if (this.eviction.policy === EvictionPolicy.noeviction) {
-      return this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, knownHash);
-    }
-    // Evict before the write would pass maxmemory: each refused attempt left the store as it was
-    // and each round evicts at least one key, so this ends (at the latest when no key is left).
-    this.indexMayEvict = true;
-    const entryBytes = entryHeaderBytes + keyLength + valueLength;
-    let result: number;
-    // An out-of-line value needs its bytes free in the arena, and then some, to take a chunk back.
-    for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
-      result = this.write(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, knownHash);
-      if (result !== StoreRefusal.outOfMemory) break;
-      if (!(entryBytes > maxInlineEntryBytes ? this.evictForBytes(freeBytes) : this.evictOne(this.nowMs)))
-        break;
-    }
-    this.indexMayEvict = false;
-    return result;
-  }
-
-  /**
-   * One attempt of set: the handle, or a refusal with the store unchanged (but for the snapshot's
-   * keeping of the old image, which a later attempt finds done).
-   */
-  private write(
-    key: Uint8Array,
-    keyOffset: number,
-    keyLength: number,
-    value: Uint8Array,
-    valueOffset: number,
-    valueLength: number,
-    deadlineMs: number,
-    knownHash: number,
-  ): number {
     const arena = this.arena;
     const table = this.table;
     let address = this.locate(knownHash, key, keyOffset, keyLength);
@@ -299,7 +277,17 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (address !== 0 && this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
     if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0)) {
       const reclaims = this.reclaims;
-      if (!this.expiry.reserveOne()) return StoreRefusal.outOfMemory;
+      if (!this.expiry.reserveOne())
+        return this.evictAndRetry(
+          key,
+          keyOffset,
+          keyLength,
+          value,
+          valueOffset,
+          valueLength,
+          deadlineMs,
+          hash,
+        );
       // Growing the index may have evicted keys (this one too) and moved entries.
       if (this.reclaims !== reclaims) address = table.lookup(hash, key, keyOffset, keyLength);
     }
@@ -315,7 +303,17 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (address !== 0) {
       const oldClass = arena.inlineClass(address);
       if (large && oldClass < 0) {
-        if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
+        if (!arena.rewriteLarge(address, value, valueOffset, valueLength))
+          return this.evictAndRetry(
+            key,
+            keyOffset,
+            keyLength,
+            value,
+            valueOffset,
+            valueLength,
+            deadlineMs,
+            hash,
+          );
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
         arena.setAccess(address, this.touchedAccess(address));
         this.applyDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
@@ -331,15 +329,26 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       }
     } else {
       if (table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
-      if (!table.reserveOne()) return StoreRefusal.outOfMemory;
+      if (!table.reserveOne())
+        return this.evictAndRetry(
+          key,
+          keyOffset,
+          keyLength,
+          value,
+          valueOffset,
+          valueLength,
+          deadlineMs,
+          hash,
+        );
     }
     // A new block: first the out-of-line array (which may give chunks back to the system), then
     // room in the pages. Both may compact, moving entries (this key's too: look it up again).
     const largeId = large ? arena.newLarge(keyLength, valueLength) : -1;
-    if (large && largeId < 0) return StoreRefusal.outOfMemory;
+    if (large && largeId < 0)
+      return this.evictAndRetry(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
     if (!arena.ready(sizeClass) && !arena.makeRoom(sizeClass)) {
       if (large) arena.dropLarge(largeId);
-      return StoreRefusal.outOfMemory;
+      return this.evictAndRetry(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
     }
     if (address !== 0 && arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
     const fresh = arena.allocate(sizeClass);
@@ -563,6 +572,20 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     this.changes++;
   }
 
+  /** Arena bytes reserved but not holding entries: free blocks, pool pages, room in pages. */
+  get freeArenaBytes(): number {
+    return this.arena.bytesReserved - this.arena.bytesUsed;
+  }
+
+  /**
+   * Gives chunks back to the system (empty ones, then ones drained by compaction) until `bytes`
+   * more fit within maxMemoryBytes, for a write to another database after eviction freed entries
+   * here. False when that falls short.
+   */
+  giveBack(bytes: number): boolean {
+    return this.arena.reserveOutsidePages(bytes);
+  }
+
   /** The handle's access word (OBJECT FREQ and IDLETIME; reading it is not an access). */
   access(handle: number): number {
     return this.arena.access(handle);
@@ -642,16 +665,59 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return policyIsLfu(this.eviction.policy) ? lfuNew(this.nowMs) : lruClock(this.nowMs);
   }
 
-  /** An entry's access word after an access: the LRU clock now, or the LFU counter decayed and counted. */
+  /**
+   * An entry's access word after an access: the LRU clock now, or the LFU counter decayed and
+   * counted. Small, for V8 to inline into find and set; the LFU coin is out of line.
+   */
   private touchedAccess(address: number): number {
-    const eviction = this.eviction;
-    if (!policyIsLfu(eviction.policy)) return lruClock(this.nowMs);
+    return policyIsLfu(this.eviction.policy) ? this.lfuTouchedAccess(address) : lruClock(this.nowMs);
+  }
+
+  private lfuTouchedAccess(address: number): number {
     let x = this.coin;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.coin = x;
-    return lfuTouched(this.arena.access(address), this.nowMs, eviction, (x >>> 0) / 4294967296);
+    return lfuTouched(this.arena.access(address), this.nowMs, this.eviction, (x >>> 0) / 4294967296);
+  }
+
+  /**
+   * A write refused for memory (the store as it was): under an eviction policy, evicts and tries
+   * again, until it fits or no key is left to evict. Each round evicts at least one key, so this
+   * ends. Out of set's way: below maxmemory a write never comes here. During the retries
+   * indexMayEvict is true, so a table or deadline index growth and a class without room evict
+   * too, and a refusal inside returns here instead of recursing.
+   */
+  private evictAndRetry(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+    hash: number,
+  ): number {
+    if (this.indexMayEvict || this.eviction.policy === EvictionPolicy.noeviction)
+      return StoreRefusal.outOfMemory;
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
+    let result: number = StoreRefusal.outOfMemory;
+    this.indexMayEvict = true;
+    try {
+      // An out-of-line value needs its bytes free in the arena, and then some, to take a chunk back.
+      for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
+        const evicted =
+          entryBytes > maxInlineEntryBytes
+            ? this.evictForBytes(freeBytes, keyLength + valueLength)
+            : this.evictOne(this.nowMs);
+        if (!evicted) return result;
+        result = this.set(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+        if (result !== StoreRefusal.outOfMemory) return result;
+      }
+    } finally {
+      this.indexMayEvict = false;
+    }
   }
 
   /**
@@ -667,6 +733,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       !arena.ready(c) &&
       this.bytesReserved() + this.peerReservedBytes() + pageBytes > this.maxMemoryBytes &&
       !arena.compactOnePage() &&
+      !this.peersGiveBack(pageBytes) &&
       this.evictOne(this.nowMs)
     ) {
       evicted = true;
@@ -675,27 +742,30 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   }
 
   /**
-   * Evicts until the arena's free blocks add up to `bytes`: before chunks can be given back for an
-   * out-of-line array or a table growth. False when the keys ran out first.
+   * Evicts until the free arena bytes of all databases add up to `freeBytes` (eviction takes keys
+   * of any database), then has the other databases give chunks back until `needBytes` fit: before
+   * this arena takes chunks back for an out-of-line array or a table growth. Counting only this
+   * arena's free bytes would evict every other database's keys, which free nothing here. False
+   * when the keys ran out first.
    */
-  private evictForBytes(bytes: number): boolean {
-    const arena = this.arena;
-    while (arena.bytesReserved - arena.bytesUsed < bytes) {
+  private evictForBytes(freeBytes: number, needBytes: number): boolean {
+    while (this.freeArenaBytes + this.peerFreeBytes() < freeBytes) {
       if (!this.evictOne(this.nowMs)) return false;
     }
+    this.peersGiveBack(needBytes);
     return true;
   }
 
   /**
    * Room for `bytes` more of table or deadline index, inside a write under an eviction policy:
-   * evicts until that much is free in the arena, then a step more per try, until compaction and
+   * evicts until that much is free in the arenas, then a step more per try, until compaction and
    * draining give chunks back (bounded: each try needs a step more free, or the keys run out).
    */
   private reclaimForIndex(bytes: number): boolean {
     this.reclaims++; // giving chunks back moves entries, and eviction removes them
     for (let freeBytes = bytes; ; freeBytes += reclaimStepBytes) {
       if (this.arena.reserveOutsidePages(bytes)) return true;
-      if (!this.evictForBytes(freeBytes)) return this.arena.reserveOutsidePages(bytes);
+      if (!this.evictForBytes(freeBytes, bytes)) return this.arena.reserveOutsidePages(bytes);
     }
   }
 

@@ -110,6 +110,44 @@ describe('eviction on a live server', () => {
     });
   }
 
+  for (const [backend, flags] of serverBackends) {
+    test(`an evicted key aborts the transaction that watches it, as a delete does (${backend})`, async () => {
+      const respPort = await freePort();
+      const server = await startServer([
+        ...flags,
+        '--maxmemory',
+        String(maxMemoryBytes),
+        '--maxmemory-policy',
+        'allkeys-lru',
+        '--resp-port',
+        String(respPort),
+      ]);
+      const watcher = await RespClient.connect({ port: respPort, host: '127.0.0.1' });
+      const filler = await RespClient.connect({ port: respPort, host: '127.0.0.1' });
+      try {
+        assert.equal((await watcher.command(['SET', 'w', '1'])).value, '+OK');
+        assert.equal((await watcher.command(['WATCH', 'w'])).value, '+OK');
+        // A fill to 3x maxmemory that never reads w: the least recently used key goes early.
+        const value = 'v'.repeat(valueBytes);
+        for (let i = 0; i * valueBytes < 3 * maxMemoryBytes; i += batch) {
+          const replies = await filler.pipeline(
+            Array.from({ length: batch }, (_, j) => ['SET', `r${i + j}`, value]),
+          );
+          for (const reply of replies) assert.equal(reply, '+OK');
+        }
+        assert.equal((await watcher.command(['MULTI'])).value, '+OK');
+        assert.equal((await watcher.command(['SET', 'x', '1'])).value, '+QUEUED');
+        assert.equal((await watcher.command(['EXEC'])).raw.toString('latin1'), '*-1\r\n');
+        // The key was evicted (read after EXEC: a read is an access).
+        assert.equal((await watcher.command(['EXISTS', 'w'])).value, 0);
+      } finally {
+        watcher.close();
+        filler.close();
+        await server.stop();
+      }
+    });
+  }
+
   test('OBJECT FREQ|IDLETIME|ENCODING and the eviction settings of CONFIG reply as redis-server', {
     skip: !hasRedisServer() && 'no redis-server',
   }, async () => {

@@ -224,3 +224,39 @@ describe('eviction', () => {
     store.assertInvariants();
   });
 });
+
+describe('eviction across databases', () => {
+  test('a table doubling in one database evicts about what it needs, not every key of the others', () => {
+    // Eviction takes keys of any database; the memory they free must come back through their
+    // arena, not be counted against this one's (which evicted all of database 0 here).
+    const dbs = databases(EvictionPolicy.allkeysLru);
+    const first = dbs.get(0);
+    const second = dbs.get(1);
+    const value = Buffer.alloc(16, 'v');
+    const key = (prefix: string, i: number) => Buffer.from(`${prefix}${String(i).padStart(15, '0')}`);
+    let i = 0;
+    for (; dbs.evictor.evictedKeys < 10_000; i++) {
+      first.nowMs = t0 + i;
+      assert.ok(first.set(key('a', i), 0, 16, value, 0, 16, 0) > 0, `fill ${i}`);
+    }
+    const full = first.size;
+    let fewest = full;
+    let doublings = 0;
+    let indexBytes = second.indexBytes;
+    for (let j = 0; j < full / 4; j++) {
+      second.nowMs = t0 + i + j;
+      assert.ok(second.set(key('b', j), 0, 16, value, 0, 16, 0) > 0, `write ${j} to database 1`);
+      fewest = Math.min(fewest, first.size + second.size);
+      if (second.indexBytes > indexBytes) doublings++;
+      indexBytes = second.indexBytes;
+      assert.ok(dbs.reservedBytes() <= maxMemoryBytes);
+    }
+    console.log(
+      `${full} keys in database 0, then ${Math.floor(full / 4)} to database 1 (${doublings} table growths): ` +
+        `at fewest ${fewest} keys held, ${first.size} left in database 0`,
+    );
+    assert.ok(doublings >= 3, 'the table of database 1 grew');
+    assert.ok(fewest >= full / 2, `${fewest} keys held at fewest, of ${full}`);
+    assert.ok(first.size > 0);
+  });
+});
