@@ -22,7 +22,8 @@ const usage = `usage: node dist/bench/ab.js --a <checkout> --b <checkout> [optio
   --runs <n>            runs per build, alternating, each on a fresh server (default 3)
   --backend <b>         io_uring or epoll (default io_uring)
   --server-cores <c>    taskset list for the servers (default 0)
-  --load-cores <c>      taskset list for the load tool, this checkout's bin/fkvs-benchmark (default 1)`;
+  --load-cores <c>      taskset list for the load tool, this checkout's bin/fkvs-benchmark (default 1)
+  --b-args <args>       extra fkvs-server flags for B, space-separated (e.g. "--maxmemory-policy allkeys-lru")`;
 
 interface Sample {
   requestsPerSecond: number;
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'io_uring' },
       'server-cores': { type: 'string', default: '0' },
       'load-cores': { type: 'string', default: '1' },
+      'b-args': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
   const samples: Record<'A' | 'B', Sample[]> = { A: [], B: [] };
   for (let run = 1; run <= Number(values.runs); run++) {
     for (const name of ['A', 'B'] as const) {
-      const server = await startServer(backend, values['server-cores'], [], builds[name]);
+      const extra = name === 'B' && values['b-args'] !== '' ? values['b-args'].split(' ') : [];
+      const server = await startServer(backend, values['server-cores'], [], builds[name], { args: extra });
       try {
         await runLoad(server, warmup);
         const cpuBefore = server.cpuMicros();

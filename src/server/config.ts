@@ -19,7 +19,13 @@ import {
   parseSaveRules,
   type SaveRule,
 } from '../protocol/resp/snapshot-commands.js';
+import {
+  defaultEvictionSettings,
+  type EvictionSettings,
+  evictionPolicyNames,
+} from '../store/access-clock.js';
 import { defaultMaxMemoryBytes } from '../store/arena-store.js';
+import { maxEvictionSamples } from '../store/eviction.js';
 import type { AppendFsync } from './append-only.js';
 
 /**
@@ -43,6 +49,8 @@ export interface ServerConfig {
   /** Each io_uring feature can be switched off (kernels with known bugs; tests of every rung). */
   ioUring: IoUringSwitches;
   maxMemoryBytes: number;
+  /** maxmemory-policy, maxmemory-samples, lfu-log-factor, lfu-decay-time. */
+  eviction: EvictionSettings;
   /** Unsent reply bytes of all clients together; past it the largest holders are closed. */
   maxClientOutputBytes: number;
   /** Seconds a client may stay idle before it is closed (Redis's `timeout`); 0: never. */
@@ -240,6 +248,37 @@ const keySpecs: readonly KeySpec[] = [
     },
   },
   {
+    key: 'maxmemory-policy',
+    help: `what a write does at maxmemory: evict keys, or refuse the write (${evictionPolicyNames.join(', ')})`,
+    set: (config, value) => {
+      const policy = evictionPolicyNames.indexOf(value.toLowerCase() as (typeof evictionPolicyNames)[number]);
+      if (policy < 0) return `expected one of ${evictionPolicyNames.join(', ')}`;
+      config.eviction.policy = policy;
+      return null;
+    },
+  },
+  integerKey(
+    'maxmemory-samples',
+    `keys sampled per database for each eviction (at most ${maxEvictionSamples} are)`,
+    1,
+    2147483647,
+    (c, v) => {
+      c.eviction.samples = v;
+    },
+  ),
+  integerKey('lfu-log-factor', 'how slowly the LFU counter grows with accesses', 0, 2147483647, (c, v) => {
+    c.eviction.lfuLogFactor = v;
+  }),
+  integerKey(
+    'lfu-decay-time',
+    "minutes per decrement of an unread key's LFU counter, 0 never",
+    0,
+    2147483647,
+    (c, v) => {
+      c.eviction.lfuDecayMinutes = v;
+    },
+  ),
+  {
     key: 'maxmemory-clients',
     help: 'unsent replies of all clients together (bytes, or kb, mb, gb); past it the clients holding the most are closed',
     set: (config, value) => {
@@ -406,6 +445,7 @@ export function defaultServerConfig(): ServerConfig {
       multishotRecv: true,
     },
     maxMemoryBytes: defaultMaxMemoryBytes(),
+    eviction: defaultEvictionSettings(),
     maxClientOutputBytes: defaultMaxClientOutputBytes,
     idleTimeoutSeconds: 0,
     showLogo: false,

@@ -72,6 +72,7 @@ function serve(config: ServerConfig): void {
   const databases = new Databases({
     maxMemoryBytes: config.maxMemoryBytes,
     maxValueBytes: config.protoMaxBulkLenBytes,
+    eviction: config.eviction,
   });
   const store = databases.get(0);
   const commands = new Commands(store, info);
@@ -91,6 +92,7 @@ function serve(config: ServerConfig): void {
       unixSocket: config.respUnixSocket ?? '',
       maxClients: config.maxClients,
       maxMemoryBytes: config.maxMemoryBytes,
+      eviction: config.eviction,
       saveRules: config.saveRules,
       dir: resolve(config.dir),
       dbFilename: config.dbFilename,
@@ -135,6 +137,12 @@ function serve(config: ServerConfig): void {
   // After the load: what it set is not a change to save (Redis's dirty starts at 0).
   const snapshots = new Snapshots(databases, resp.settings, transport, log, info.startedAtMs);
   resp.snapshots = snapshots;
+  // An evicted key is a change, told as a delete's is: the transactions that WATCH it abort (as in
+  // Redis), and the append-only log (once open) records a DEL, else a replay would bring it back.
+  databases.evictor.evicted = (db, bytes, offset, length) => {
+    resp.watches.touch(db, bytes, offset, length);
+    resp.writeLog.keyWritten(db, bytes, offset, length);
+  };
   let appendOnly: AppendOnly | null = null;
   let rewrite: AofRewrite | null = null;
   if (config.appendonly) {

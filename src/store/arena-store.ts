@@ -11,7 +11,25 @@ import {
   maxKeyBytes,
   maxValueBytes,
 } from '../limits.js';
-import { Arena, entryHeaderBytes, largeStubClass, maxInlineEntryBytes, sizeClassOf } from './arena.js';
+import {
+  defaultEvictionSettings,
+  EvictionPolicy,
+  type EvictionSettings,
+  lfuDecayed,
+  lfuNew,
+  lfuTouched,
+  lruClock,
+  lruIdleMs,
+  policyIsLfu,
+} from './access-clock.js';
+import {
+  Arena,
+  entryHeaderBytes,
+  largeStubClass,
+  maxInlineEntryBytes,
+  pageBytes,
+  sizeClassOf,
+} from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable, reverseBits } from './hashtable.js';
@@ -29,6 +47,12 @@ import {
  * stay in the CPU caches, it costs more than it saves (store bench, docs/store.md).
  */
 export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
+/**
+ * Free arena bytes asked for beyond a growth's own, per try, when eviction makes room for a table
+ * growth or an out-of-line value: compaction strands up to a page per class, and a chunk drains
+ * only when its live pages fit in pool pages elsewhere (docs/store.md, "Eviction").
+ */
+const reclaimStepBytes = 16 * pageBytes;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -63,6 +87,20 @@ export interface ArenaStoreOptions {
    * FKVS frame carries; the Redis front passes proto-max-bulk-len.
    */
   maxValueBytes?: number;
+  /** The eviction policy and its parameters, shared by every database (CONFIG SET changes them). */
+  eviction?: EvictionSettings;
+  /**
+   * Evicts one key (of any database sharing maxMemoryBytes) under the eviction policy; false when
+   * there is none to evict (noeviction, or volatile-* with no key that has a deadline).
+   */
+  evictOne?: (nowMs: number) => boolean;
+  /** Free arena bytes of the other databases sharing maxMemoryBytes. */
+  peerFreeBytes?: () => number;
+  /**
+   * The other databases give chunks back until `bytes` more fit within maxMemoryBytes; false
+   * when they cannot. Eviction picks keys of any database: room it makes elsewhere comes back so.
+   */
+  peersGiveBack?: (bytes: number) => boolean;
 }
 
 /**
@@ -78,6 +116,17 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   private readonly arena: Arena;
   private readonly table: HashTable;
   private readonly expiry: ExpiryIndex;
+  private readonly eviction: EvictionSettings;
+  private readonly evictOne: (nowMs: number) => boolean;
+  private readonly peerReservedBytes: () => number;
+  private readonly peerFreeBytes: () => number;
+  private readonly peersGiveBack: (bytes: number) => boolean;
+  /** While true (inside set), a table or deadline index that may not grow evicts keys to make room. */
+  private indexMayEvict = false;
+  /** Times reclaimForIndex evicted keys: a caller holding an address across an index growth compares it. */
+  private reclaims = 0;
+  /** xorshift32 state of the LFU counter's coin (never 0). */
+  private coin = 0x9e3779b9 | 0;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
   nowMs = Date.now();
   /** Keys set, deleted or given a deadline, counted up forever: what save rules count (Redis's dirty). */
@@ -112,12 +161,21 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
     // emptied altogether.
     const peers = options.peerReservedBytes ?? (() => 0);
+    this.peerReservedBytes = peers;
+    this.eviction = options.eviction ?? defaultEvictionSettings();
+    this.evictOne = options.evictOne ?? (() => false);
+    this.peerFreeBytes = options.peerFreeBytes ?? (() => 0);
+    this.peersGiveBack = options.peersGiveBack ?? (() => false);
     const mayReserve = (bytes: number) =>
       this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
       (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
+    // The table and deadline index grow in large steps; under an eviction policy, inside a write,
+    // keys are evicted and arena chunks given back to make room for them (reclaimForIndex).
+    const mayReserveIndex = (bytes: number) =>
+      mayReserve(bytes) || (this.indexMayEvict && this.reclaimForIndex(bytes));
     this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
-    this.table = new HashTable(this.arena, mayReserve);
-    this.expiry = new ExpiryIndex(mayReserve);
+    this.table = new HashTable(this.arena, mayReserveIndex);
+    this.expiry = new ExpiryIndex(mayReserveIndex);
   }
 
   keyspaceHits = 0;
@@ -141,6 +199,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       this.expiredKeys++;
       return -1;
     }
+    this.arena.setAccess(address, this.touchedAccess(address));
     return address;
   }
 
@@ -216,43 +275,99 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     const large = entryBytes > maxInlineEntryBytes;
     const sizeClass = large ? largeStubClass : sizeClassOf(entryBytes);
     if (address !== 0 && this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
-    if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0) && !this.expiry.reserveOne()) {
-      return StoreRefusal.outOfMemory;
+    if (deadlineMs !== 0 && (address === 0 || arena.expirySlot(address) === 0)) {
+      const reclaims = this.reclaims;
+      if (!this.expiry.reserveOne())
+        return this.evictAndRetry(
+          key,
+          keyOffset,
+          keyLength,
+          value,
+          valueOffset,
+          valueLength,
+          deadlineMs,
+          hash,
+        );
+      // Growing the index may have evicted keys (this one too) and moved entries.
+      if (this.reclaims !== reclaims) address = table.lookup(hash, key, keyOffset, keyLength);
+    }
+    if (
+      this.indexMayEvict &&
+      !arena.ready(sizeClass) &&
+      (address === 0 || large || arena.inlineClass(address) !== sizeClass) &&
+      this.evictForClass(sizeClass)
+    ) {
+      address = table.lookup(hash, key, keyOffset, keyLength);
     }
     const moves = arena.moves;
     if (address !== 0) {
       const oldClass = arena.inlineClass(address);
       if (large && oldClass < 0) {
-        if (!arena.rewriteLarge(address, value, valueOffset, valueLength)) return StoreRefusal.outOfMemory;
+        if (!arena.rewriteLarge(address, value, valueOffset, valueLength))
+          return this.evictAndRetry(
+            key,
+            keyOffset,
+            keyLength,
+            value,
+            valueOffset,
+            valueLength,
+            deadlineMs,
+            hash,
+          );
         if (arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
+        arena.setAccess(address, this.touchedAccess(address));
         this.applyDeadline(address, deadlineMs); // cannot fail: the deadline slot was reserved above
         this.changes++;
         return address;
       }
       if (!large && oldClass === sizeClass) {
         arena.writeValue(address, value, valueOffset, valueLength);
+        arena.setAccess(address, this.touchedAccess(address));
         this.applyDeadline(address, deadlineMs);
         this.changes++;
         return address;
       }
     } else {
       if (table.count >= this.maxKeys) return StoreRefusal.tooManyKeys;
-      if (!table.reserveOne()) return StoreRefusal.outOfMemory;
+      if (!table.reserveOne())
+        return this.evictAndRetry(
+          key,
+          keyOffset,
+          keyLength,
+          value,
+          valueOffset,
+          valueLength,
+          deadlineMs,
+          hash,
+        );
     }
     // A new block: first the out-of-line array (which may give chunks back to the system), then
     // room in the pages. Both may compact, moving entries (this key's too: look it up again).
     const largeId = large ? arena.newLarge(keyLength, valueLength) : -1;
-    if (large && largeId < 0) return StoreRefusal.outOfMemory;
+    if (large && largeId < 0)
+      return this.evictAndRetry(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
     if (!arena.ready(sizeClass) && !arena.makeRoom(sizeClass)) {
       if (large) arena.dropLarge(largeId);
-      return StoreRefusal.outOfMemory;
+      return this.evictAndRetry(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
     }
     if (address !== 0 && arena.moves !== moves) address = table.lookup(hash, key, keyOffset, keyLength);
     const fresh = arena.allocate(sizeClass);
     const slot = address === 0 ? 0 : arena.expirySlot(address);
+    const access = address === 0 ? this.newAccess() : this.touchedAccess(address);
     if (large)
-      arena.writeLarge(fresh, largeId, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
-    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot);
+      arena.writeLarge(
+        fresh,
+        largeId,
+        key,
+        keyOffset,
+        keyLength,
+        value,
+        valueOffset,
+        valueLength,
+        slot,
+        access,
+      );
+    else arena.write(fresh, key, keyOffset, keyLength, value, valueOffset, valueLength, slot, access);
     if (address === 0) {
       table.insert(hash, fresh);
     } else {
@@ -410,6 +525,84 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return address === 0 ? -1 : address;
   }
 
+  /** Keys that have a deadline. */
+  get keysWithDeadline(): number {
+    return this.expiry.count;
+  }
+
+  /**
+   * Up to `want` eviction candidates at random: entries from a run of table slots, or (volatile)
+   * from the deadline index. Writes their addresses and hashes; returns how many.
+   */
+  sampleForEviction(
+    volatile: boolean,
+    want: number,
+    random: number,
+    addresses: Uint32Array,
+    hashes: Int32Array,
+  ): number {
+    if (!volatile) {
+      const n = this.table.sample(random, want, addresses, hashes);
+      if (n > 0 || this.table.count === 0) return n;
+      // A sparse table whose sampled run was empty: any entry will do.
+      addresses[0] = this.table.addressNear(random);
+      hashes[0] = this.hashOf(addresses[0]);
+      return 1;
+    }
+    const expiry = this.expiry;
+    const n = Math.min(want, expiry.count);
+    for (let k = 0; k < n; k++) {
+      const address = expiry.addresses[(random + k * 40503) % expiry.count];
+      addresses[k] = address;
+      hashes[k] = this.hashOf(address);
+    }
+    return n;
+  }
+
+  /** How strongly an entry is a candidate under the policy (larger: evicted first), as Redis's pool's idle. */
+  evictionScore(address: number, policy: number, nowMs: number): number {
+    if (policy === EvictionPolicy.volatileTtl) return -this.expiry.deadline(this.arena.expirySlot(address));
+    const access = this.arena.access(address);
+    if (policyIsLfu(policy)) return 255 - lfuDecayed(access, nowMs, this.eviction.lfuDecayMinutes);
+    return lruIdleMs(access, nowMs);
+  }
+
+  /** True when this entry (sampled earlier) is still in the store, and (volatile) still has a deadline. */
+  holdsEntry(hash: number, address: number, volatile: boolean): boolean {
+    return this.table.holds(hash, address) && (!volatile || this.arena.expirySlot(address) !== 0);
+  }
+
+  /**
+   * Removes a sampled entry (holdsEntry must be true): a change, so a running snapshot keeps its
+   * image first and save rules count it. Releasing it moves the arena's generation, so the recent
+   * key is looked up anew.
+   */
+  evictEntry(hash: number, address: number): void {
+    if (this.snapshotKeep !== null) this.keepForSnapshot(hash, address);
+    this.table.removeAddress(hash, address);
+    this.releaseEntry(address);
+    this.changes++;
+  }
+
+  /** Arena bytes reserved but not holding entries: free blocks, pool pages, room in pages. */
+  get freeArenaBytes(): number {
+    return this.arena.bytesReserved - this.arena.bytesUsed;
+  }
+
+  /**
+   * Gives chunks back to the system (empty ones, then ones drained by compaction) until `bytes`
+   * more fit within maxMemoryBytes, for a write to another database after eviction freed entries
+   * here. False when that falls short.
+   */
+  giveBack(bytes: number): boolean {
+    return this.arena.reserveOutsidePages(bytes);
+  }
+
+  /** The handle's access word (OBJECT FREQ and IDLETIME; reading it is not an access). */
+  access(handle: number): number {
+    return this.arena.access(handle);
+  }
+
   /** Bytes reserved from the system (entries, table, deadline index): what counts against maxmemory. */
   get reservedBytes(): number {
     return this.bytesReserved();
@@ -477,6 +670,115 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (entries !== arena.entries) throw new Error(`arena holds ${arena.entries} entries, table ${entries}`);
     if (withDeadline !== this.expiry.count)
       throw new Error(`${withDeadline} entries with deadlines, index has ${this.expiry.count}`);
+  }
+
+  /** A new key's access word under the policy. */
+  private newAccess(): number {
+    return policyIsLfu(this.eviction.policy) ? lfuNew(this.nowMs) : lruClock(this.nowMs);
+  }
+
+  /**
+   * An entry's access word after an access: the LRU clock now, or the LFU counter decayed and
+   * counted. Small, for V8 to inline into find and set; the LFU coin is out of line.
+   */
+  private touchedAccess(address: number): number {
+    return policyIsLfu(this.eviction.policy) ? this.lfuTouchedAccess(address) : lruClock(this.nowMs);
+  }
+
+  private lfuTouchedAccess(address: number): number {
+    let x = this.coin;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.coin = x;
+    return lfuTouched(this.arena.access(address), this.nowMs, this.eviction, (x >>> 0) / 4294967296);
+  }
+
+  /**
+   * A write refused for memory (the store as it was): under an eviction policy, evicts and tries
+   * again, until it fits or no key is left to evict. Each round evicts at least one key, so this
+   * ends. Out of set's way: below maxmemory a write never comes here. During the retries
+   * indexMayEvict is true, so a table or deadline index growth and a class without room evict
+   * too, and a refusal inside returns here instead of recursing.
+   */
+  private evictAndRetry(
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+    hash: number,
+  ): number {
+    if (this.indexMayEvict || this.eviction.policy === EvictionPolicy.noeviction)
+      return StoreRefusal.outOfMemory;
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
+    let result: number = StoreRefusal.outOfMemory;
+    this.indexMayEvict = true;
+    try {
+      // An out-of-line value needs its bytes free in the arena, and then some, to take a chunk back.
+      for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
+        const evicted =
+          entryBytes > maxInlineEntryBytes
+            ? this.evictForBytes(freeBytes, keyLength + valueLength)
+            : this.evictOne(this.nowMs);
+        if (!evicted) return result;
+        result = this.set(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
+        if (result !== StoreRefusal.outOfMemory) return result;
+      }
+    } finally {
+      this.indexMayEvict = false;
+    }
+  }
+
+  /**
+   * Before a write needs a block of class c that the arena cannot give: no page with room, none in
+   * the pool, no chunk within maxmemory. Evicts until the class has room: an evicted entry of the
+   * class frees a block; others add free blocks that compaction turns into a pool page. Returns
+   * whether it evicted (addresses held by the caller may be stale).
+   */
+  private evictForClass(c: number): boolean {
+    const arena = this.arena;
+    let evicted = false;
+    while (
+      !arena.ready(c) &&
+      this.bytesReserved() + this.peerReservedBytes() + pageBytes > this.maxMemoryBytes &&
+      !arena.compactOnePage() &&
+      !this.peersGiveBack(pageBytes) &&
+      this.evictOne(this.nowMs)
+    ) {
+      evicted = true;
+    }
+    return evicted;
+  }
+
+  /**
+   * Evicts until the free arena bytes of all databases add up to `freeBytes` (eviction takes keys
+   * of any database), then has the other databases give chunks back until `needBytes` fit: before
+   * this arena takes chunks back for an out-of-line array or a table growth. Counting only this
+   * arena's free bytes would evict every other database's keys, which free nothing here. False
+   * when the keys ran out first.
+   */
+  private evictForBytes(freeBytes: number, needBytes: number): boolean {
+    while (this.freeArenaBytes + this.peerFreeBytes() < freeBytes) {
+      if (!this.evictOne(this.nowMs)) return false;
+    }
+    this.peersGiveBack(needBytes);
+    return true;
+  }
+
+  /**
+   * Room for `bytes` more of table or deadline index, inside a write under an eviction policy:
+   * evicts until that much is free in the arenas, then a step more per try, until compaction and
+   * draining give chunks back (bounded: each try needs a step more free, or the keys run out).
+   */
+  private reclaimForIndex(bytes: number): boolean {
+    this.reclaims++; // giving chunks back moves entries, and eviction removes them
+    for (let freeBytes = bytes; ; freeBytes += reclaimStepBytes) {
+      if (this.arena.reserveOutsidePages(bytes)) return true;
+      if (!this.evictForBytes(freeBytes, bytes)) return this.arena.reserveOutsidePages(bytes);
+    }
   }
 
   private bytesReserved(): number {

@@ -3,20 +3,30 @@ import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
 /**
  * Entry memory. Small entries live in size-class pages carved from chunks (large Uint8Arrays);
  * an entry larger than maxInlineEntryBytes lives out of line in a Uint8Array of its own, reached
- * through a 16-byte stub in the pages. See docs/store.md ("Arena").
+ * through a 20-byte stub in the pages. See docs/store.md ("Arena").
  *
  * An entry's address is a number in 8-byte units (chunk index in the high bits, 8-byte slot in the
  * low bits), so a table slot holds it in 32 bits (up to 32 GiB of pages). Chunk 0 is never made,
  * so address 0 is never handed out: it means "empty" to the table.
  *
  * Entry layout (little-endian): u16 key length, u16 value length, u32 expiry slot (0 = none; the
- * top bit is the snapshot mark), then the key bytes, then the value bytes. Its size class is a function of 8 + key + value, so an
- * overwrite whose size stays in the class is done in place.
- * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 id of its array,
- * u32 key length; the array holds the key, then the value.
+ * top bit is the snapshot mark), u32 access word (the eviction policy's LRU clock or LFU counter,
+ * access-clock.ts), then the key bytes, then the value bytes. Its size class is a function of 12 + key + value, so an overwrite
+ * whose size stays in the class is done in place.
+ * Stub of an out-of-line entry: u16 largeKeyMarker, u16 0, u32 expiry slot, u32 access word, u32
+ * id of its array, u32 key length; the array holds the key, then the value.
  * Free block: u16 freeKeyMarker, u16, u32 address of the next free block of its page.
  */
-export const entryHeaderBytes = 8;
+export const entryHeaderBytes = 12;
+/** Offset of the access word in an entry's header (in-line and stub alike). */
+const accessAt = 8;
+/** The same offset in 4-byte words (chunkWords; little-endian, as every target of Node is). */
+const accessWord = accessAt >> 2;
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
+  throw new Error('the arena assumes a little-endian machine');
+/** Offsets of the array id and key length in the stub of an out-of-line entry. */
+const largeIdAt = 12;
+const largeKeyLengthAt = 16;
 /** log2 of the chunk size: the step in which page memory is taken from the system. */
 export const chunkShift = 22;
 export const chunkBytes = 1 << chunkShift;
@@ -40,7 +50,7 @@ const pageUnits = 1 << pageUnitShift;
 /** Key-length values no key has (keys are at most maxKeyBytes = 65531). */
 const largeKeyMarker = 0xfffe;
 const freeKeyMarker = 0xffff;
-const largeStubBytes = 16;
+const largeStubBytes = 20;
 /** pageClass of a page being emptied by compaction: on no list, in no class's count. */
 const drainingPage = -2;
 
@@ -89,12 +99,18 @@ const expirySlotMask = 0x7fffffff;
 
 const emptyChunk = new Uint8Array(0);
 const emptyView = new DataView(emptyChunk.buffer);
+const emptyWords = new Uint32Array(0);
 
 export class Arena {
   /** Chunk i holds addresses [i << unitShift, (i + 1) << unitShift); released slots hold emptyChunk. */
   readonly chunks: Uint8Array[] = [emptyChunk];
   /** A DataView over each chunk, for copyToView. */
   private readonly chunkViews: DataView[] = [emptyView];
+  /**
+   * A Uint32Array over each chunk, for the access word: at offset 8 of an 8-byte aligned entry it
+   * is word-aligned, and one typed-array store is cheaper than a DataView's on every find and set.
+   */
+  private readonly chunkWords: Uint32Array[] = [emptyWords];
   /** Pages each chunk slot holds (0: no chunk), and how many of them are in the pool. */
   private readonly chunkPages = new Int32Array(maxChunks);
   private readonly chunkPoolPages = new Int32Array(maxChunks);
@@ -206,7 +222,7 @@ export class Arena {
     this.generation++;
     const c = this.inlineClass(address);
     if (c < 0) {
-      this.dropLarge(this.readU32(address, 8));
+      this.dropLarge(this.readU32(address, largeIdAt));
       this.free(address, largeStubClass);
     } else {
       this.free(address, c);
@@ -263,6 +279,7 @@ export class Arena {
     valueOffset: number,
     valueLength: number,
     expirySlot: number,
+    access: number,
   ): void {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
@@ -271,8 +288,9 @@ export class Arena {
     bytes[o + 2] = 0;
     bytes[o + 3] = 0;
     this.writeU32(address, 4, expirySlot);
-    this.writeU32(address, 8, id);
-    this.writeU32(address, 12, keyLength);
+    this.setAccess(address, access);
+    this.writeU32(address, largeIdAt, id);
+    this.writeU32(address, largeKeyLengthAt, keyLength);
     const array = this.large[id];
     copyBytes(key, keyOffset, array, 0, keyLength);
     copyBytes(value, valueOffset, array, keyLength, valueLength);
@@ -285,8 +303,8 @@ export class Arena {
    * on, outside the store's count, until that send is done; the client output limits count it).
    */
   rewriteLarge(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
-    const id = this.readU32(address, 8);
-    const keyLength = this.readU32(address, 12);
+    const id = this.readU32(address, largeIdAt);
+    const keyLength = this.readU32(address, largeKeyLengthAt);
     const old = this.large[id];
     const n = keyLength + valueLength;
     if (n > old.length && !this.reserveOutsidePages(n - old.length)) return false;
@@ -322,7 +340,7 @@ export class Arena {
    * pagesPerChunk page compactions (the pool gains a page per compaction; once it holds a chunk's
    * worth, any chunk with a pool page can be drained). False when even that falls short.
    */
-  private reserveOutsidePages(bytes: number): boolean {
+  reserveOutsidePages(bytes: number): boolean {
     while (!this.mayReserve(bytes)) {
       if (this.releaseEmptyChunks() > 0) continue;
       const chunk = this.drainableChunk();
@@ -389,6 +407,7 @@ export class Arena {
     }
     this.chunks[chunk] = emptyChunk;
     this.chunkViews[chunk] = emptyView;
+    this.chunkWords[chunk] = emptyWords;
     this.chunkPages[chunk] = 0;
     this.chunkPoolPages[chunk] = 0;
     this.pageBytesReserved -= pages * pageBytes;
@@ -397,7 +416,9 @@ export class Arena {
 
   /** The array and offset of an entry's key (out of line: its own array, from 0). */
   keyBytes(address: number): Uint8Array {
-    return this.isLarge(address) ? this.large[this.readU32(address, 8)] : this.chunks[address >>> unitShift];
+    return this.isLarge(address)
+      ? this.large[this.readU32(address, largeIdAt)]
+      : this.chunks[address >>> unitShift];
   }
 
   keyOffset(address: number): number {
@@ -408,14 +429,14 @@ export class Arena {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     const length = bytes[o] | (bytes[o + 1] << 8);
-    return length === largeKeyMarker ? this.readU32(address, 12) : length;
+    return length === largeKeyMarker ? this.readU32(address, largeKeyLengthAt) : length;
   }
 
   valueBytes(address: number): Uint8Array {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     if (bytes[o + 1] === largeKeyMarker >>> 8 && bytes[o] === (largeKeyMarker & 0xff)) {
-      return this.large[this.readU32(address, 8)];
+      return this.large[this.readU32(address, largeIdAt)];
     }
     return bytes;
   }
@@ -424,14 +445,16 @@ export class Arena {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     const keyLength = bytes[o] | (bytes[o + 1] << 8);
-    return keyLength === largeKeyMarker ? this.readU32(address, 12) : o + entryHeaderBytes + keyLength;
+    return keyLength === largeKeyMarker
+      ? this.readU32(address, largeKeyLengthAt)
+      : o + entryHeaderBytes + keyLength;
   }
 
   valueLength(address: number): number {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     if ((bytes[o] | (bytes[o + 1] << 8)) === largeKeyMarker) {
-      return this.large[this.readU32(address, 8)].length - this.readU32(address, 12);
+      return this.large[this.readU32(address, largeIdAt)].length - this.readU32(address, largeKeyLengthAt);
     }
     return bytes[o + 2] | (bytes[o + 3] << 8);
   }
@@ -459,6 +482,15 @@ export class Arena {
     this.writeU32(address, 4, marked ? slot | snapshotMarkBit : slot);
   }
 
+  /** The entry's access word: its LRU clock or LFU counter (access-clock.ts). */
+  access(address: number): number {
+    return this.chunkWords[address >>> unitShift][((address & slotMask) << 1) + accessWord];
+  }
+
+  setAccess(address: number, access: number): void {
+    this.chunkWords[address >>> unitShift][((address & slotMask) << 1) + accessWord] = access;
+  }
+
   /** Writes header, key and value of an in-line entry (the key and value must fit its class). */
   write(
     address: number,
@@ -469,12 +501,14 @@ export class Arena {
     valueOffset: number,
     valueLength: number,
     expirySlot: number,
+    access: number,
   ): void {
     const bytes = this.chunks[address >>> unitShift];
     const o = (address & slotMask) << 3;
     bytes[o] = keyLength;
     bytes[o + 1] = keyLength >>> 8;
     this.writeU32(address, 4, expirySlot);
+    this.setAccess(address, access);
     this.copyIn(key, keyOffset, address, o + entryHeaderBytes, keyLength);
     this.writeValue(address, value, valueOffset, valueLength);
   }
@@ -555,8 +589,8 @@ export class Arena {
   }
 
   private largeKeyEquals(address: number, key: Uint8Array, offset: number, length: number): boolean {
-    if (this.readU32(address, 12) !== length) return false;
-    const array = this.large[this.readU32(address, 8)];
+    if (this.readU32(address, largeKeyLengthAt) !== length) return false;
+    const array = this.large[this.readU32(address, largeIdAt)];
     for (let i = 0; i < length; i++) if (array[i] !== key[offset + i]) return false;
     return true;
   }
@@ -602,10 +636,12 @@ export class Arena {
     if (slot === this.chunks.length) {
       this.chunks.push(chunk);
       this.chunkViews.push(new DataView(chunk.buffer));
+      this.chunkWords.push(new Uint32Array(chunk.buffer));
       this.growPageTables((slot + 1) * pagesPerChunk);
     } else {
       this.chunks[slot] = chunk;
       this.chunkViews[slot] = new DataView(chunk.buffer);
+      this.chunkWords[slot] = new Uint32Array(chunk.buffer);
     }
     const pages = size / pageBytes;
     this.chunkPages[slot] = pages;
@@ -666,7 +702,7 @@ export class Arena {
    * a page's worth of free blocks, has its sparsest page's entries moved into its other pages'
    * free blocks. Bounded: at most one page of entries moves. False when no class qualifies.
    */
-  private compactOnePage(): boolean {
+  compactOnePage(): boolean {
     let best = -1;
     let bestFreeBytes = 0;
     for (let c = 0; c < classCount; c++) {

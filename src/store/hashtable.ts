@@ -209,6 +209,29 @@ export class HashTable {
     return 0;
   }
 
+  /**
+   * Up to `want` entries from the slots after `start` (Redis's dictGetSomeKeys: a run of adjacent
+   * slots, at most want x 10 of them; during a resize also the old table's), written to addresses
+   * and hashes; returns how many. Cheap, and the keys are random because their hashes are.
+   */
+  sample(start: number, want: number, addresses: Uint32Array, hashes: Int32Array): number {
+    let n = sampleSlots(this.slots, this.mask, start, want, addresses, hashes, 0);
+    if (this.old !== null && n < want)
+      n = sampleSlots(this.old, this.oldMask, start, want, addresses, hashes, n);
+    return n;
+  }
+
+  /** True when the slot of this hash holding this entry address is in the table. */
+  holds(hash: number, address: number): boolean {
+    const inOld = this.inOld(hash);
+    const t = inOld ? this.old! : this.slots;
+    const mask = inOld ? this.oldMask : this.mask;
+    for (let i = hash & mask; t[2 * i + 1] !== 0; i = (i + 1) & mask) {
+      if (t[2 * i + 1] === address) return t[2 * i] === hash;
+    }
+    return false;
+  }
+
   /** Throws unless every entry is reachable from its home and each table holds the right keys. */
   assertInvariants(hashOf: (address: number) => number): void {
     let seen = 0;
@@ -319,6 +342,27 @@ export function reverseBits(v: number): number {
   v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
   v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
   return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+/** sample's walk over one table: entries from slot `start` on, from index n of the output arrays. */
+function sampleSlots(
+  t: Uint32Array,
+  mask: number,
+  start: number,
+  want: number,
+  addresses: Uint32Array,
+  hashes: Int32Array,
+  n: number,
+): number {
+  for (let step = 0, i = start & mask; step < want * 10 && n < want; step++, i = (i + 1) & mask) {
+    const address = t[2 * i + 1];
+    if (address !== 0) {
+      addresses[n] = address;
+      hashes[n] = t[2 * i];
+      n++;
+    }
+  }
+  return n;
 }
 
 function insertInto(t: Uint32Array, mask: number, hash: number, address: number): void {

@@ -4,6 +4,7 @@ import {
   chunkBytes,
   classSizes,
   entryHeaderBytes,
+  largeStubClass,
   maxInlineEntryBytes,
   sizeClassOf,
 } from '../../src/store/arena.js';
@@ -34,7 +35,7 @@ function fill(store: ArenaStore, valueBytes: number, first = 0): number {
 function bytesNeeded(keyLength: number, valueLength: number): number {
   const entry = entryHeaderBytes + keyLength + valueLength;
   return entry > maxInlineEntryBytes
-    ? classSizes[sizeClassOf(16)] + keyLength + valueLength
+    ? classSizes[largeStubClass] + keyLength + valueLength
     : classSizes[sizeClassOf(entry)];
 }
 

@@ -5,6 +5,7 @@ import {
   chunkBytes,
   classSizes,
   entryHeaderBytes,
+  largeStubClass,
   maxInlineEntryBytes,
   pageBytes,
   sizeClassOf,
@@ -18,7 +19,7 @@ function put(arena: Arena, c: number, key: number): number {
   assert.notEqual(address, 0, 'allocated');
   const k = new Uint8Array([key >>> 24, key >>> 16, key >>> 8, key]);
   const v = new Uint8Array(classSizes[c] - entryHeaderBytes - 4).fill(key & 0xff);
-  arena.write(address, k, 0, 4, v, 0, v.length, 0);
+  arena.write(address, k, 0, 4, v, 0, v.length, 0, 0);
   return address;
 }
 
@@ -137,11 +138,12 @@ test('entries round-trip key and value, and values are rewritten in place', () =
   const arena = new Arena(() => true, noMoves);
   const key = new TextEncoder().encode('xkey');
   const value = new Uint8Array(300).map((_, i) => i);
-  const a = arena.allocate(sizeClassOf(8 + 3 + 300));
-  arena.write(a, key, 1, 3, value, 0, 300, 7);
+  const a = arena.allocate(sizeClassOf(entryHeaderBytes + 3 + 300));
+  arena.write(a, key, 1, 3, value, 0, 300, 7, 0xfedcba98);
   assert.equal(arena.keyLength(a), 3);
   assert.equal(arena.valueLength(a), 300);
   assert.equal(arena.expirySlot(a), 7);
+  assert.equal(arena.access(a), 0xfedcba98);
   assert.ok(arena.keyEquals(a, key, 1, 3));
   assert.ok(!arena.keyEquals(a, key, 0, 3));
   const o = arena.valueOffset(a);
@@ -157,8 +159,9 @@ test('an out-of-line entry keeps key and value in its own array, counted until r
   const key = new TextEncoder().encode('big');
   const value = new Uint8Array(100_000).map((_, i) => i * 7);
   const id = arena.newLarge(3, value.length);
-  const a = arena.allocate(sizeClassOf(16));
-  arena.writeLarge(a, id, key, 0, 3, value, 0, value.length, 9);
+  const a = arena.allocate(largeStubClass);
+  arena.writeLarge(a, id, key, 0, 3, value, 0, value.length, 9, 12345);
+  assert.equal(arena.access(a), 12345);
   assert.ok(arena.isLarge(a));
   assert.equal(arena.keyLength(a), 3);
   assert.equal(arena.valueLength(a), value.length);
@@ -167,11 +170,11 @@ test('an out-of-line entry keeps key and value in its own array, counted until r
   assert.ok(!arena.keyEquals(a, new TextEncoder().encode('bog'), 0, 3));
   const o = arena.valueOffset(a);
   assert.deepEqual(arena.valueBytes(a).subarray(o, o + value.length), value);
-  assert.equal(arena.bytesUsed, classSizes[sizeClassOf(16)] + 100_003);
+  assert.equal(arena.bytesUsed, classSizes[largeStubClass] + 100_003);
   assert.ok(arena.rewriteLarge(a, value, 5, 50_000));
   assert.equal(arena.valueLength(a), 50_000);
   assert.equal(arena.valueBytes(a)[arena.valueOffset(a)], value[5]);
-  assert.equal(arena.bytesUsed, classSizes[sizeClassOf(16)] + 50_003);
+  assert.equal(arena.bytesUsed, classSizes[largeStubClass] + 50_003);
   arena.release(a);
   assert.equal(arena.bytesUsed, 0);
   assert.equal(arena.releaseEmptyChunks(), 1, 'the emptied chunk goes back');

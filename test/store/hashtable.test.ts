@@ -15,7 +15,7 @@ function setup(initialSlots: number, mayGrow = () => true) {
     assert.ok(table.reserveOne());
     const address = arena.allocate(sizeClassOf(12));
     const key = keyOf(n);
-    arena.write(address, key, 0, 4, key, 0, 0, 0);
+    arena.write(address, key, 0, 4, key, 0, 0, 0, 0);
     table.insert(hash, address);
     return address;
   };

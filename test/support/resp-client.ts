@@ -84,6 +84,33 @@ export class RespClient {
     }
   }
 
+  /** Sends the commands at once (a pipeline); resolves with their replies, in order. */
+  async pipeline(argvs: ReadonlyArray<ReadonlyArray<string | Uint8Array>>): Promise<Recorded[]> {
+    this.socket.write(Buffer.concat(argvs.map(encodeRequest)));
+    const replies: Recorded[] = [];
+    let at = 0;
+    while (replies.length < argvs.length) {
+      const reply = at < this.buffer.length ? parseReply(this.buffer, at) : null;
+      if (reply !== null) {
+        replies.push(reply.value);
+        at = reply.end;
+        continue;
+      }
+      this.buffer = this.buffer.subarray(at);
+      at = 0;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no reply to ${argvs[replies.length][0]}`)), 5000);
+        this.waiting = () => {
+          clearTimeout(timer);
+          this.waiting = null;
+          resolve();
+        };
+      });
+    }
+    this.buffer = this.buffer.subarray(at);
+    return replies;
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -18,8 +18,10 @@ export function testDatabases(options: ArenaStoreOptions = {}): Databases {
   return new Databases({ maxMemoryBytes: 256 * 1024 * 1024, ...options });
 }
 
-export function testSettings(overrides: Partial<RespSettings> = {}): RespSettings {
+/** Settings for a RespServer over `databases` (CONFIG SET of eviction reaches their evictor). */
+export function testSettings(databases: Databases, overrides: Partial<RespSettings> = {}): RespSettings {
   return {
+    eviction: databases.evictor.settings,
     requirepass: '',
     protectedMode: true,
     maxBulkBytes: 512 * 1024 * 1024,
@@ -51,7 +53,7 @@ export class RespHarness {
   constructor(settings: Partial<RespSettings> = {}, databases: Databases = testDatabases()) {
     this.server = new RespServer(
       databases,
-      testSettings(settings),
+      testSettings(databases, settings),
       newServerInfo(),
       dataCommands,
       (id) => this.killed.push(id),
@@ -132,7 +134,7 @@ export async function startInProcess(
     throw new Error(`no io_uring: ${transport.fallbackReason}`);
   const resp = new RespServer(
     databases,
-    testSettings(settings),
+    testSettings(databases, settings),
     info,
     dataCommands,
     (id) => transport.native.close(id, true),

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { type EvictionPolicyName, evictionPolicyNames } from '../../commands/eviction-policy.js';
 import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
@@ -27,14 +28,6 @@ export function parseMemoryValue(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function onlyValue(name: string, value: string): Parameter {
-  return {
-    name,
-    get: () => value,
-    set: (_s, given) => (given.toLowerCase() === value ? null : `fkvs supports only '${value}'`),
-  };
-}
-
 /** A persistence setting fixed at start-up (RespSettings.persistence): CONFIG SET refuses it as immutable. */
 function startupValue(name: string, fallback: string): Parameter {
   return { name, get: (settings) => settings.persistence?.get(name) ?? fallback };
@@ -49,6 +42,29 @@ function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'
       if (bytes === null) return 'argument must be a memory value';
       if (bytes < minRespMaxBulkBytes) return `argument must be at least ${minRespMaxBulkBytes}`;
       settings[key] = bytes;
+      return null;
+    },
+  };
+}
+
+/** The order in which Redis lists the policies in its CONFIG SET error. */
+const redisPolicyOrder =
+  'volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction';
+
+function evictionInteger(
+  name: string,
+  key: 'samples' | 'lfuLogFactor' | 'lfuDecayMinutes',
+  min: number,
+  max: number,
+): Parameter {
+  return {
+    name,
+    get: (settings) => String(settings.eviction[key]),
+    set(settings, value) {
+      const n = /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+      if (!Number.isSafeInteger(n)) return "argument couldn't be parsed into an integer";
+      if (n < min || n > max) return `argument must be between ${min} and ${max} inclusive`;
+      settings.eviction[key] = n;
       return null;
     },
   };
@@ -111,7 +127,19 @@ const parameters: readonly Parameter[] = [
       return null;
     },
   },
-  onlyValue('maxmemory-policy', 'noeviction'),
+  {
+    name: 'maxmemory-policy',
+    get: (s) => evictionPolicyNames[s.eviction.policy],
+    set(settings, value) {
+      const policy = evictionPolicyNames.indexOf(value.toLowerCase() as EvictionPolicyName);
+      if (policy < 0) return `argument(s) must be one of the following: ${redisPolicyOrder}`;
+      settings.eviction.policy = policy;
+      return null;
+    },
+  },
+  evictionInteger('maxmemory-samples', 'samples', 1, 2147483647), // more than maxEvictionSamples sample that many
+  evictionInteger('lfu-log-factor', 'lfuLogFactor', 0, 2147483647),
+  evictionInteger('lfu-decay-time', 'lfuDecayMinutes', 0, 2147483647),
   { name: 'maxmemory', get: (s) => String(s.maxMemoryBytes) },
   { name: 'maxclients', get: (s) => String(s.maxClients) },
   { name: 'port', get: (s) => String(s.port) },
@@ -191,10 +219,12 @@ const set: Subcommand = {
       changes.push([p, argumentText(args, i + 1)]);
     }
     const saved = { ...session.server.settings };
+    const savedEviction = { ...session.server.settings.eviction };
     for (const [p, value] of changes) {
       const problem = p.set!(session.server.settings, value);
       if (problem !== null) {
         Object.assign(session.server.settings, saved);
+        Object.assign(session.server.settings.eviction, savedEviction);
         out.error(`ERR CONFIG SET failed (possibly related to argument '${p.name}') - ${problem}`);
         return;
       }

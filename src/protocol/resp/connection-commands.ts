@@ -6,6 +6,7 @@ import { commandCommand } from './command-command.js';
 import { argumentIs, argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import { configCommand } from './config-command.js';
 import { infoCommand } from './info-command.js';
+import { objectCommand } from './object-command.js';
 import type { RespWriter } from './reply-writer.js';
 import type { RespSession } from './session.js';
 import { redisVersion } from './version.js';
@@ -317,4 +318,5 @@ export const connectionCommands: readonly CommandEntry[] = [
   commandCommand,
   configCommand,
   infoCommand,
+  objectCommand,
 ];

@@ -1,4 +1,5 @@
 import { arch, release } from 'node:os';
+import { evictionPolicyNames } from '../../commands/eviction-policy.js';
 import { argumentText, type CommandEntry, CommandRole } from './command-table.js';
 import type { RespServer } from './server.js';
 import { redisVersion } from './version.js';
@@ -105,7 +106,7 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
         `used_memory_peak_human:${bytesToHuman(server.peakMemoryBytes)}`,
         `maxmemory:${max}`,
         `maxmemory_human:${bytesToHuman(max)}`,
-        'maxmemory_policy:noeviction',
+        `maxmemory_policy:${evictionPolicyNames[server.settings.eviction.policy]}`,
         `mem_fragmentation_ratio:${(memory.rss / Math.max(1, used)).toFixed(2)}`,
         'mem_allocator:v8',
       ];
@@ -132,7 +133,7 @@ const sections: ReadonlyArray<readonly [string, Section]> = [
       `instantaneous_ops_per_sec:${server.opsPerSecond(nowMs)}`,
       'rejected_connections:0',
       `expired_keys:${keyspaceSum(server, 'expiredKeys')}`,
-      'evicted_keys:0',
+      `evicted_keys:${server.databases.evictor.evictedKeys}`,
       `keyspace_hits:${keyspaceSum(server, 'keyspaceHits')}`,
       `keyspace_misses:${keyspaceSum(server, 'keyspaceMisses')}`,
       `total_error_replies:${server.writer.errors}`,

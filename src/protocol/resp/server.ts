@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Databases } from '../../commands/databases.js';
+import type { EvictionSettings } from '../../commands/eviction-policy.js';
 import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
@@ -33,6 +34,8 @@ export interface RespSettings {
   readonly unixSocket: string;
   readonly maxClients: number;
   readonly maxMemoryBytes: number;
+  /** The evictor's settings (the same object): CONFIG SET changes them in place. */
+  readonly eviction: EvictionSettings;
   /** save: the snapshot rules ([] for none), dir (absolute) and dbfilename. */
   saveRules: readonly SaveRule[];
   dir: string;

@@ -310,7 +310,8 @@ test('CONFIG GET globs and SET of the keys fkvs has', () => {
   assert.equal(c.send(cmd('CONFIG', 'GET', 'nosuch')), '*0\r\n');
   assert.equal(
     c.send(cmd('CONFIG', 'GET', 'maxmemory*', 'appendonly')),
-    '*6\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n$10\r\nappendonly\r\n$2\r\nno\r\n',
+    '*8\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n' +
+      '$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n$10\r\nappendonly\r\n$2\r\nno\r\n',
   );
   assert.equal(
     c.send(cmd('CONFIG', 'SET', 'foo', 'bar')),
