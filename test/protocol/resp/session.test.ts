@@ -385,9 +385,8 @@ test('TIME: seconds and microseconds as bulk strings', () => {
   assert.ok(Number(m[2]) < 1e6);
 });
 
-test('look-ahead: the keys of pipelined GET/SET are told to the store in order, keyless commands skipped', () => {
-  const databases = testDatabases({ prefetchMinTableBytes: 0 });
-  const store = databases.get(0);
+/** The keys the look-ahead tells `store` to prefetch, in order, as they are told. */
+function recordPrefetch(store: ReturnType<ReturnType<typeof testDatabases>['get']>): string[] {
   const told: string[] = [];
   const prefetch = store.prefetch.bind(store);
   store.prefetch = (bytes, offsets, lengths, count, hashes) => {
@@ -395,6 +394,12 @@ test('look-ahead: the keys of pipelined GET/SET are told to the store in order, 
       told.push(Buffer.from(bytes.subarray(offsets[i], offsets[i] + lengths[i])).toString('latin1'));
     prefetch(bytes, offsets, lengths, count, hashes);
   };
+  return told;
+}
+
+test('look-ahead: the keys of pipelined GET/SET are told to the store in order, keyless commands skipped', () => {
+  const databases = testDatabases({ prefetchMinTableBytes: 0 });
+  const told = recordPrefetch(databases.get(0));
   const c = new RespHarness({}, databases).connect();
   let stream = '';
   const expected: string[] = [];
@@ -406,6 +411,22 @@ test('look-ahead: the keys of pipelined GET/SET are told to the store in order, 
   const reply = c.send(stream);
   assert.equal(reply.split('+PONG').length - 1, 15);
   assert.deepEqual(told, expected);
+});
+
+test('look-ahead: off for the rest of a chunk that opens with one key twice, on again for the next chunk', () => {
+  const databases = testDatabases({ prefetchMinTableBytes: 0 });
+  const told = recordPrefetch(databases.get(0));
+  const c = new RespHarness({}, databases).connect();
+  let hot = '';
+  for (let i = 0; i < 100; i++) hot += cmd('INCR', 'counter');
+  for (let i = 0; i < 100; i++) hot += cmd('GET', `k${i}`);
+  const reply = c.send(hot);
+  assert.ok(reply.startsWith(':1\r\n:2\r\n'));
+  assert.ok(reply.includes(':100\r\n$-1\r\n'));
+  assert.deepEqual(told, []);
+  // Two keys that differ only in their last byte are not one key.
+  c.send(cmd('GET', 'ka') + cmd('GET', 'kb') + cmd('GET', 'ka'));
+  assert.deepEqual(told, ['ka', 'kb', 'ka']);
 });
 
 test('protected mode: a non-loopback client without requirepass gets -DENIED and is closed', () => {
