@@ -18,6 +18,7 @@ import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
+import { entryUnknown } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
@@ -141,7 +142,7 @@ function serve(config: ServerConfig): void {
   // Redis), and the append-only log (once open) records a DEL, else a replay would bring it back.
   databases.evictor.evicted = (db, bytes, offset, length) => {
     resp.watches.touch(db, bytes, offset, length);
-    resp.writeLog.keyWritten(db, bytes, offset, length);
+    resp.writeLog.keyWritten(db, bytes, offset, length, entryUnknown);
   };
   let appendOnly: AppendOnly | null = null;
   let rewrite: AofRewrite | null = null;
