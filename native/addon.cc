@@ -453,15 +453,26 @@ class Transport : public Napi::ObjectWrap<Transport> {
     return result;
   }
 
-  // releaseMemory(): gives memory that closed connections left behind back to the system. V8 is
-  // told the pressure is critical (a full collection now, on this thread: their output buffers
-  // are ArrayBuffers freed only by a collection, and an idle server runs none), then glibc returns
-  // the free pages of every malloc arena (send queues, and buffers the collection freed already;
-  // ArrayBuffers swept on a helper thread are returned by the next call).
+  // releaseMemory(): gives memory that closed connections left behind back to the system,
+  // without stalling the loop. V8 is told the pressure is moderate: it starts incremental marking
+  // (their output buffers are ArrayBuffers freed only by a collection, and an idle server runs
+  // none), done in small steps between events; kCritical was a full collection on this thread,
+  // 20-35 ms after 1000 slow readers, inside other clients' latency. glibc's malloc_trim, which
+  // took the rest (15-20 ms), runs on a libuv pool thread: it is thread-safe (it locks each arena
+  // in turn). It returns the free pages of every arena (send queues, buffers already swept); what
+  // the collection frees later is returned by the next call (the caller calls again a second on).
   Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) {
     v8::Isolate* isolate = v8::Isolate::GetCurrent();
-    if (isolate != nullptr) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-    malloc_trim(0);
+    if (isolate != nullptr) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(info.Env(), &loop);
+    uv_work_t* trim = new uv_work_t;
+    int queued = uv_queue_work(
+        loop, trim, [](uv_work_t*) { malloc_trim(0); }, [](uv_work_t* done, int) { delete done; });
+    if (queued != 0) {
+      delete trim;
+      malloc_trim(0);  // no pool thread: here, as before
+    }
     return info.Env().Undefined();
   }
 

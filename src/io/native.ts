@@ -145,8 +145,9 @@ export interface NativeTransport {
   destroy(): void;
   counters(): NativeCounters;
   /**
-   * A full garbage collection now, then glibc's free pages back to the system (malloc_trim): what
-   * closed connections left behind. Takes milliseconds: after a wave of closes, not per close.
+   * What closed connections left behind, back to the system without stalling the loop: starts an
+   * incremental garbage collection and hands glibc's free pages back (malloc_trim) on a pool
+   * thread. What the collection frees is returned by the next call: after a wave of closes, twice.
    */
   releaseMemory(): void;
 }

@@ -21,10 +21,13 @@ const getsPerReader = 14;
 const valueBytes = 65_000;
 const maxClientOutputMb = 32;
 /**
- * The issue asks 100 ms; measured worst here 60-240 ms (turns of 1 MiB of replies take 30-80 ms on
- * this VM, and the release after the wave 50-80 ms): the bound this test holds until that is met.
+ * The issue asks 100 ms; not met. With the release after the wave no longer a full collection on
+ * the loop (1-7 ms, was 40-55), what remains is the storm itself: turns of 40-70 ms (hundreds of
+ * opens and deferred requests, a major collection inside some), two in a row before a PING gets
+ * its turn. Worst seen in 4 runs alone on the machine: 249 ms (io_uring, Redis listener; the
+ * other 13 cases 53-149), docs/transport.md. The margin is for `npm test`, which runs two files at once.
  */
-const pingBudgetMs = 500;
+const pingBudgetMs = 400;
 /**
  * Beyond the output limit: the turn budget's replies in JS and in the addon's queues at once,
  * output buffers awaiting a collection, the readers' sessions and table slots (measured: at most
