@@ -465,7 +465,10 @@ class Transport : public Napi::ObjectWrap<Transport> {
     v8::Isolate* isolate = v8::Isolate::GetCurrent();
     if (isolate != nullptr) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
     uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(info.Env(), &loop);
+    if (napi_get_uv_event_loop(info.Env(), &loop) != napi_ok || loop == nullptr) {
+      malloc_trim(0);  // no loop to queue on: here, as before
+      return info.Env().Undefined();
+    }
     uv_work_t* trim = new uv_work_t;
     int queued = uv_queue_work(
         loop, trim, [](uv_work_t*) { malloc_trim(0); }, [](uv_work_t* done, int) { delete done; });

@@ -25,9 +25,10 @@ const maxClientOutputMb = 32;
  * the loop (1-7 ms, was 40-55), what remains is the storm itself: turns of 40-70 ms (hundreds of
  * opens and deferred requests, a major collection inside some), two in a row before a PING gets
  * its turn. Worst seen in 4 runs alone on the machine: 249 ms (io_uring, Redis listener; the
- * other 13 cases 53-149), docs/transport.md. The margin is for `npm test`, which runs two files at once.
+ * other 13 cases 53-149), docs/transport.md. The margin is for `npm test`, which runs two files at
+ * once: with another suite running beside it, 400 ms failed once (2026-12-02), so 500.
  */
-const pingBudgetMs = 400;
+const pingBudgetMs = 500;
 /**
  * Beyond the output limit: the turn budget's replies in JS and in the addon's queues at once,
  * output buffers awaiting a collection, the readers' sessions and table slots (measured: at most
