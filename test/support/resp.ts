@@ -30,6 +30,7 @@ export function testSettings(overrides: Partial<RespSettings> = {}): RespSetting
     maxClients: 10000,
     maxMemoryBytes: 1024 * 1024 * 1024,
     saveRules: [],
+    stopWritesOnBgsaveError: true,
     dir: process.cwd(),
     dbFilename: 'dump.rdb',
     autoAofRewritePercentage: 100,
