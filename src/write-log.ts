@@ -29,6 +29,19 @@ export const noWriteLog: WriteLog = {
   refusal: null,
 };
 
+/**
+ * What turns writes away while the server cannot persist (Redis's MISCONF): both fronts read it
+ * before a write command. The server sets it up from the snapshots (stop-writes-on-bgsave-error)
+ * and the append-only log's refusal.
+ */
+export interface WriteGate {
+  /** The error a write is turned away with, or null. Reads go on. */
+  readonly refusal: string | null;
+}
+
+/** The gate of a server that refuses no write for the disk's sake (in-process tests). */
+export const openWriteGate: WriteGate = { refusal: null };
+
 /** What INFO persistence reports of the append-only log (Redis's aof_* fields). */
 export interface AofStatus {
   enabled: boolean;

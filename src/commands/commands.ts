@@ -1,7 +1,7 @@
 import { maxInt64DecimalBytes } from '../limits.js';
 import type { ServerInfo } from '../server-info.js';
 import type { KeyValueStore } from '../store/store-api.js';
-import { entryUnknown, noWriteLog, type WriteLog } from '../write-log.js';
+import { entryUnknown, noWriteLog, openWriteGate, type WriteGate, type WriteLog } from '../write-log.js';
 import { infoText } from './info.js';
 import { Int64, parseDeadline } from './int64.js';
 import { KeyPrefetch } from './key-prefetch.js';
@@ -27,8 +27,10 @@ export class Commands {
    * `entry`: the key's entry set() returned, or entryUnknown (WriteLog.keyWritten).
    */
   written: (bytes: Uint8Array, offset: number, length: number, entry: number) => void = () => {};
-  /** The append-only log: the server's written hook feeds it; its refusal turns writes away. */
+  /** The append-only log: the server's written hook feeds it. */
   writeLog: WriteLog = noWriteLog;
+  /** Turns writes away while the server cannot persist (MISCONF). */
+  writeGate: WriteGate = openWriteGate;
 
   constructor(
     readonly store: KeyValueStore,

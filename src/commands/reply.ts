@@ -14,7 +14,7 @@ export const Failure = {
   noSuchKey: 3,
   /** maxmemory or max keys reached: the store refused the write. */
   outOfMemory: 4,
-  /** The append-only log cannot be written (a full or failing disk): writes are turned away. */
+  /** The append-only log cannot be written, or a snapshot failed (MISCONF): writes are turned away. */
   persistence: 5,
 } as const;
 

@@ -68,6 +68,8 @@ export interface ServerConfig {
   clientQueryBufferLimitBytes: number;
   /** Snapshots: Redis's `save` rules ([]: none), `dir` (as given; resolved at start) and `dbfilename`. */
   saveRules: SaveRule[];
+  /** Redis's stop-writes-on-bgsave-error: writes are refused after a failed snapshot while save rules are set. */
+  stopWritesOnBgsaveError: boolean;
   dbFilename: string;
   /** The append-only log (Redis's names and defaults): on or off, its sync policy, where it lives. */
   appendonly: boolean;
@@ -361,6 +363,13 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  yesNoKey(
+    'stop-writes-on-bgsave-error',
+    'refuse writes (MISCONF) after a failed snapshot while save rules are set, until a save succeeds',
+    (c, v) => {
+      c.stopWritesOnBgsaveError = v;
+    },
+  ),
   {
     key: 'dbfilename',
     help: 'name of the snapshot file in dir (default dump.rdb)',
@@ -457,6 +466,7 @@ export function defaultServerConfig(): ServerConfig {
     protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
     clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
     saveRules: [...defaultSaveRules],
+    stopWritesOnBgsaveError: true,
     dbFilename: 'dump.rdb',
     appendonly: false,
     appendfsync: 'everysec',

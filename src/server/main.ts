@@ -18,7 +18,7 @@ import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
-import { entryUnknown } from '../write-log.js';
+import { entryUnknown, type WriteGate } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
@@ -95,6 +95,7 @@ function serve(config: ServerConfig): void {
       maxMemoryBytes: config.maxMemoryBytes,
       eviction: config.eviction,
       saveRules: config.saveRules,
+      stopWritesOnBgsaveError: config.stopWritesOnBgsaveError,
       dir: resolve(config.dir),
       dbFilename: config.dbFilename,
       autoAofRewritePercentage: config.autoAofRewritePercentage,
@@ -146,8 +147,17 @@ function serve(config: ServerConfig): void {
   };
   let appendOnly: AppendOnly | null = null;
   let rewrite: AofRewrite | null = null;
+  let appendLog: AppendLog | null = null;
+  // As Redis: a failed snapshot's refusal first, then the log's.
+  const writeGate: WriteGate = {
+    get refusal() {
+      return snapshots.refusal ?? appendLog?.refusal ?? null;
+    },
+  };
+  resp.writeGate = writeGate;
+  commands.writeGate = writeGate;
   if (config.appendonly) {
-    const appendLog = new AppendLog((db) => databases.existing(db));
+    appendLog = new AppendLog((db) => databases.existing(db));
     resp.writeLog = appendLog;
     commands.writeLog = appendLog;
     appendOnly = new AppendOnly(

@@ -7,6 +7,13 @@ import type { RespSettings } from '../protocol/resp/server.js';
 import type { SnapshotControl } from '../protocol/resp/snapshot-commands.js';
 import { BackgroundSnapshot, snapshotAux, snapshotDatabases } from './background-snapshot.js';
 
+/** Redis 7.0's reply to a write while stop-writes-on-bgsave-error holds (its shared.bgsaveerr). */
+const bgsaveErrorRefusal =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report ' +
+  'errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). ' +
+  'Please check the Redis logs for details about the RDB error.';
+
 interface Running {
   readonly job: BackgroundSnapshot;
   /** Changes counted when it started: what the dump holds. */
@@ -65,6 +72,8 @@ export class Snapshots implements SnapshotControl {
     }
     this.changesAtLastSave = changes;
     this.lastSaveMs = Date.now();
+    // As Redis 7.0's rdbSave: a SAVE that worked lifts a failed BGSAVE's refusal (one that failed leaves it).
+    this.lastBgsaveOk = true;
     this.saves++;
     return null;
   }
@@ -88,6 +97,17 @@ export class Snapshots implements SnapshotControl {
   /** A BGSAVE writes (rdb_bgsave_in_progress): no other background job may start. */
   get inProgress(): boolean {
     return this.running !== null;
+  }
+
+  /**
+   * The error writes are turned away with (WriteGate): after a failed BGSAVE while save rules are
+   * set and stop-writes-on-bgsave-error is yes, until a save works, as Redis's writeCommandsDeniedByDiskError.
+   */
+  get refusal(): string | null {
+    const s = this.settings;
+    return !this.lastBgsaveOk && s.stopWritesOnBgsaveError && s.saveRules.length > 0
+      ? bgsaveErrorRefusal
+      : null;
   }
 
   lastSaveSeconds(): number {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
+import { rep, req } from '../support/fkvs.js';
 import { seededRandom } from '../support/random.js';
 import {
   assertRedisLoads,
@@ -21,7 +22,14 @@ import {
   Pipe,
   waitFor,
 } from '../support/resp-pipe.js';
-import { type RunningServer, serverBackends, startServer } from '../support/server-process.js';
+import { FrameClient, type RunningServer, serverBackends, startServer } from '../support/server-process.js';
+
+/** Redis 7.0's reply to a write after a failed BGSAVE (stop-writes-on-bgsave-error yes), read from redis-server. */
+const misconf =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report ' +
+  'errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). ' +
+  'Please check the Redis logs for details about the RDB error.';
 
 async function withSnapshotServer(
   flags: readonly string[],
@@ -193,6 +201,62 @@ for (const [backend, flags] of serverBackends) {
       assert.equal(await server.stop(), 0);
       assert.match(server.output(), /Saving the final RDB snapshot before exiting/);
       assert.equal(loadDump(join(dir, 'dump.rdb')).get(0)?.size, 3);
+    });
+  });
+
+  test(`${backend}: a failed BGSAVE with save rules set turns writes of both protocols away (MISCONF) until a save works`, async () => {
+    await withSnapshotServer(flags, ['--save', '3600 1'], async (server, dir, socket) => {
+      const pipe = await Pipe.connect(socket);
+      const fkvs = await FrameClient.connect(server.address);
+      const exchange = async (request: Buffer) => {
+        fkvs.send(request);
+        return (await fkvs.frames(1))[0];
+      };
+      assert.equal(await pipe.one('SET', 'a', '1'), '+OK');
+      assert.deepEqual(await pipe.one('CONFIG', 'GET', 'stop-writes-on-bgsave-error'), [
+        '$stop-writes-on-bgsave-error',
+        '$yes',
+      ]);
+      // The tests run as root, whom permissions do not stop: the temp file's path taken by a
+      // directory is what makes the save fail.
+      const temp = join(dir, `temp-${server.process.pid}.rdb`);
+      mkdirSync(temp);
+      // Should an assertion fail, the stop's final save must not find the directory still there.
+      const removeTemp = () => rmSync(temp, { recursive: true, force: true });
+      try {
+        assert.equal(await pipe.one('BGSAVE'), '-ERR');
+        assert.equal(await info(pipe, 'rdb_last_bgsave_status'), 'err');
+        assert.equal(await pipe.one('SET', 'b', '2'), `-${misconf}`);
+        assert.equal(await pipe.one('DEL', 'a'), `-${misconf}`);
+        assert.equal(await pipe.one('PING'), `-${misconf}`, 'as Redis 7.0: PING is refused too');
+        assert.equal(await pipe.one('GET', 'a'), '$1');
+        assert.equal(await exchange(req.set('f', '1')), rep.err);
+        assert.equal(await exchange(req.incr('n')), rep.err);
+        assert.equal(await exchange(req.get('a')), rep.value('1'));
+        // The refusal follows the settings, as Redis's check of each command.
+        assert.equal(await pipe.one('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'), '+OK');
+        assert.equal(await pipe.one('SET', 'b', '2'), '+OK');
+        assert.equal(await pipe.one('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes'), '+OK');
+        assert.equal(await pipe.one('CONFIG', 'SET', 'save', ''), '+OK');
+        assert.equal(await pipe.one('SET', 'b', '3'), '+OK');
+        assert.equal(await pipe.one('CONFIG', 'SET', 'save', '3600 1'), '+OK');
+        assert.equal(await pipe.one('SET', 'b', '4'), `-${misconf}`);
+        assert.equal(
+          await pipe.one('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'maybe'),
+          "-ERR CONFIG SET failed (possibly related to argument 'stop-writes-on-bgsave-error') - argument must be 'yes' or 'no'",
+        );
+      } finally {
+        removeTemp();
+      }
+      // The cause gone, the next save that works lifts it.
+      assert.equal(await pipe.one('BGSAVE'), '+Background saving started');
+      await waitFor('the save', async () => (await info(pipe, 'rdb_bgsave_in_progress')) === '0');
+      assert.equal(await info(pipe, 'rdb_last_bgsave_status'), 'ok');
+      assert.equal(await pipe.one('SET', 'b', '5'), '+OK');
+      assert.equal(await pipe.one('PING'), '+PONG');
+      assert.equal(await exchange(req.set('f', '1')), rep.value('1'));
+      fkvs.end();
+      pipe.close();
     });
   });
 }

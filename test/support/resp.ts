@@ -32,6 +32,7 @@ export function testSettings(databases: Databases, overrides: Partial<RespSettin
     maxClients: 10000,
     maxMemoryBytes: 1024 * 1024 * 1024,
     saveRules: [],
+    stopWritesOnBgsaveError: true,
     dir: process.cwd(),
     dbFilename: 'dump.rdb',
     autoAofRewritePercentage: 100,

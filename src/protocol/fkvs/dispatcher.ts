@@ -90,7 +90,7 @@ export class Dispatcher implements FrameSink {
     const opcode = bytes[at + 2];
     const handler = handlers[opcode];
     if (handler === undefined) return FeedResult.ok;
-    if (writes[opcode] === 1 && this.commands.writeLog.refusal !== null)
+    if (writes[opcode] === 1 && this.commands.writeGate.refusal !== null)
       return this.reply.failed(Failure.persistence) ? FeedResult.ok : FeedResult.closeOutputLimit;
     const request = this.request;
     request.reset(bytes, keyHash);

@@ -33,6 +33,20 @@ function startupValue(name: string, fallback: string): Parameter {
   return { name, get: (settings) => settings.persistence?.get(name) ?? fallback };
 }
 
+/** A yes|no parameter CONFIG SET may change, with Redis's error for other values. */
+function yesNoParameter(name: string, key: 'protectedMode' | 'stopWritesOnBgsaveError'): Parameter {
+  return {
+    name,
+    get: (settings) => (settings[key] ? 'yes' : 'no'),
+    set(settings, value) {
+      const v = value.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return "argument must be 'yes' or 'no'";
+      settings[key] = v === 'yes';
+      return null;
+    },
+  };
+}
+
 function sizeParameter(name: string, key: 'maxBulkBytes' | 'maxQueryBufferBytes'): Parameter {
   return {
     name,
@@ -101,6 +115,7 @@ const parameters: readonly Parameter[] = [
       return null;
     },
   },
+  yesNoParameter('stop-writes-on-bgsave-error', 'stopWritesOnBgsaveError'),
   startupValue('appendonly', 'no'),
   startupValue('appendfsync', 'everysec'),
   startupValue('appendfilename', 'appendonly.aof'),
@@ -154,16 +169,7 @@ const parameters: readonly Parameter[] = [
       return null;
     },
   },
-  {
-    name: 'protected-mode',
-    get: (s) => (s.protectedMode ? 'yes' : 'no'),
-    set(settings, value) {
-      const v = value.toLowerCase();
-      if (v !== 'yes' && v !== 'no') return "argument must be 'yes' or 'no'";
-      settings.protectedMode = v === 'yes';
-      return null;
-    },
-  },
+  yesNoParameter('protected-mode', 'protectedMode'),
   sizeParameter('proto-max-bulk-len', 'maxBulkBytes'),
   sizeParameter('client-query-buffer-limit', 'maxQueryBufferBytes'),
 ];

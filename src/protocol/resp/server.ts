@@ -5,7 +5,7 @@ import type { RedisCommand } from '../../commands/redis-command.js';
 import type { SessionFactory } from '../../io/session.js';
 import { maxRespPendingOutputBytes, respOutputPauseBytes } from '../../limits.js';
 import type { ServerInfo } from '../../server-info.js';
-import { type AofStatus, noWriteLog, type WriteLog } from '../../write-log.js';
+import { type AofStatus, noWriteLog, openWriteGate, type WriteGate, type WriteLog } from '../../write-log.js';
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
@@ -38,6 +38,8 @@ export interface RespSettings {
   readonly eviction: EvictionSettings;
   /** save: the snapshot rules ([] for none), dir (absolute) and dbfilename. */
   saveRules: readonly SaveRule[];
+  /** stop-writes-on-bgsave-error: a failed BGSAVE turns writes away while save rules are set. */
+  stopWritesOnBgsaveError: boolean;
   dir: string;
   dbFilename: string;
   /** auto-aof-rewrite-percentage (0: no automatic rewrite) and auto-aof-rewrite-min-size. */
@@ -74,8 +76,10 @@ export class RespServer implements SessionFactory {
   readonly runId = randomBytes(20).toString('hex');
   /** SAVE, BGSAVE, LASTSAVE and INFO's snapshot fields; null where the program set up none (in-process tests). */
   snapshots: SnapshotControl | null = null;
-  /** The append-only log every change goes to (written(), FLUSHDB); its refusal turns writes away. */
+  /** The append-only log every change goes to (written(), FLUSHDB). */
   writeLog: WriteLog = noWriteLog;
+  /** Turns writes (and PING, as Redis) away while the server cannot persist (MISCONF). */
+  writeGate: WriteGate = openWriteGate;
   /** BGREWRITEAOF and INFO's rewrite fields; null: no log to rewrite. */
   rewrite: RewriteControl | null = null;
   /** What INFO persistence reports of that log; null: no log. */

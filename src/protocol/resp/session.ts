@@ -166,9 +166,12 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     } else if (!this.authenticated && entry.role !== CommandRole.noAuth) {
       this.multiFailed = this.inMulti;
       out.error('NOAUTH Authentication required.');
-    } else if (server.writeLog.refusal !== null && entry.flags.includes('write')) {
+    } else if (
+      server.writeGate.refusal !== null &&
+      (entry.flags.includes('write') || entry.name === 'ping') // PING too: Redis's processCommand
+    ) {
       this.multiFailed = this.inMulti; // as Redis's flagTransaction
-      out.error(server.writeLog.refusal);
+      out.error(server.writeGate.refusal);
     } else if (this.inMulti && entry.role === CommandRole.normal) {
       this.queue(entry, args);
     } else {
