@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rep, req } from '../support/fkvs.js';
 import { awaitInfoNumber } from '../support/info.js';
 import { FrameClient, serverBackends, withServer } from '../support/server-process.js';
+import { rssBytes, startSlowReaders } from '../support/slow-readers-process.js';
 
 /**
  * The issue's "10,000 connections raise RSS to 211 MB, not given back": a real server on each
@@ -26,32 +24,7 @@ const minGrowthBytes = 2 * rssMarginBytes;
 /** The connections are open and have written by then. */
 const openTimeoutMs = 30_000;
 
-function rssBytes(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The clients, in a process of their own (test/support/slow-readers.ts) that keeps them until killed. */
-async function openClients(port: number): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('../support/slow-readers.js', import.meta.url));
-  const request = req.ping('p').toString('hex');
-  const child = spawn(process.execPath, [script, '127.0.0.1', String(port), String(connections), request], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`clients not open: ${output}`)), openTimeoutMs);
-    child.stdout!.on('data', (data) => {
-      output += data;
-      if (output.includes('\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return child;
-}
 
 for (const [backend, backendArgs] of serverBackends) {
   describe(`memory after ${connections} connections, ${backend} backend`, () => {
@@ -64,7 +37,7 @@ for (const [backend, backendArgs] of serverBackends) {
         assert.deepEqual(await probe.frames(1), [rep.pong('warm')]);
         await sleep(1500); // a release after start-up's garbage, if any
         const startRss = rssBytes(pid);
-        const clients = await openClients(port);
+        const clients = await startSlowReaders(port, connections, req.ping('p'), openTimeoutMs);
         await awaitInfoNumber(probe, 'connected clients', connections + 1, openTimeoutMs);
         const openRss = rssBytes(pid);
         clients.kill('SIGKILL');

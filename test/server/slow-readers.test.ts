@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rep, req } from '../support/fkvs.js';
 import { encodeRequest } from '../support/resp-client.js';
 import { FrameClient, freePort, serverBackends, withServer } from '../support/server-process.js';
+import { rssBytes, startSlowReaders } from '../support/slow-readers-process.js';
 
 /**
  * The issue's "1000 slow readers": clients that each ask 14 GETs of a 65 KB value (917 KB of
@@ -42,35 +40,7 @@ const releaseTimeoutMs = 5000;
 /** The readers have all written by then, and the server has answered or evicted them all. */
 const stormTimeoutMs = 20_000;
 
-function rssBytes(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts the readers' process; resolves once every reader has written its requests. */
-async function startReaders(port: number, request: Buffer): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('../support/slow-readers.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [script, '127.0.0.1', String(port), String(readers), request.toString('hex')],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`readers not done: ${output}`)), stormTimeoutMs);
-    child.stdout!.on('data', (data) => {
-      output += data;
-      if (output.includes('\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return child;
-}
 
 const wires = [
   {
@@ -126,9 +96,11 @@ for (const [backend, backendArgs] of serverBackends) {
               await sleep(5);
             }
           })();
-          const readersProcess = await startReaders(
+          const readersProcess = await startSlowReaders(
             wire.name.startsWith('FKVS') ? port : respPort,
+            readers,
             wire.request,
+            stormTimeoutMs,
           );
           await sleep(1000); // the last readers' replies made, or their connections evicted
           const stormRss = rssBytes(pid);
