@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -168,6 +169,8 @@ class ConnectionBackend : public Backend {
   void file_synced(int id, int slot, int result) {
     FKVS_ASSERT(file_syncs_in_flight_ > 0, "a sync completion with none in flight");
     file_syncs_in_flight_--;
+    counters.file_syncs++;
+    counters.file_sync_micros += static_cast<uint64_t>(micros_now() - sync_started_micros_[id * kMaxFileSyncsInFlight + slot]);
     files_.synced(id, slot, result);
     start_file_jobs(id);
   }
@@ -357,6 +360,9 @@ class ConnectionBackend : public Backend {
     while (files_.next(id, &job)) {
       counters.file_writes++;
       if (job.sync != kFileSyncNone) {
+        size_t at = static_cast<size_t>(id) * kMaxFileSyncsInFlight + job.slot;
+        if (at >= sync_started_micros_.size()) sync_started_micros_.resize(at + 1);
+        sync_started_micros_[at] = micros_now();
         file_syncs_in_flight_++;
         if (file_syncs_in_flight_ > counters.file_syncs_in_flight_max) {
           counters.file_syncs_in_flight_max = file_syncs_in_flight_;
@@ -369,6 +375,12 @@ class ConnectionBackend : public Backend {
   std::vector<int32_t> internal_;
   FileTable files_;
   uint64_t file_syncs_in_flight_ = 0;  // of every file
+  std::vector<int64_t> sync_started_micros_;  // by file id and slot: when its sync job started
+
+  static int64_t micros_now() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   size_t unsent_output_bytes_ = 0;
   std::vector<BoundPath> bound_paths_;
   std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only

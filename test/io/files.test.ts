@@ -124,7 +124,7 @@ for (const useIoUring of [true, false]) {
         );
         assert.ok(counters.fileSyncsInFlightMax <= 4, `${counters.fileSyncsInFlightMax} syncs in flight`);
         console.log(
-          `${backend}: ${requests} requests in ${counters.fileWrites} operations, up to ${counters.fileSyncsInFlightMax} syncs in flight`,
+          `${backend}: ${requests} requests in ${counters.fileWrites} operations, up to ${counters.fileSyncsInFlightMax} syncs in flight, mean sync ${(counters.fileSyncMicros / counters.fileSyncs).toFixed(0)} us`,
         );
         transport.native.closeFile(file);
       } finally {
