@@ -444,6 +444,9 @@ class Transport : public Napi::ObjectWrap<Transport> {
     result.Set("refused", static_cast<double>(c.refused));
     result.Set("dropped", static_cast<double>(c.dropped));
     result.Set("fileWrites", static_cast<double>(c.file_writes));
+    result.Set("fileSyncsInFlightMax", static_cast<double>(c.file_syncs_in_flight_max));
+    result.Set("fileSyncs", static_cast<double>(c.file_syncs));
+    result.Set("fileSyncMicros", static_cast<double>(c.file_sync_micros));
     result.Set("reenters", static_cast<double>(c.reenters));
     result.Set("openConnections", backend_->open_connections());
     result.Set("tableConnections", backend_->table_connections());

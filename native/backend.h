@@ -62,6 +62,9 @@ struct BackendCounters {
   uint64_t refused = 0;      // closed at once: max-clients reached
   uint64_t dropped = 0;      // closed by the server: output limit, errors
   uint64_t file_writes = 0;  // file operations started (a write, a sync, or both linked)
+  uint64_t file_syncs_in_flight_max = 0;  // the most file syncs in flight at once, of every file
+  uint64_t file_syncs = 0;                 // file syncs completed
+  uint64_t file_sync_micros = 0;           // their time from the job's start to the sync's end, summed
   uint64_t reenters = 0;     // io_uring: enters again because one brought kKernelLocalWorkPerEnter or more
 };
 

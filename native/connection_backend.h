@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -126,19 +127,15 @@ class ConnectionBackend : public Backend {
   }
 
   bool write_file(int id, const uint8_t* data, size_t length, int sync, int32_t tag) override {
-    FileJob job;
-    bool start = false;
-    if (!files_.write(id, data, length, sync, tag, &job, &start)) return false;
-    if (start) begin_file_io(id, job);
+    if (!files_.write(id, data, length, sync, tag)) return false;
+    start_file_jobs(id);
     if (files_.has_records()) wake();  // an operation with nothing to do ended at once
     return true;
   }
 
   void retry_file(int id, int32_t tag) override {
-    FileJob job;
-    bool start = false;
-    files_.retry(id, tag, &job, &start);
-    if (start) begin_file_io(id, job);
+    files_.retry(id, tag);
+    start_file_jobs(id);
     if (files_.has_records()) wake();
   }
 
@@ -158,13 +155,24 @@ class ConnectionBackend : public Backend {
   }
 
  protected:
-  // Starts a file operation (native/files.h); its end is reported through file_io_done.
+  // Starts a file job (native/files.h); its write's end is reported through file_written (when
+  // it writes), its sync's through file_synced (when it syncs).
   virtual void start_file_io(int id, const FileJob& job) = 0;
 
-  // The file operation in flight ended: `written` bytes on the file, or errno `error`.
-  void file_io_done(int id, size_t written, int error) {
-    FileJob job;
-    if (files_.finished(id, written, error, &job)) begin_file_io(id, job);
+  // The job's write ended: bytes written, or -errno.
+  void file_written(int id, int slot, int result) {
+    files_.written(id, slot, result);
+    start_file_jobs(id);
+  }
+
+  // The job's sync ended: 0, -ECANCELED (its write was short or failed) or -errno.
+  void file_synced(int id, int slot, int result) {
+    FKVS_ASSERT(file_syncs_in_flight_ > 0, "a sync completion with none in flight");
+    file_syncs_in_flight_--;
+    counters.file_syncs++;
+    counters.file_sync_micros += static_cast<uint64_t>(micros_now() - sync_started_micros_[id * kMaxFileSyncsInFlight + slot]);
+    files_.synced(id, slot, result);
+    start_file_jobs(id);
   }
 
   // Moves file records into the batch after the socket events; returns how many. Those that do
@@ -347,13 +355,32 @@ class ConnectionBackend : public Backend {
     push_internal(kEventDrained, id, 0);
   }
 
-  void begin_file_io(int id, const FileJob& job) {
-    counters.file_writes++;
-    start_file_io(id, job);
+  void start_file_jobs(int id) {
+    FileJob job;
+    while (files_.next(id, &job)) {
+      counters.file_writes++;
+      if (job.sync != kFileSyncNone) {
+        size_t at = static_cast<size_t>(id) * kMaxFileSyncsInFlight + job.slot;
+        if (at >= sync_started_micros_.size()) sync_started_micros_.resize(at + 1);
+        sync_started_micros_[at] = micros_now();
+        file_syncs_in_flight_++;
+        if (file_syncs_in_flight_ > counters.file_syncs_in_flight_max) {
+          counters.file_syncs_in_flight_max = file_syncs_in_flight_;
+        }
+      }
+      start_file_io(id, job);
+    }
   }
 
   std::vector<int32_t> internal_;
   FileTable files_;
+  uint64_t file_syncs_in_flight_ = 0;  // of every file
+  std::vector<int64_t> sync_started_micros_;  // by file id and slot: when its sync job started
+
+  static int64_t micros_now() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   size_t unsent_output_bytes_ = 0;
   std::vector<BoundPath> bound_paths_;
   std::vector<bool> listener_is_tcp_;  // by listener index: keepalive applies to TCP only

@@ -27,7 +27,7 @@ class EpollBackend final : public ConnectionBackend {
       : ConnectionBackend(options), epoll_fd_(epoll_fd), wake_fd_(wake_fd), worker_(new FileWorker(wake_fd)) {}
 
   ~EpollBackend() override {
-    worker_.reset();  // joins the thread: no job may outlive the file table
+    worker_.reset();  // joins the threads: no job may outlive the file table
     close_all();
     release_all_pins();
     close(wake_fd_);
@@ -95,7 +95,13 @@ class EpollBackend final : public ConnectionBackend {
       }
     }
     worker_->take(&file_results_);
-    for (const FileWorker::Result& r : file_results_) file_io_done(r.id, r.written, r.error);
+    for (const FileWorker::Result& r : file_results_) {
+      if (r.sync) {
+        file_synced(r.id, r.slot, r.result);
+      } else {
+        file_written(r.id, r.slot, r.result);
+      }
+    }
     count += drain_file_records(records + count * kRecordInts, max_records - count);
     if (has_internal()) wake();
     return count;
@@ -254,7 +260,7 @@ class EpollBackend final : public ConnectionBackend {
 
   int epoll_fd_;
   int wake_fd_;
-  std::unique_ptr<FileWorker> worker_;  // started at the first file job
+  std::unique_ptr<FileWorker> worker_;  // threads started by file jobs
   std::vector<FileWorker::Result> file_results_;
   size_t area_used_ = 0;
 };

@@ -30,7 +30,7 @@ constexpr unsigned kKernelLocalWorkPerEnter = 20;
 // connection id (or listener fd) in the high 32: any id max-clients allows fits.
 enum Op : uint64_t {
   kOpAccept = 1, kOpRecv = 2, kOpSend = 3, kOpConnect = 4, kOpHangUp = 5, kOpCancel = 6,
-  kOpFileWrite = 7, kOpFileSync = 8,  // id: the file's
+  kOpFileWrite = 7, kOpFileSync = 8,  // id: the file's; generation: the job's slot
 };
 constexpr uint32_t kGenerationMask = 0xffffff;
 uint64_t pack(Op op, uint32_t id, uint32_t generation) {
@@ -163,27 +163,22 @@ class UringBackend final : public ConnectionBackend {
 
   // A WRITE at the file's offset, linked to an FSYNC (IORING_FSYNC_DATASYNC for fdatasync) when
   // the job asks for a sync: the kernel starts the sync only once the write completed whole. A
-  // short or failed write breaks the link (the FSYNC completes with -ECANCELED) and the job ends
-  // when both completions are in.
+  // short or failed write breaks the link (the FSYNC completes with -ECANCELED). The job's slot
+  // rides in user_data where connections keep their generation.
   void start_file_io(int id, const FileJob& job) override {
-    if (static_cast<size_t>(id) >= file_ops_.size()) file_ops_.resize(id + 1);
-    FileOp& op = file_ops_[id];
-    FKVS_ASSERT(op.completions_left == 0, "a second file operation in flight");
-    op = FileOp{0, job.length, 0, 0};
+    FKVS_ASSERT(job.length > 0 || job.sync != kFileSyncNone, "a file job with nothing to do");
+    uint32_t slot = static_cast<uint32_t>(job.slot);
     if (job.length > 0) {
       io_uring_sqe* entry = sqe();
       io_uring_prep_write(entry, job.fd, job.data, static_cast<unsigned>(job.length), job.offset);
       if (job.sync != kFileSyncNone) entry->flags |= IOSQE_IO_LINK;
-      io_uring_sqe_set_data64(entry, pack(kOpFileWrite, static_cast<uint32_t>(id), 0));
-      op.completions_left++;
+      io_uring_sqe_set_data64(entry, pack(kOpFileWrite, static_cast<uint32_t>(id), slot));
     }
     if (job.sync != kFileSyncNone) {
       io_uring_sqe* entry = sqe();
       io_uring_prep_fsync(entry, job.fd, job.sync == kFileSyncData ? IORING_FSYNC_DATASYNC : 0);
-      io_uring_sqe_set_data64(entry, pack(kOpFileSync, static_cast<uint32_t>(id), 0));
-      op.completions_left++;
+      io_uring_sqe_set_data64(entry, pack(kOpFileSync, static_cast<uint32_t>(id), slot));
     }
-    if (op.completions_left == 0) file_io_done(id, 0, 0);  // nothing to write or sync
   }
 
   int connect_to(const SocketAddress& address, std::string* error) override {
@@ -377,8 +372,12 @@ class UringBackend final : public ConnectionBackend {
     unsigned buffer = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
     if (op == kOpAccept) return accepted(static_cast<int>(id), res, more, record);
     if (op == kOpCancel) return 0;
-    if (op == kOpFileWrite || op == kOpFileSync) {
-      file_completed(static_cast<int>(id), op, res);
+    if (op == kOpFileWrite) {
+      file_written(static_cast<int>(id), static_cast<int>(gen), res);
+      return 0;
+    }
+    if (op == kOpFileSync) {
+      file_synced(static_cast<int>(id), static_cast<int>(gen), res);
       return 0;
     }
     Connection* c = table_.get(static_cast<int>(id));
@@ -458,23 +457,6 @@ class UringBackend final : public ConnectionBackend {
   }
 
   uint32_t generation(int id) const { return generations_[id]; }
-
-  void file_completed(int id, Op op, int res) {
-    FileOp& f = file_ops_[id];
-    FKVS_ASSERT(f.completions_left > 0, "file completion with nothing in flight");
-    if (op == kOpFileWrite) {
-      if (res < 0) {
-        f.error = -res;
-      } else if (res == 0 && f.length > 0) {
-        f.error = EIO;  // no progress: retrying at once would spin
-      } else {
-        f.written = static_cast<size_t>(res);
-      }
-    } else if (res < 0 && res != -ECANCELED) {
-      f.error = -res;
-    }
-    if (--f.completions_left == 0) file_io_done(id, f.written, f.error);
-  }
 
   // Closes the connection; `error` is the errno a failed connect reports to JS.
   void drop(int id, Connection* c, int error = 0) override {
@@ -582,14 +564,6 @@ class UringBackend final : public ConnectionBackend {
     SendQueue out;
   };
   std::vector<Grave> graves_;
-  // Per file id: the completions its operation in flight still awaits, and what came of it.
-  struct FileOp {
-    int completions_left;
-    size_t length;
-    size_t written;
-    int error;
-  };
-  std::vector<FileOp> file_ops_;
 };
 
 }  // namespace

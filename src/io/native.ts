@@ -36,6 +36,11 @@ export interface NativeCounters {
   pins: number;
   /** File operations started: a write, a sync, or a write linked to its sync. */
   fileWrites: number;
+  /** The most file syncs in flight at once, of every file (native/files.h). */
+  fileSyncsInFlightMax: number;
+  /** File syncs completed, and their time from the start of their job to their end, summed (mean latency). */
+  fileSyncs: number;
+  fileSyncMicros: number;
   /** io_uring: enters collect() made again because the one before brought in 20 or more completions (the kernel's cap of deferred work per enter). */
   reenters: number;
 }

@@ -82,7 +82,8 @@ export type IncrementSwitch = (error: string | null) => void;
  * The append-only log on disk, Redis 7's multi-part layout: the incremental file the log goes to,
  * written through the transport's ring once per loop turn (TurnEnd). `always`: each turn's write
  * is linked to its fdatasync and the turn's replies wait for it (one sync for every client's writes
- * of the turn, and of the turns queued behind it); `everysec`: an fdatasync once a second that
+ * of the turn, and of the turns queued behind it; the addon keeps up to two syncs in flight and
+ * completes requests in order); `everysec`: an fdatasync once a second that
  * never stops the loop; `no`: the kernel decides. A failed write or sync (ENOSPC, EIO) turns writes
  * away with Redis's MISCONF error until a retry (every second) gets the kept bytes on disk.
  *
