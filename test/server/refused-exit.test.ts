@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { RedisServer, requireRedisTools, tempDir } from '../support/redis-server.js';
+import { serverBackends, startServer } from '../support/server-process.js';
+import { scaledMs } from '../support/time-scale.js';
+
+// A server whose final save fails stays up after SIGTERM (as Redis): the harness's stop must not wait
+// for it without bound, but kill it and fail with what the server said.
+
+/** The stop's bound in these tests: short, the refusal being certain. */
+const shortStopMs = scaledMs(2000);
+/** Longer than the bound and far shorter than run-tests' limit: an unbounded stop fails here. */
+const testTimeoutMs = scaledMs(20_000);
+
+for (const [backend, flags] of serverBackends) {
+  test(`${backend}: stop() of a server refusing to exit (final save fails) kills it and names its last log lines`, {
+    timeout: testTimeoutMs,
+  }, async () => {
+    const dir = tempDir('refused-exit');
+    const server = await startServer([...flags, '--dir', dir, '--save', '3600 1']);
+    // The tests run as root, whom permissions do not stop: a directory on the temp file's path fails the save.
+    mkdirSync(join(dir, `temp-${server.process.pid}.rdb`));
+    await assert.rejects(server.stop(shortStopMs), (error: Error) => {
+      assert.match(error.message, /fkvs-server \(pid \d+\) did not exit within \d+ ms of SIGTERM/);
+      assert.match(error.message, /Error trying to save the DB, can't exit/);
+      return true;
+    });
+    assert.equal(server.process.signalCode, 'SIGKILL');
+  });
+}
+
+test('redis-server refusing to exit (final save fails) is killed by stop() with its last log lines', {
+  timeout: testTimeoutMs,
+}, async () => {
+  requireRedisTools();
+  const dir = tempDir('refused-exit-redis');
+  const server = await RedisServer.start(dir, ['--save', '3600 1']);
+  mkdirSync(join(dir, `temp-${server.process.pid}.rdb`));
+  await assert.rejects(server.stop(shortStopMs), (error: Error) => {
+    assert.match(error.message, /redis-server \(pid \d+\) did not exit within \d+ ms of SIGTERM/);
+    assert.match(error.message, /Error trying to save the DB, can't exit/);
+    return true;
+  });
+  assert.equal(server.process.signalCode, 'SIGKILL');
+});
