@@ -4,7 +4,12 @@ import type { Transport } from '../io/transport.js';
 import { bgsaveRetryDelayMs, saveRulesCheckMs } from '../limits.js';
 import { saveRdbSync, tempRdbPath } from '../persistence/rdb-save.js';
 import type { RespSettings } from '../protocol/resp/server.js';
-import type { SnapshotControl } from '../protocol/resp/snapshot-commands.js';
+import {
+  type JobReply,
+  jobError,
+  jobStatus,
+  type SnapshotControl,
+} from '../protocol/resp/snapshot-commands.js';
 import { BackgroundSnapshot, snapshotAux, snapshotDatabases } from './background-snapshot.js';
 
 /** Redis 7.0's reply to a write while stop-writes-on-bgsave-error holds (its shared.bgsaveerr). */
@@ -79,20 +84,20 @@ export class Snapshots implements SnapshotControl {
   }
 
   /** BGSAVE, and BGSAVE SCHEDULE: scheduled only while another job (the log's rewrite) runs, as Redis. */
-  backgroundSave(schedule: boolean): string {
-    if (this.running !== null) return '-ERR Background save already in progress';
+  backgroundSave(schedule: boolean): JobReply {
+    if (this.running !== null) return jobError('ERR Background save already in progress');
     if (this.otherJob()) {
       if (!schedule) {
-        return (
-          "-ERR Another child process is active (AOF?): can't BGSAVE right now. " +
-          'Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.'
+        return jobError(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. " +
+            'Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.',
         );
       }
       this.scheduled = true;
-      return 'Background saving scheduled';
+      return jobStatus('Background saving scheduled');
     }
     this.start();
-    return 'Background saving started';
+    return jobStatus('Background saving started');
   }
 
   /** A BGSAVE writes (rdb_bgsave_in_progress): no other background job may start. */

@@ -36,12 +36,26 @@ export function formatSaveRules(rules: readonly SaveRule[]): string {
   return rules.map((r) => `${r.seconds} ${r.changes}`).join(' ');
 }
 
+/** A background job's answer to the command that asked for it: a status line, or an error's text. */
+export interface JobReply {
+  readonly error: boolean;
+  readonly text: string;
+}
+
+export function jobStatus(text: string): JobReply {
+  return { error: false, text };
+}
+
+export function jobError(text: string): JobReply {
+  return { error: true, text };
+}
+
 /** The server's snapshots, as the Redis front's commands and INFO use them (src/server/snapshots.ts). */
 export interface SnapshotControl {
   /** SAVE: blocks until the dump is written; an error reply's text, or null for OK. */
   save(): string | null;
-  /** BGSAVE [SCHEDULE]: the status reply's text, or an error's (prefixed '-'). */
-  backgroundSave(schedule: boolean): string;
+  /** BGSAVE [SCHEDULE]. */
+  backgroundSave(schedule: boolean): JobReply;
   /** LASTSAVE: Unix seconds of the last successful save (the start time before any). */
   lastSaveSeconds(): number;
   /** INFO persistence's snapshot fields, in Redis's order. */
@@ -50,8 +64,8 @@ export interface SnapshotControl {
 
 /** The append-only log's rewrite (src/server/aof-rewrite.ts), as BGREWRITEAOF and INFO use it. */
 export interface RewriteControl {
-  /** BGREWRITEAOF: the status reply's text, or an error's (prefixed '-'). */
-  backgroundRewrite(): string;
+  /** BGREWRITEAOF. */
+  backgroundRewrite(): JobReply;
   /** aof_rewrite_in_progress ... aof_rewrites_consecutive_failures, in Redis's order. */
   infoLines(nowMs: number): string[];
   /** aof_pending_rewrite: a rewrite waits for a BGSAVE to end. */
@@ -96,8 +110,8 @@ export const snapshotCommands: readonly CommandEntry[] = [
         return out.error(RedisError.syntax);
       }
       const reply = snapshots.backgroundSave(args.count === 2);
-      if (reply.startsWith('-')) out.error(reply.slice(1));
-      else out.status(reply);
+      if (reply.error) out.error(reply.text);
+      else out.status(reply.text);
     },
   },
   {
@@ -130,8 +144,8 @@ export const snapshotCommands: readonly CommandEntry[] = [
       if (rewrite === null)
         return out.error('ERR the append-only log is off (appendonly no): nothing to rewrite');
       const reply = rewrite.backgroundRewrite();
-      if (reply.startsWith('-')) out.error(reply.slice(1));
-      else out.status(reply);
+      if (reply.error) out.error(reply.text);
+      else out.status(reply.text);
     },
   },
 ];
