@@ -1,5 +1,5 @@
 import { RedisError } from '../../commands/redis-arguments.js';
-import { argumentIs, type CommandEntry, CommandRole } from './command-table.js';
+import { argumentIs, type CommandEntry, CommandRole, keylessCommand } from './command-table.js';
 
 /** One `save <seconds> <changes>` rule: snapshot when that many changes are that old. */
 export interface SaveRule {
@@ -77,33 +77,25 @@ export interface RewriteControl {
 const notSetUp = 'ERR snapshots are not set up on this server';
 
 export const snapshotCommands: readonly CommandEntry[] = [
-  {
-    name: 'save',
-    arity: 1,
-    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
+  keylessCommand(
+    'save',
+    1,
+    ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    CommandRole.normal,
+    (session, _args, out) => {
       const snapshots = session.server.snapshots;
       if (snapshots === null) return out.error(notSetUp);
       const error = snapshots.save();
       if (error === null) out.status('OK');
       else out.error(error);
     },
-  },
-  {
-    name: 'bgsave',
-    arity: -1,
-    flags: ['admin', 'noscript', 'no_async_loading'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, args, out) {
+  ),
+  keylessCommand(
+    'bgsave',
+    -1,
+    ['admin', 'noscript', 'no_async_loading'],
+    CommandRole.normal,
+    (session, args, out) => {
       const snapshots = session.server.snapshots;
       if (snapshots === null) return out.error(notSetUp);
       if (args.count > 2 || (args.count === 2 && !argumentIs(args, 1, 'schedule'))) {
@@ -113,32 +105,18 @@ export const snapshotCommands: readonly CommandEntry[] = [
       if (reply.error) out.error(reply.text);
       else out.status(reply.text);
     },
-  },
-  {
-    name: 'lastsave',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
-      const snapshots = session.server.snapshots;
-      if (snapshots === null) return out.error(notSetUp);
-      out.integer(snapshots.lastSaveSeconds());
-    },
-  },
-  {
-    name: 'bgrewriteaof',
-    arity: 1,
-    flags: ['admin', 'noscript', 'no_async_loading'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
+  ),
+  keylessCommand('lastsave', 1, ['loading', 'stale', 'fast'], CommandRole.normal, (session, _args, out) => {
+    const snapshots = session.server.snapshots;
+    if (snapshots === null) return out.error(notSetUp);
+    out.integer(snapshots.lastSaveSeconds());
+  }),
+  keylessCommand(
+    'bgrewriteaof',
+    1,
+    ['admin', 'noscript', 'no_async_loading'],
+    CommandRole.normal,
+    (session, _args, out) => {
       const rewrite = session.server.rewrite;
       // Redis rewrites even with appendonly no (a base and a manifest); fkvs rewrites a running log only.
       if (rewrite === null)
@@ -147,5 +125,5 @@ export const snapshotCommands: readonly CommandEntry[] = [
       if (reply.error) out.error(reply.text);
       else out.status(reply.text);
     },
-  },
+  ),
 ];
