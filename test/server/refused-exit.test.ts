@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,20 +15,32 @@ const shortStopMs = scaledMs(2000);
 /** Longer than the bound and far shorter than run-tests' limit: an unbounded stop fails here. */
 const testTimeoutMs = scaledMs(20_000);
 
+/**
+ * Fails the final save of the server running in dir (a directory on its temp file's path: the tests
+ * run as root, whom permissions do not stop), then asserts that `stop` kills it and names its log.
+ */
+async function refuseAndStop(
+  dir: string,
+  child: ChildProcess,
+  name: string,
+  stop: () => Promise<unknown>,
+): Promise<void> {
+  mkdirSync(join(dir, `temp-${child.pid}.rdb`));
+  await assert.rejects(stop(), (error: Error) => {
+    assert.match(error.message, new RegExp(`${name} \\(pid \\d+\\) did not exit within \\d+ ms of SIGTERM`));
+    assert.match(error.message, /Error trying to save the DB, can't exit/);
+    return true;
+  });
+  assert.equal(child.signalCode, 'SIGKILL');
+}
+
 for (const [backend, flags] of serverBackends) {
   test(`${backend}: stop() of a server refusing to exit (final save fails) kills it and names its last log lines`, {
     timeout: testTimeoutMs,
   }, async () => {
     const dir = tempDir('refused-exit');
     const server = await startServer([...flags, '--dir', dir, '--save', '3600 1']);
-    // The tests run as root, whom permissions do not stop: a directory on the temp file's path fails the save.
-    mkdirSync(join(dir, `temp-${server.process.pid}.rdb`));
-    await assert.rejects(server.stop(shortStopMs), (error: Error) => {
-      assert.match(error.message, /fkvs-server \(pid \d+\) did not exit within \d+ ms of SIGTERM/);
-      assert.match(error.message, /Error trying to save the DB, can't exit/);
-      return true;
-    });
-    assert.equal(server.process.signalCode, 'SIGKILL');
+    await refuseAndStop(dir, server.process, 'fkvs-server', () => server.stop(shortStopMs));
   });
 }
 
@@ -37,11 +50,5 @@ test('redis-server refusing to exit (final save fails) is killed by stop() with 
   requireRedisTools();
   const dir = tempDir('refused-exit-redis');
   const server = await RedisServer.start(dir, ['--save', '3600 1']);
-  mkdirSync(join(dir, `temp-${server.process.pid}.rdb`));
-  await assert.rejects(server.stop(shortStopMs), (error: Error) => {
-    assert.match(error.message, /redis-server \(pid \d+\) did not exit within \d+ ms of SIGTERM/);
-    assert.match(error.message, /Error trying to save the DB, can't exit/);
-    return true;
-  });
-  assert.equal(server.process.signalCode, 'SIGKILL');
+  await refuseAndStop(dir, server.process, 'redis-server', () => server.stop(shortStopMs));
 });
