@@ -52,4 +52,6 @@ export interface AofStatus {
   baseSizeBytes: number;
   /** Bytes logged and not yet known written (aof_buffer_length). */
   bufferedBytes: number;
+  /** 1 while the everysec sync last asked for has not completed (aof_pending_bio_fsync), else 0. */
+  pendingSyncs: number;
 }

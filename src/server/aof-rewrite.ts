@@ -5,7 +5,12 @@ import type { Transport } from '../io/transport.js';
 import { aofRewriteCheckMs, aofRewriteFailuresBeforeDelay, maxAofRewriteDelayMinutes } from '../limits.js';
 import { baseFileName } from '../persistence/aof-manifest.js';
 import type { RespSettings } from '../protocol/resp/server.js';
-import type { RewriteControl } from '../protocol/resp/snapshot-commands.js';
+import {
+  type JobReply,
+  jobError,
+  jobStatus,
+  type RewriteControl,
+} from '../protocol/resp/snapshot-commands.js';
 import type { AppendOnly } from './append-only.js';
 import { BackgroundSnapshot } from './background-snapshot.js';
 import type { Snapshots } from './snapshots.js';
@@ -72,15 +77,18 @@ export class AofRewrite implements RewriteControl {
     return this.lastKeptBytes;
   }
 
-  backgroundRewrite(): string {
-    if (this.running !== null) return '-ERR Background append only file rewriting already in progress';
+  backgroundRewrite(): JobReply {
+    if (this.running !== null)
+      return jobError('ERR Background append only file rewriting already in progress');
     if (this.snapshots.inProgress) {
       this.scheduled = true;
       this.consecutiveFailures = 0; // a rewrite asked for by hand is not held back by earlier failures
-      return 'Background append only file rewriting scheduled';
+      return jobStatus('Background append only file rewriting scheduled');
     }
-    if (this.start()) return 'Background append only file rewriting started';
-    return "-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
+    if (this.start()) return jobStatus('Background append only file rewriting started');
+    return jobError(
+      "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+    );
   }
 
   infoLines(nowMs: number): string[] {

@@ -110,6 +110,8 @@ export class AppendOnly implements TurnEnd {
   private loggedBytes = 0;
   /** Bytes written since the last sync was asked for (everysec). */
   private unsyncedBytes = 0;
+  /** The sequence number of the last everysec sync: pending until durableSeq reaches it. */
+  private everysecSyncSeq = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -139,12 +141,16 @@ export class AppendOnly implements TurnEnd {
     }
     this.manifest = current;
     const incremental = current.incremental[current.incremental.length - 1];
-    this.otherFilesBytes = 0;
-    if (current.base !== null) this.otherFilesBytes += statSync(join(dir, current.base.name)).size;
+    // As Redis 7.0: aof_current_size starts as the bytes loaded, aof_base_size as the loaded base
+    // file's (no size at the last rewrite is kept on disk); a layout made now (no manifest, nothing
+    // loaded) counts both from 0, without the base it wrote.
+    const baseBytes =
+      current.base !== null && manifest !== null ? statSync(join(dir, current.base.name)).size : 0;
+    this.otherFilesBytes = baseBytes;
     for (const file of current.incremental.slice(0, -1))
       this.otherFilesBytes += statSync(join(dir, file.name)).size;
     this.current = this.openIncrement(incremental, FileMode.append);
-    this.baseSizeBytes = this.otherFilesBytes + this.current.openedBytes;
+    this.baseSizeBytes = baseBytes;
     if (this.options.fsync === 'everysec')
       this.timer = setInterval(() => this.syncEverySecond(), everysecSyncMs);
     else this.timer = setInterval(() => this.endTurn(), everysecSyncMs); // writes of timers (expiry) go out too
@@ -182,6 +188,7 @@ export class AppendOnly implements TurnEnd {
       baseSizeBytes: this.baseSizeBytes,
       bufferedBytes:
         this.loggedBytes - (incremental - this.current.openedBytes) + this.log.writer.pendingBytes,
+      pendingSyncs: this.durableSeq < this.everysecSyncSeq ? 1 : 0,
     };
   }
 
@@ -329,7 +336,7 @@ export class AppendOnly implements TurnEnd {
     this.endTurn();
     if (this.unsyncedBytes === 0 || this.log.refusal !== null) return;
     this.unsyncedBytes = 0;
-    this.request(new Uint8Array(0), 0, FileSync.data);
+    this.everysecSyncSeq = this.request(new Uint8Array(0), 0, FileSync.data);
   }
 
   private fileDone(file: LogFile, tag: number, result: number): void {

@@ -13,6 +13,7 @@ import {
   minMaxMemoryBytes,
   minRespMaxBulkBytes,
 } from '../limits.js';
+import { type ProtectedAction, protectedActionNames } from '../protocol/resp/protected-action.js';
 import {
   defaultSaveRules,
   formatSaveRules,
@@ -63,6 +64,8 @@ export interface ServerConfig {
   /** Redis's requirepass for RESP connections; '' for none. The FKVS listener has no authentication. */
   requirepass: string;
   protectedMode: boolean;
+  /** Redis's enable-protected-configs: who may CONFIG SET dir and dbfilename (no, yes, local). */
+  enableProtectedConfigs: ProtectedAction;
   /** proto-max-bulk-len and client-query-buffer-limit, in bytes. */
   protoMaxBulkLenBytes: number;
   clientQueryBufferLimitBytes: number;
@@ -337,6 +340,16 @@ const keySpecs: readonly KeySpec[] = [
       return null;
     },
   },
+  {
+    key: 'enable-protected-configs',
+    help: 'who may CONFIG SET dir and dbfilename: no, yes, local (unix socket and loopback clients), as Redis',
+    set: (config, value) => {
+      const v = value.toLowerCase() as ProtectedAction;
+      if (!protectedActionNames.includes(v)) return 'expected no, yes or local';
+      config.enableProtectedConfigs = v;
+      return null;
+    },
+  },
   byteSizeKey(
     'proto-max-bulk-len',
     'largest bulk string a RESP client may send',
@@ -463,6 +476,7 @@ export function defaultServerConfig(): ServerConfig {
     respUnixSocket: null,
     requirepass: '',
     protectedMode: true,
+    enableProtectedConfigs: 'no',
     protoMaxBulkLenBytes: defaultRespMaxBulkBytes,
     clientQueryBufferLimitBytes: defaultRespQueryBufferBytes,
     saveRules: [...defaultSaveRules],

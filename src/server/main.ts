@@ -96,6 +96,7 @@ function serve(config: ServerConfig): void {
       eviction: config.eviction,
       saveRules: config.saveRules,
       stopWritesOnBgsaveError: config.stopWritesOnBgsaveError,
+      enableProtectedConfigs: config.enableProtectedConfigs,
       dir: resolve(config.dir),
       dbFilename: config.dbFilename,
       autoAofRewritePercentage: config.autoAofRewritePercentage,

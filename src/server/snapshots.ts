@@ -4,7 +4,12 @@ import type { Transport } from '../io/transport.js';
 import { bgsaveRetryDelayMs, saveRulesCheckMs } from '../limits.js';
 import { saveRdbSync, tempRdbPath } from '../persistence/rdb-save.js';
 import type { RespSettings } from '../protocol/resp/server.js';
-import type { SnapshotControl } from '../protocol/resp/snapshot-commands.js';
+import {
+  type JobReply,
+  jobError,
+  jobStatus,
+  type SnapshotControl,
+} from '../protocol/resp/snapshot-commands.js';
 import { BackgroundSnapshot, snapshotAux, snapshotDatabases } from './background-snapshot.js';
 
 /** Redis 7.0's reply to a write while stop-writes-on-bgsave-error holds (its shared.bgsaveerr). */
@@ -56,6 +61,7 @@ export class Snapshots implements SnapshotControl {
 
   save(): string | null {
     if (this.running !== null) return 'ERR Background save already in progress';
+    this.saves++; // as Redis 7.0's rdb_saves: saves tried, failed ones too
     const startedMs = Date.now();
     const changes = this.changes();
     try {
@@ -74,24 +80,24 @@ export class Snapshots implements SnapshotControl {
     this.lastSaveMs = Date.now();
     // As Redis 7.0's rdbSave: a SAVE that worked lifts a failed BGSAVE's refusal (one that failed leaves it).
     this.lastBgsaveOk = true;
-    this.saves++;
     return null;
   }
 
   /** BGSAVE, and BGSAVE SCHEDULE: scheduled only while another job (the log's rewrite) runs, as Redis. */
-  backgroundSave(schedule: boolean): string {
-    if (this.running !== null) return '-ERR Background save already in progress';
+  backgroundSave(schedule: boolean): JobReply {
+    if (this.running !== null) return jobError('ERR Background save already in progress');
     if (this.otherJob()) {
       if (!schedule) {
-        return (
-          "-ERR Another child process is active (AOF?): can't BGSAVE right now. " +
-          'Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.'
+        return jobError(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. " +
+            'Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.',
         );
       }
       this.scheduled = true;
-      return 'Background saving scheduled';
+      return jobStatus('Background saving scheduled');
     }
-    return this.start() ? 'Background saving started' : '-ERR';
+    this.start();
+    return jobStatus('Background saving started');
   }
 
   /** A BGSAVE writes (rdb_bgsave_in_progress): no other background job may start. */
@@ -182,8 +188,14 @@ export class Snapshots implements SnapshotControl {
     }
   }
 
-  private start(): boolean {
+  /**
+   * Starts a background save. A temp file that cannot be opened fails it as Redis 7.0's child does
+   * after the fork: BGSAVE has answered "started", the failure shows in the log, in INFO
+   * (rdb_last_bgsave_status:err) and, with save rules set, in the writes' refusal.
+   */
+  private start(): void {
     this.lastBgsaveTryMs = Date.now();
+    this.saves++; // as Redis 7.0's rdb_saves: saves tried, failed ones too
     let job: BackgroundSnapshot;
     try {
       job = new BackgroundSnapshot(
@@ -198,12 +210,13 @@ export class Snapshots implements SnapshotControl {
       );
     } catch (error) {
       this.log(`Failed opening the temp RDB file: ${(error as Error).message}`);
+      this.log('Background saving error');
       this.lastBgsaveOk = false;
-      return false;
+      this.lastBgsaveSeconds = 0;
+      return;
     }
     this.running = { job, changesAtStart: this.changes() };
     this.log(`Background saving started: ${job.snapshot.keysTotal} keys`);
-    return true;
   }
 
   private over(error: string | null): void {
@@ -215,7 +228,6 @@ export class Snapshots implements SnapshotControl {
       this.changesAtLastSave = r.changesAtStart;
       this.lastSaveMs = Date.now();
       this.lastKeptBytes = r.job.snapshot.keptBytes;
-      this.saves++;
       this.log(`Background saving terminated with success: ${r.job.summary()}`);
     } else {
       this.lastBgsaveOk = false;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './stop-process.js';
 
 /** How long a test waits for redis-server to say it is ready. */
 const redisStartTimeoutMs = 10_000;
@@ -91,12 +92,9 @@ export class RedisServer {
     return RespClient.connect(this.socketPath);
   }
 
-  /** SIGTERM and the exit (Redis flushes its log and exits 0). */
-  async stop(): Promise<void> {
-    if (this.process.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.process.once('exit', resolve));
-    this.process.kill('SIGTERM');
-    await exited;
+  /** SIGTERM and the exit (Redis flushes its log and exits 0); SIGKILL and an error after timeoutMs. */
+  async stop(timeoutMs?: number): Promise<void> {
+    await stopProcess(this.process, 'redis-server', this.log, timeoutMs);
   }
 }
 

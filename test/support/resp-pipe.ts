@@ -19,8 +19,9 @@ export class Pipe {
     });
   }
 
-  static async connect(path: string): Promise<Pipe> {
-    const socket = net.connect({ path });
+  /** Over a unix socket (its path) or TCP. */
+  static async connect(target: string | { port: number; host: string }): Promise<Pipe> {
+    const socket = net.connect(typeof target === 'string' ? { path: target } : target);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

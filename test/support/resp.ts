@@ -33,6 +33,7 @@ export function testSettings(databases: Databases, overrides: Partial<RespSettin
     maxMemoryBytes: 1024 * 1024 * 1024,
     saveRules: [],
     stopWritesOnBgsaveError: true,
+    enableProtectedConfigs: 'no',
     dir: process.cwd(),
     dbFilename: 'dump.rdb',
     autoAofRewritePercentage: 100,

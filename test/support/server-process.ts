@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendServerArgs, testedBackends } from './backends.js';
+import { stopProcess } from './stop-process.js';
 import { scaledMs } from './time-scale.js';
 
 /** The backends under test (both unless the kernel matrix chose one), each with the flags that choose it. */
@@ -19,8 +20,8 @@ export interface RunningServer {
   /** Where clients connect: { port } or { path }. */
   address: { port: number; host: string } | { path: string };
   output: () => string;
-  /** SIGTERM, then the exit code. */
-  stop: () => Promise<number | null>;
+  /** SIGTERM, then the exit code; SIGKILL and an error with the last log lines after timeoutMs (stopTimeoutMs). */
+  stop: (timeoutMs?: number) => Promise<number | null>;
 }
 
 export async function freePort(): Promise<number> {
@@ -71,7 +72,6 @@ export async function startServer(
   child.stderr.on('data', (d) => {
     output += d;
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // else it would keep the test process alive
@@ -93,10 +93,7 @@ export async function startServer(
     process: child,
     address,
     output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
+    stop: (timeoutMs) => stopProcess(child, 'fkvs-server', () => output, timeoutMs),
   };
 }
 

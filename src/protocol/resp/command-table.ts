@@ -115,3 +115,14 @@ export function argumentText(args: Arguments, index: number): string {
 export function arityFits(arity: number, count: number): boolean {
   return arity >= 0 ? count === arity : count >= -arity;
 }
+
+/** An entry of a command with no key arguments and no subcommands: COMMAND reports 0 0 0 for its keys. */
+export function keylessCommand(
+  name: string,
+  arity: number,
+  flags: readonly string[],
+  role: number,
+  run: CommandEntry['run'],
+): CommandEntry {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, role, subcommands: [], run };
+}

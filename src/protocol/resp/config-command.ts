@@ -5,6 +5,7 @@ import { globMatch } from '../../commands/glob.js';
 import { wrongArityError } from '../../commands/redis-arguments.js';
 import { minRespMaxBulkBytes } from '../../limits.js';
 import { argumentText, CommandRole } from './command-table.js';
+import { allowsProtectedAction } from './protected-action.js';
 import type { RespSettings } from './server.js';
 import { formatSaveRules, parseSaveRules } from './snapshot-commands.js';
 import { containerCommand, helpSubcommand, type Subcommand } from './subcommands.js';
@@ -17,6 +18,8 @@ interface Parameter {
   get(settings: RespSettings, databases: number): string;
   /** Absent: immutable (set at start-up only). */
   set?(settings: RespSettings, value: string): string | null;
+  /** Redis's PROTECTED_CONFIG: CONFIG SET only as enable-protected-configs allows. */
+  protected?: true;
 }
 
 /** Redis's memtoull: digits with an optional unit (k=1000, kb=1024, m, mb, g, gb), case-insensitive. */
@@ -98,6 +101,7 @@ const parameters: readonly Parameter[] = [
   },
   {
     name: 'dir',
+    protected: true,
     get: (s) => s.dir,
     set(settings, value) {
       const dir = resolve(settings.dir, value);
@@ -108,6 +112,7 @@ const parameters: readonly Parameter[] = [
   },
   {
     name: 'dbfilename',
+    protected: true,
     get: (s) => s.dbFilename,
     set(settings, value) {
       if (value.includes('/')) return "dbfilename can't be a path, just a filename";
@@ -172,6 +177,7 @@ const parameters: readonly Parameter[] = [
   yesNoParameter('protected-mode', 'protectedMode'),
   sizeParameter('proto-max-bulk-len', 'maxBulkBytes'),
   sizeParameter('client-query-buffer-limit', 'maxQueryBufferBytes'),
+  { name: 'enable-protected-configs', get: (s) => s.enableProtectedConfigs },
 ];
 
 const byName = new Map(parameters.map((p) => [p.name, p]));
@@ -216,9 +222,19 @@ const set: Subcommand = {
         out.error(`ERR Unknown option or number of arguments for CONFIG SET - '${argumentText(args, i)}'`);
         return;
       }
+      // As Redis, the argument as given in these two errors.
       if (p.set === undefined) {
         out.error(
-          `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
+          `ERR CONFIG SET failed (possibly related to argument '${argumentText(args, i)}') - can't set immutable config`,
+        );
+        return;
+      }
+      if (
+        p.protected &&
+        !allowsProtectedAction(session.server.settings.enableProtectedConfigs, session.peer)
+      ) {
+        out.error(
+          `ERR CONFIG SET failed (possibly related to argument '${argumentText(args, i)}') - can't set protected config`,
         );
         return;
       }

@@ -3,19 +3,19 @@ import type { Arguments } from '../../commands/redis-command.js';
 import { integerArgument, validClientName } from './arguments.js';
 import { clientCommand } from './client-command.js';
 import { commandCommand } from './command-command.js';
-import { argumentIs, argumentText, type CommandEntry, CommandRole } from './command-table.js';
+import {
+  argumentIs,
+  argumentText,
+  type CommandEntry,
+  CommandRole,
+  keylessCommand as entry,
+} from './command-table.js';
 import { configCommand } from './config-command.js';
 import { infoCommand } from './info-command.js';
 import { objectCommand } from './object-command.js';
 import type { RespWriter } from './reply-writer.js';
 import type { RespSession } from './session.js';
 import { redisVersion } from './version.js';
-
-type Run = (session: RespSession, args: Arguments, out: RespWriter) => void;
-
-function entry(name: string, arity: number, flags: readonly string[], role: number, run: Run): CommandEntry {
-  return { name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, role, subcommands: [], run };
-}
 
 /** The password check of AUTH and HELLO AUTH: only the default user exists. */
 function checkPassword(session: RespSession, user: string | null, password: string): boolean {

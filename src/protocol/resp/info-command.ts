@@ -39,6 +39,9 @@ function aofLines(server: RespServer, nowMs: number): string[] {
     `aof_base_size:${status.baseSizeBytes}`,
     `aof_pending_rewrite:${rewrite?.pendingRewrite ? 1 : 0}`,
     `aof_buffer_length:${status.bufferedBytes}`,
+    `aof_pending_bio_fsync:${status.pendingSyncs}`,
+    // Redis counts everysec syncs it put off while one was still running; the ring queues each one.
+    'aof_delayed_fsync:0',
   ];
 }
 

@@ -9,6 +9,7 @@ import { type AofStatus, noWriteLog, openWriteGate, type WriteGate, type WriteLo
 import { type CommandEntry, CommandRole, CommandTable } from './command-table.js';
 import { connectionCommands } from './connection-commands.js';
 import { LookAhead } from './look-ahead.js';
+import type { ProtectedAction } from './protected-action.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
 import {
@@ -45,6 +46,8 @@ export interface RespSettings {
   /** auto-aof-rewrite-percentage (0: no automatic rewrite) and auto-aof-rewrite-min-size. */
   autoAofRewritePercentage: number;
   autoAofRewriteMinBytes: number;
+  /** enable-protected-configs: who may CONFIG SET dir and dbfilename; set at start-up. */
+  readonly enableProtectedConfigs: ProtectedAction;
   /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
   readonly persistence?: ReadonlyMap<string, string>;
 }

@@ -1,5 +1,5 @@
 import { RedisError } from '../../commands/redis-arguments.js';
-import { argumentIs, type CommandEntry, CommandRole } from './command-table.js';
+import { argumentIs, type CommandEntry, CommandRole, keylessCommand } from './command-table.js';
 
 /** One `save <seconds> <changes>` rule: snapshot when that many changes are that old. */
 export interface SaveRule {
@@ -36,12 +36,26 @@ export function formatSaveRules(rules: readonly SaveRule[]): string {
   return rules.map((r) => `${r.seconds} ${r.changes}`).join(' ');
 }
 
+/** A background job's answer to the command that asked for it: a status line, or an error's text. */
+export interface JobReply {
+  readonly error: boolean;
+  readonly text: string;
+}
+
+export function jobStatus(text: string): JobReply {
+  return { error: false, text };
+}
+
+export function jobError(text: string): JobReply {
+  return { error: true, text };
+}
+
 /** The server's snapshots, as the Redis front's commands and INFO use them (src/server/snapshots.ts). */
 export interface SnapshotControl {
   /** SAVE: blocks until the dump is written; an error reply's text, or null for OK. */
   save(): string | null;
-  /** BGSAVE [SCHEDULE]: the status reply's text, or an error's (prefixed '-'). */
-  backgroundSave(schedule: boolean): string;
+  /** BGSAVE [SCHEDULE]. */
+  backgroundSave(schedule: boolean): JobReply;
   /** LASTSAVE: Unix seconds of the last successful save (the start time before any). */
   lastSaveSeconds(): number;
   /** INFO persistence's snapshot fields, in Redis's order. */
@@ -50,8 +64,8 @@ export interface SnapshotControl {
 
 /** The append-only log's rewrite (src/server/aof-rewrite.ts), as BGREWRITEAOF and INFO use it. */
 export interface RewriteControl {
-  /** BGREWRITEAOF: the status reply's text, or an error's (prefixed '-'). */
-  backgroundRewrite(): string;
+  /** BGREWRITEAOF. */
+  backgroundRewrite(): JobReply;
   /** aof_rewrite_in_progress ... aof_rewrites_consecutive_failures, in Redis's order. */
   infoLines(nowMs: number): string[];
   /** aof_pending_rewrite: a rewrite waits for a BGSAVE to end. */
@@ -63,75 +77,53 @@ export interface RewriteControl {
 const notSetUp = 'ERR snapshots are not set up on this server';
 
 export const snapshotCommands: readonly CommandEntry[] = [
-  {
-    name: 'save',
-    arity: 1,
-    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
+  keylessCommand(
+    'save',
+    1,
+    ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    CommandRole.normal,
+    (session, _args, out) => {
       const snapshots = session.server.snapshots;
       if (snapshots === null) return out.error(notSetUp);
       const error = snapshots.save();
       if (error === null) out.status('OK');
       else out.error(error);
     },
-  },
-  {
-    name: 'bgsave',
-    arity: -1,
-    flags: ['admin', 'noscript', 'no_async_loading'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, args, out) {
+  ),
+  keylessCommand(
+    'bgsave',
+    -1,
+    ['admin', 'noscript', 'no_async_loading'],
+    CommandRole.normal,
+    (session, args, out) => {
       const snapshots = session.server.snapshots;
       if (snapshots === null) return out.error(notSetUp);
       if (args.count > 2 || (args.count === 2 && !argumentIs(args, 1, 'schedule'))) {
         return out.error(RedisError.syntax);
       }
       const reply = snapshots.backgroundSave(args.count === 2);
-      if (reply.startsWith('-')) out.error(reply.slice(1));
-      else out.status(reply);
+      if (reply.error) out.error(reply.text);
+      else out.status(reply.text);
     },
-  },
-  {
-    name: 'lastsave',
-    arity: 1,
-    flags: ['loading', 'stale', 'fast'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
-      const snapshots = session.server.snapshots;
-      if (snapshots === null) return out.error(notSetUp);
-      out.integer(snapshots.lastSaveSeconds());
-    },
-  },
-  {
-    name: 'bgrewriteaof',
-    arity: 1,
-    flags: ['admin', 'noscript', 'no_async_loading'],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    role: CommandRole.normal,
-    subcommands: [],
-    run(session, _args, out) {
+  ),
+  keylessCommand('lastsave', 1, ['loading', 'stale', 'fast'], CommandRole.normal, (session, _args, out) => {
+    const snapshots = session.server.snapshots;
+    if (snapshots === null) return out.error(notSetUp);
+    out.integer(snapshots.lastSaveSeconds());
+  }),
+  keylessCommand(
+    'bgrewriteaof',
+    1,
+    ['admin', 'noscript', 'no_async_loading'],
+    CommandRole.normal,
+    (session, _args, out) => {
       const rewrite = session.server.rewrite;
       // Redis rewrites even with appendonly no (a base and a manifest); fkvs rewrites a running log only.
       if (rewrite === null)
         return out.error('ERR the append-only log is off (appendonly no): nothing to rewrite');
       const reply = rewrite.backgroundRewrite();
-      if (reply.startsWith('-')) out.error(reply.slice(1));
-      else out.status(reply);
+      if (reply.error) out.error(reply.text);
+      else out.status(reply.text);
     },
-  },
+  ),
 ];
