@@ -467,9 +467,11 @@ export class Transport {
         const state = this.connections[id]!;
         const sent = state.out.pendingBytes;
         state.out.consume(sent);
-        // A large reply's room goes back; so does a heavy run's array, to the pool: a client asking
-        // much (its values mostly sent by reference) holds none between its runs.
-        if (state.out.bytes.length > maxIdleOutputBytes || !state.light) state.out.drop();
+        // A large reply's room goes back. So does, to the pool, the first array of a heavy run
+        // that did not grow it (its replies mostly values sent by reference): a client asking much
+        // holds none between its runs, while one whose copied replies grew the array keeps it.
+        const kept = state.out.bytes.length;
+        if (kept > maxIdleOutputBytes || (!state.light && kept === initialOutputBytes)) state.out.drop();
         state.listed = false;
         state.unsentBytes += sent;
         this.counters.clientOutputBytes += sent;
