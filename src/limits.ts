@@ -37,6 +37,11 @@ export const drainAskBytes = 64 * 1024;
 export const defaultMaxClientOutputBytes = 256 * 1024 * 1024;
 /** First allocation of a connection's output buffer. */
 export const initialOutputBytes = 16 * 1024;
+/**
+ * First arrays of output buffers (initialOutputBytes each) kept for reuse by the transport when
+ * connections close or finish a heavy run (io/byte-array-pool.ts): 1 MiB at most.
+ */
+export const maxPooledOutputArrays = 64;
 /** Pinned pieces (large values sent by reference) an output buffer has room for at first; it doubles. */
 export const initialPinnedPieces = 16;
 /**
@@ -71,6 +76,8 @@ export const maxBatchInputBytesPerConnection = 64 * 1024;
  * addon had read already can join them (at most its receive area); more is a broken invariant.
  */
 export const maxDeferredInputBytes = 4 * 1024 * 1024;
+/** First allocation of a connection's put-aside requests (it doubles up to the limit above). */
+export const initialDeferredInputBytes = 512;
 /** How long a graceful stop (SIGINT, SIGTERM) may take to flush replies before connections are cut. */
 export const shutdownTimeoutMs = 5000;
 /** Period of the check that closes idle clients (`timeout`): a client goes at most this late. */

@@ -1,4 +1,5 @@
 import { initialOutputBytes, initialPinnedPieces } from '../limits.js';
+import type { ByteArrayPool } from './byte-array-pool.js';
 
 /** The bytes of a dropped buffer: nothing until the next reserve. */
 const noBytes = new Uint8Array(0);
@@ -9,7 +10,9 @@ const noBytes = new Uint8Array(0);
  * by reference instead (pin: no copy here, nor in the addon). The transport hands the bytes and
  * the pieces in order to the addon and calls consume() for all of them. The buffer only grows, by
  * doubling, up to its pending-output limit (bytes and pinned pieces together), which each
- * listener sets for its connections (a wire with large values needs a larger one).
+ * listener sets for its connections (a wire with large values needs a larger one). Its first
+ * array comes at the first reserve, from the pool when given one (of initialBytes arrays), and
+ * goes back there at drop().
  */
 export class OutputBuffer {
   bytes: Uint8Array;
@@ -27,10 +30,13 @@ export class OutputBuffer {
   constructor(
     readonly maxPendingBytes: number,
     private readonly initialBytes: number = initialOutputBytes,
+    private readonly pool: ByteArrayPool | null = null,
   ) {
     if (!(maxPendingBytes > 0 && initialBytes > 0))
       throw new RangeError('OutputBuffer sizes must be positive');
-    this.bytes = new Uint8Array(initialBytes);
+    if (pool !== null && pool.arrayBytes !== initialBytes)
+      throw new RangeError(`OutputBuffer of ${initialBytes} initial bytes, pool of ${pool.arrayBytes}`);
+    this.bytes = noBytes;
   }
 
   /** Bytes and pinned pieces not yet handed to the addon. */
@@ -84,6 +90,7 @@ export class OutputBuffer {
    */
   drop(): void {
     this.unpinAll();
+    this.pool?.give(this.bytes);
     this.bytes = noBytes;
     this.start = 0;
     this.end = 0;
@@ -122,6 +129,10 @@ export class OutputBuffer {
   }
 
   private makeRoom(pending: number, n: number): void {
+    if (this.bytes.length === 0 && this.pool !== null && n <= this.initialBytes) {
+      this.bytes = this.pool.take(); // nothing pending: start = end = 0
+      return;
+    }
     let capacity = Math.max(this.bytes.length, this.initialBytes);
     while (capacity < pending + n) capacity *= 2;
     if (capacity === this.bytes.length) {

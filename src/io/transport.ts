@@ -1,5 +1,7 @@
 import {
   drainAskBytes,
+  initialDeferredInputBytes,
+  initialOutputBytes,
   maxBatchInputBytesPerConnection,
   maxBatchOutputBytes,
   maxDeferredInputBytes,
@@ -7,8 +9,10 @@ import {
   maxLightBatchOutputBytes,
   maxLightFeedOutputBytes,
   maxPendingOutputBytes,
+  maxPooledOutputArrays,
 } from '../limits.js';
 import type { ConnectionCounters } from '../server-info.js';
+import { ByteArrayPool } from './byte-array-pool.js';
 import {
   addon,
   dispatchEvents,
@@ -94,6 +98,8 @@ class ConnectionState {
    * spent (maxBatchOutputBytes); null when there are none. Not read from while there are.
    */
   deferred: OutputBuffer | null = null;
+  /** What deferred is when set: made at the connection's first deferral, kept for the next ones. */
+  deferredInput: OutputBuffer | null = null;
   /** What the addon was last told: reading paused (paused, or requests put aside). */
   readingPaused = false;
   /** Its last run of requests made at most maxLightFeedOutputBytes of replies. */
@@ -137,6 +143,12 @@ export class Transport {
   private deferredIds: number[] = [];
   private deferredScheduled = false;
   private readonly runDeferredBound = () => this.runDeferred();
+  /**
+   * The first arrays of the connections' output buffers: taken at a connection's first reply,
+   * given back when it closes or after a heavy run of replies, so that a storm of new connections
+   * allocates none per connection (ByteArrayPool).
+   */
+  private readonly outputArrays = new ByteArrayPool(initialOutputBytes, maxPooledOutputArrays);
 
   constructor(
     options: TransportOptions,
@@ -258,10 +270,10 @@ export class Transport {
     const maxPending = factory.maxPendingOutputBytes ?? maxPendingOutputBytes;
     let state = this.connections[id];
     if (state === undefined) {
-      state = new ConnectionState(new OutputBuffer(maxPending));
+      state = new ConnectionState(new OutputBuffer(maxPending, initialOutputBytes, this.outputArrays));
       this.connections[id] = state;
     } else if (state.out.maxPendingBytes !== maxPending) {
-      state.out = new OutputBuffer(maxPending); // the id was last used by another listener's connection
+      state.out = new OutputBuffer(maxPending, initialOutputBytes, this.outputArrays); // the id was last used by another listener's connection
     }
     state.out.consume(state.out.pendingBytes);
     state.closing = false;
@@ -291,6 +303,7 @@ export class Transport {
       state.session = null;
       state.out.drop();
       state.deferred = null;
+      state.deferredInput?.drop();
       state.closing = true;
       this.forgetUnsent(state);
     }
@@ -383,7 +396,10 @@ export class Transport {
    */
   private defer(id: number, state: ConnectionState, offset: number, length: number): void {
     if (state.deferred === null) {
-      state.deferred = new OutputBuffer(maxDeferredInputBytes);
+      // Sized for a few requests, not for replies: a thousand connections put aside at once
+      // allocate little, and the array stays with the connection for its next deferral.
+      state.deferredInput ??= new OutputBuffer(maxDeferredInputBytes, initialDeferredInputBytes);
+      state.deferred = state.deferredInput;
       this.deferredIds.push(id);
       this.updateReading(id, state);
     }
@@ -415,10 +431,12 @@ export class Transport {
       if (!state.closing) this.feed(id, state, input.bytes, input.start, length);
       input.consume(length);
       if (state.closing) {
+        input.drop();
         state.deferred = null;
       } else if (input.pendingBytes > 0) {
         ids.push(id);
       } else {
+        if (input.bytes.length > initialDeferredInputBytes) input.drop(); // a grown array goes back
         state.deferred = null;
         this.updateReading(id, state);
       }
@@ -449,7 +467,11 @@ export class Transport {
         const state = this.connections[id]!;
         const sent = state.out.pendingBytes;
         state.out.consume(sent);
-        if (state.out.bytes.length > maxIdleOutputBytes) state.out.drop(); // a large reply's room goes back
+        // A large reply's room goes back. So does, to the pool, the first array of a heavy run
+        // that did not grow it (its replies mostly values sent by reference): a client asking much
+        // holds none between its runs, while one whose copied replies grew the array keeps it.
+        const kept = state.out.bytes.length;
+        if (kept > maxIdleOutputBytes || (!state.light && kept === initialOutputBytes)) state.out.drop();
         state.listed = false;
         state.unsentBytes += sent;
         this.counters.clientOutputBytes += sent;

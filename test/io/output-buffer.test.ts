@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ByteArrayPool } from '../../src/io/byte-array-pool.js';
 import { OutputBuffer } from '../../src/io/output-buffer.js';
 import { maxPendingOutputBytes } from '../../src/limits.js';
 import { pendingOutput } from '../support/pending-output.js';
@@ -83,4 +84,34 @@ test('pinned pieces keep their place among the bytes, count toward the limit and
   assert.equal(out.pendingBytes, 0);
   assert.equal(out.pinnedCount, 0);
   assert.equal(out.reserve(100), 0, 'the whole limit is free again');
+});
+
+test('with a pool: no array until the first reserve, taken from the pool, given back at drop', () => {
+  const pool = new ByteArrayPool(64, 2);
+  const kept = pool.take();
+  pool.give(kept);
+  const out = new OutputBuffer(maxPendingOutputBytes, 64, pool);
+  assert.equal(out.bytes.length, 0, 'a new buffer allocates nothing');
+  out.reserve(10);
+  assert.equal(out.bytes, kept, 'the first reserve takes the pooled array');
+  assert.equal(pool.size, 0);
+  out.drop();
+  assert.equal(pool.size, 1, 'drop gives it back');
+  const other = new OutputBuffer(maxPendingOutputBytes, 64, pool);
+  other.reserve(64);
+  assert.equal(other.bytes, kept, 'another buffer takes it again');
+  other.reserve(1);
+  assert.equal(other.bytes.length, 128);
+  other.drop();
+  assert.equal(pool.size, 0, 'a grown array is not kept');
+});
+
+test('a pool keeps at most maxArrays arrays, of its own size only', () => {
+  const pool = new ByteArrayPool(32, 2);
+  for (let i = 0; i < 4; i++) pool.give(new Uint8Array(32));
+  assert.equal(pool.size, 2);
+  pool.take();
+  pool.give(new Uint8Array(64));
+  assert.equal(pool.size, 1);
+  assert.throws(() => new OutputBuffer(maxPendingOutputBytes, 16, pool), RangeError);
 });
