@@ -1,7 +1,7 @@
 // The servers the end-to-end bench drives: ours (io_uring or epoll backend) and redis-server as the
 // reference, each pinned to the server cores, with their CPU time and RSS read from /proc.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +170,24 @@ export function processCpuMicros(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
   return (ticks * 1e6) / clockTicksPerSecond;
+}
+
+/** utime + stime of each thread of a process by its name (io_uring's iou-wrk-*, V8's workers...), in microseconds. */
+export function threadCpuMicros(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const micros = ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicksPerSecond;
+    byName.set(name, (byName.get(name) ?? 0) + micros);
+  }
+  return byName;
 }
 
 export function processRssBytes(pid: number): number {

@@ -1,19 +1,24 @@
 // A snapshot of N keys (default 10M) under a concurrent P1 client: fkvs's BGSAVE (sliced, point in
 // time) beside redis-server 7.0's BGSAVE (fork) and SAVE of the same keys, in the same run; then each
-// server restarted on its dump, timed to ready (load keys/s). Servers pinned to core 0, this
-// process (the load) should be pinned to core 1:
-//   taskset -c 1 node dist/bench/snapshot.js [keys] [fkvs|redis]   (under /work/wt/cpu-exclusive here)
-// Prints the time, bytes, fkvs's longest slice (its log), and the P1 client's p50/p99/max.
+// server restarted on its dump, timed to ready (load keys/s). Mode `rewrite`: both servers with
+// `appendonly yes` (everysec, no automatic rewrite), filled through the log, then BGREWRITEAOF
+// under the same P1 client, and each restarted on its rewritten log. Servers pinned to core 0,
+// this process (the load) should be pinned to core 1:
+//   taskset -c 1 node dist/bench/snapshot.js [keys] [fkvs|redis|both] [bgsave|rewrite]
+// (under /work/wt/cpu-exclusive here). Prints the time, bytes, fkvs's slices (its log: how many,
+// how many over 1 ms, the longest), and the P1 client's p50/p99/max.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { processCpuMicros, threadCpuMicros } from './e2e-servers.js';
 
 const keys = Number(process.argv[2] ?? 10_000_000);
 const valueBytes = 16;
 const fillBatch = 10_000;
+const startTimeoutMs = 120_000;
 
 interface Server {
   child: ChildProcess;
@@ -21,16 +26,34 @@ interface Server {
   log: () => string;
 }
 
-function start(kind: 'fkvs' | 'redis', dir: string): Promise<Server> {
+type Kind = 'fkvs' | 'redis';
+type Mode = 'bgsave' | 'rewrite';
+
+/** The log's settings of the rewrite mode, the same for both servers. */
+const logArgs = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--auto-aof-rewrite-percentage', '0'];
+
+function start(kind: Kind, dir: string, mode: Mode): Promise<Server> {
   const socket = join(dir, `${kind}.sock`);
   const command =
     kind === 'fkvs'
       ? [process.execPath, 'bin/fkvs-server', '--resp-port', '0', '--unixsocket', join(dir, 'f.sock')]
-      : ['redis-server', '--port', '0', '--unixsocket', socket, '--daemonize', 'no', '--appendonly', 'no'];
+      : ['redis-server', '--port', '0', '--unixsocket', socket, '--daemonize', 'no'];
+  const persistence = mode === 'rewrite' ? logArgs : kind === 'redis' ? ['--appendonly', 'no'] : [];
   const args =
     kind === 'fkvs'
-      ? [...command, '--resp-unixsocket', socket, '--dir', dir, '--save', '', '--maxmemory', '8gb']
-      : [...command, '--dir', dir, '--save', ''];
+      ? [
+          ...command,
+          '--resp-unixsocket',
+          socket,
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--maxmemory',
+          '8gb',
+          ...persistence,
+        ]
+      : [...command, '--dir', dir, '--save', '', ...persistence];
   const child = spawn('taskset', ['-c', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d) => {
@@ -39,13 +62,24 @@ function start(kind: 'fkvs' | 'redis', dir: string): Promise<Server> {
   child.stderr!.on('data', (d) => {
     log += d;
   });
-  const ready = kind === 'fkvs' ? 'allocator: ' : 'Ready to accept connections';
+  // Redis 7.0 on a unix socket alone says "The server is now ready to accept connections at <path>".
+  const ready = kind === 'fkvs' ? /allocator: / : /ready to accept connections/i;
   return new Promise((resolve, reject) => {
+    // Start-up loads the dump or the log: 10M keys take seconds, not minutes.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${kind} not ready after ${startTimeoutMs} ms:\n${log}`));
+    }, startTimeoutMs);
     const check = () => {
-      if (log.includes(ready)) resolve({ child, socket, log: () => log });
+      if (!ready.test(log)) return;
+      clearTimeout(timer);
+      resolve({ child, socket, log: () => log });
     };
     child.stdout!.on('data', check);
-    child.once('exit', () => reject(new Error(`${kind} exited:\n${log}`)));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} exited:\n${log}`));
+    });
   });
 }
 
@@ -151,12 +185,18 @@ async function infoField(connection: Connection, field: string): Promise<string>
   return line === undefined ? '' : line.slice(field.length + 1);
 }
 
-/** BGSAVE, with a P1 client's GETs timed until it is over: ms, and latencies sorted. */
-async function timedBackgroundSave(server: Server): Promise<{ ms: number; latencies: number[] }> {
+/** What a mode runs in the background, and the INFO persistence field that is 1 while it runs. */
+const job: Record<Mode, { command: string; inProgress: string }> = {
+  bgsave: { command: 'BGSAVE', inProgress: 'rdb_bgsave_in_progress' },
+  rewrite: { command: 'BGREWRITEAOF', inProgress: 'aof_rewrite_in_progress' },
+};
+
+/** BGSAVE or BGREWRITEAOF, with a P1 client's GETs timed until it is over: ms, and latencies sorted. */
+async function timedBackgroundJob(server: Server, mode: Mode): Promise<{ ms: number; latencies: number[] }> {
   const control = await Connection.open(server.socket);
   const client = await Connection.open(server.socket);
   const started = performance.now();
-  await control.command('BGSAVE');
+  await control.command(job[mode].command);
   const latencies: number[] = [];
   let lastPoll = performance.now();
   for (;;) {
@@ -166,7 +206,7 @@ async function timedBackgroundSave(server: Server): Promise<{ ms: number; latenc
     latencies.push(performance.now() - t);
     if (performance.now() - lastPoll > 20) {
       lastPoll = performance.now();
-      if ((await infoField(control, 'rdb_bgsave_in_progress')) === '0') break;
+      if ((await infoField(control, job[mode].inProgress)) === '0') break;
     }
   }
   const ms = performance.now() - started;
@@ -180,39 +220,75 @@ function summary(latencies: number[]): string {
   return `P1 GET: ${latencies.length} requests, p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms, max ${latencies[latencies.length - 1].toFixed(3)} ms`;
 }
 
-async function restartTimed(kind: 'fkvs' | 'redis', dir: string): Promise<number> {
+async function restartTimed(kind: Kind, dir: string, mode: Mode): Promise<number> {
   const started = performance.now();
-  const server = await start(kind, dir);
+  const server = await start(kind, dir, mode);
   const ms = performance.now() - started;
   await stop(server);
   return ms;
 }
 
+/**
+ * The server's CPU time over a job, by thread: the loop's, and the others sharing its core (io_uring's
+ * workers copying the file into the page cache, V8's compiler and GC threads), where slices over 1 ms
+ * that the loop did not run come from. Threads that ended meanwhile are counted together.
+ */
+function cpuUse(totalMicros: number, before: Map<string, number>, after: Map<string, number>): string {
+  const parts: string[] = [];
+  let named = 0;
+  for (const [name, micros] of after) {
+    const used = micros - (before.get(name) ?? 0);
+    named += used;
+    if (used >= 10_000) parts.push(`${name} ${(used / 1000).toFixed(0)} ms`);
+  }
+  if (totalMicros - named >= 10_000)
+    parts.push(`ended threads ${((totalMicros - named) / 1000).toFixed(0)} ms`);
+  return `${(totalMicros / 1000).toFixed(0)} ms (${parts.join(', ')})`;
+}
+
+/** Bytes of the dump, or of the rewritten log's files (base, incremental, manifest). */
+function savedBytes(dir: string, mode: Mode): number {
+  if (mode === 'bgsave') return statSync(join(dir, 'dump.rdb')).size;
+  const logDir = join(dir, 'appendonlydir');
+  return readdirSync(logDir).reduce((n, name) => n + statSync(join(logDir, name)).size, 0);
+}
+
 async function main(): Promise<void> {
-  const kinds =
-    process.argv[3] === undefined ? (['fkvs', 'redis'] as const) : [process.argv[3] as 'fkvs' | 'redis'];
+  const which = process.argv[3] ?? 'both';
+  const kinds: Kind[] = which === 'both' ? ['fkvs', 'redis'] : [which as Kind];
+  const mode = (process.argv[4] ?? 'bgsave') as Mode;
+  if (job[mode] === undefined) throw new Error(`mode: bgsave or rewrite, not ${mode}`);
+  const name = job[mode].command;
   for (const kind of kinds) {
     const dir = mkdtempSync(join(tmpdir(), `fkvs-snapshot-bench-${kind}-`));
     try {
-      const server = await start(kind, dir);
+      const server = await start(kind, dir, mode);
       const connection = await Connection.open(server.socket);
       const fillMs = await fill(connection);
       console.log(`${kind}: ${keys} keys filled in ${(fillMs / 1000).toFixed(1)} s`);
-      const { ms, latencies } = await timedBackgroundSave(server);
-      const bytes = statSync(join(dir, 'dump.rdb')).size;
+      const pid = server.child.pid!;
+      const [cpuBefore, threadsBefore] = [processCpuMicros(pid), threadCpuMicros(pid)];
+      const { ms, latencies } = await timedBackgroundJob(server, mode);
+      const cpu = cpuUse(processCpuMicros(pid) - cpuBefore, threadsBefore, threadCpuMicros(pid));
+      const bytes = savedBytes(dir, mode);
       console.log(
-        `${kind} BGSAVE: ${(ms / 1000).toFixed(2)} s, ${(bytes / 1e6).toFixed(1)} MB; ${summary(latencies)}`,
+        `${kind} ${name}: ${(ms / 1000).toFixed(2)} s, ${(bytes / 1e6).toFixed(1)} MB; ${summary(latencies)}`,
       );
+      console.log(`  server CPU during ${name} (core 0): ${cpu}`);
       if (kind === 'fkvs')
-        console.log(`  fkvs log: ${server.log().match(/Background saving terminated.*/)?.[0]}`);
-      const t = performance.now();
-      await connection.command('SAVE');
-      console.log(`${kind} SAVE: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+        console.log(
+          `  fkvs log: ${server.log().match(/(Background saving terminated|rewrite finished).*/)?.[0]}`,
+        );
+      if (mode === 'bgsave') {
+        const t = performance.now();
+        await connection.command('SAVE');
+        console.log(`${kind} SAVE: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+      }
       connection.close();
       await stop(server);
-      const loadMs = await restartTimed(kind, dir);
+      const loadMs = await restartTimed(kind, dir, mode);
       console.log(
-        `${kind} start-up on the dump: ${(loadMs / 1000).toFixed(2)} s, ${((keys / loadMs) * 1000).toFixed(0)} keys/s`,
+        `${kind} start-up on the ${mode === 'bgsave' ? 'dump' : 'rewritten log'}: ${(loadMs / 1000).toFixed(2)} s, ${((keys / loadMs) * 1000).toFixed(0)} keys/s`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -220,4 +296,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
