@@ -3,18 +3,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kill, PipelinedWriter, readValues } from '../support/aof-clients.js';
+import { acknowledged, kill, PipelinedWriter, readValues } from '../support/aof-clients.js';
 import { seededRandom } from '../support/random.js';
 import {
   assertRedisLoads,
   RedisServer,
   type RespClient,
   requireRedisTools,
-  type StringContents,
   tempDir,
 } from '../support/redis-server.js';
 import {
   assertSameModel,
+  contentsOf,
   fill,
   info,
   type Model,
@@ -52,22 +52,6 @@ async function startFkvs(
     socket,
   ]);
   return { server, respPort, socket, pipe: await Pipe.connect(socket) };
-}
-
-function contentsOf(model: Model): StringContents {
-  const contents: StringContents = new Map();
-  for (const [db, keys] of model) {
-    const map = new Map<string, { value: Buffer; deadlineMs: number }>();
-    for (const [key, both] of keys) {
-      const at = both.lastIndexOf('@');
-      map.set(key, {
-        value: Buffer.from(both.slice(0, at), 'latin1'),
-        deadlineMs: Number(both.slice(at + 1)),
-      });
-    }
-    contents.set(db, map);
-  }
-  return contents;
 }
 
 /** A copy of the model: what it held at one moment. */
@@ -377,15 +361,7 @@ for (const [backend, backendArgs] of serverBackends) {
     const listed = existsSync(join(logDir(dir), 'appendonly.aof.manifest'));
     const second = await startFkvs(backendArgs, dir, 'yes', 'always');
     try {
-      const keys: string[] = [];
-      const expected: string[] = [];
-      for (const writer of writers) {
-        writer.ackedAtMs.forEach((at, n) => {
-          if (at < 0) return;
-          keys.push(`${writer.prefix}:${n}`);
-          expected.push(writer.valueOf(n));
-        });
-      }
+      const { keys, values: expected } = acknowledged(writers);
       const values = await readValues(second.respPort, keys);
       const missing = keys.filter((_k, i) => values[i] !== expected[i]);
       console.log(
