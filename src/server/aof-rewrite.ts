@@ -114,6 +114,24 @@ export class AofRewrite implements RewriteControl {
     this.running = null;
   }
 
+  /**
+   * appendonly changed (Redis's killAppendOnlyChild): a running rewrite is given up, its temp base
+   * removed, and a scheduled one forgotten.
+   */
+  cancel(): void {
+    this.scheduled = false;
+    const r = this.running;
+    if (r === null) return;
+    this.log('Killing running AOF rewrite');
+    r.job?.abandon();
+    this.running = null;
+  }
+
+  /** appendonly yes while a BGSAVE runs: the log's first rewrite starts once it ended. */
+  schedule(): void {
+    this.scheduled = true;
+  }
+
   /** Redis's serverCron: a scheduled rewrite once no job runs, else the automatic rule. */
   private check(nowMs: number): void {
     if (this.running !== null || this.snapshots.inProgress) return;
@@ -123,6 +141,7 @@ export class AofRewrite implements RewriteControl {
       this.start();
       return;
     }
+    if (this.appendOnly.mode !== 'on') return; // the automatic rule needs a log (Redis: AOF_ON)
     const percentage = this.settings.autoAofRewritePercentage;
     const size = this.appendOnly.currentSizeBytes;
     if (percentage === 0 || size <= this.settings.autoAofRewriteMinBytes) return;
@@ -182,7 +201,7 @@ export class AofRewrite implements RewriteControl {
       }
       this.log(`Background append only file rewriting started: ${running.job.snapshot.keysTotal} keys`);
     });
-    return true;
+    return this.running === running; // the switch may fail at once (a directory that cannot be made)
   }
 
   private snapshotEnded(running: Running, finalPath: string, error: string | null): void {
@@ -220,5 +239,7 @@ export class AofRewrite implements RewriteControl {
     this.lastOk = false;
     this.consecutiveFailures++;
     if (error !== null) this.log(`Background AOF rewrite failed: ${error}`);
+    // The log waits for its first base (appendonly yes): tried again, as Redis.
+    if (this.appendOnly.mode === 'waiting') this.scheduled = true;
   }
 }

@@ -59,7 +59,8 @@ class LogFile {
 
   constructor(
     readonly id: number,
-    readonly info: AofFileInfo,
+    /** Renamed when a rewrite lists a temp incremental file under its final name. */
+    public info: AofFileInfo,
     /** Its size when opened. */
     readonly openedBytes: number,
     seq: number,
@@ -80,6 +81,18 @@ class LogFile {
 export type IncrementSwitch = (error: string | null) => void;
 
 /**
+ * Redis's aof_state: `off` (no file written; BGREWRITEAOF still writes a base and a manifest),
+ * `waiting` (appendonly yes at run time: writes go to a temp incremental file no manifest lists
+ * until the rewrite's base is in place: AOF_WAIT_REWRITE), `on`.
+ */
+export type LogMode = 'off' | 'waiting' | 'on';
+
+/** Redis's name of the incremental file written while the log waits for its first base. */
+export function tempIncrementalName(aofName: string): string {
+  return `temp-${aofName}.incr`;
+}
+
+/**
  * The append-only log on disk, Redis 7's multi-part layout: the incremental file the log goes to,
  * written through the transport's ring once per loop turn (TurnEnd). `always`: each turn's write
  * is linked to its fdatasync and the turn's replies wait for it (one sync for every client's writes
@@ -98,10 +111,19 @@ export class AppendOnly implements TurnEnd {
   /** The last sequence number given to a request. */
   private seq = 0;
   private current!: LogFile;
+  mode: LogMode = 'off';
+  /** Told when the log starts taking writes at run time (the server attaches it to the fronts). */
+  attach: () => void = () => {};
+  /** Requests after this sequence number are in a file no manifest lists yet: not durable (-1: none). */
+  private unlistedAfter = -1;
+  /** Redis's curr_incr_file_seq: the highest incremental file number used. */
+  private lastIncrSeq = 0;
+  /** The sync of a log stopped during a turn: that turn's replies wait for it (always). */
+  private stopSeq = 0;
   /** Files written before the current one whose requests are not all known durable yet. */
   private readonly older: LogFile[] = [];
   private readonly always: boolean;
-  private manifest!: AofManifest;
+  private manifest: AofManifest = { base: null, history: [], incremental: [] };
   private readonly manifestFile: ManifestFile;
   /** Bytes of the base and the incremental files before the current one (aof_current_size). */
   private otherFilesBytes = 0;
@@ -122,6 +144,7 @@ export class AppendOnly implements TurnEnd {
     private readonly report: (line: string) => void,
   ) {
     this.always = options.fsync === 'always';
+    this.current = new LogFile(-1, { name: '', seq: 0, type: 'i' }, 0, 0); // no file until opened
     this.manifestFile = new ManifestFile(transport, options.directory, options.aofName);
   }
 
@@ -152,6 +175,12 @@ export class AppendOnly implements TurnEnd {
       this.otherFilesBytes += statSync(join(dir, file.name)).size;
     this.current = this.openIncrement(incremental, FileMode.append);
     this.baseSizeBytes = baseBytes;
+    this.mode = 'on';
+    this.lastIncrSeq = incremental.seq;
+    this.startTimer();
+  }
+
+  private startTimer(): void {
     if (this.options.fsync === 'everysec')
       this.timer = setInterval(() => this.syncEverySecond(), everysecSyncMs);
     else this.timer = setInterval(() => this.endTurn(), everysecSyncMs); // writes of timers (expiry) go out too
@@ -161,7 +190,7 @@ export class AppendOnly implements TurnEnd {
   endTurn(): number {
     const writer = this.log.writer;
     const bytes = writer.pendingBytes;
-    if (bytes === 0) return 0;
+    if (bytes === 0 || this.mode === 'off') return this.stoppedTurn();
     const seq = this.request(writer.pending(), bytes, this.always ? FileSync.data : FileSync.none);
     writer.clear();
     this.loggedBytes += bytes;
@@ -181,9 +210,9 @@ export class AppendOnly implements TurnEnd {
 
   /** What INFO persistence reports. */
   status(): AofStatus {
-    const incremental = this.transport.native.fileSize(this.current.id);
+    const incremental = this.current.id < 0 ? 0 : this.transport.native.fileSize(this.current.id);
     return {
-      enabled: true,
+      enabled: this.mode !== 'off',
       lastWriteOk: this.log.refusal === null,
       currentSizeBytes: this.otherFilesBytes + incremental,
       baseSizeBytes: this.baseSizeBytes,
@@ -201,6 +230,10 @@ export class AppendOnly implements TurnEnd {
    * old file first, with a sync, and the old file is closed once its requests completed.
    */
   switchIncrement(switched: IncrementSwitch): void {
+    if (this.mode !== 'on') {
+      this.switchUnlisted(switched);
+      return;
+    }
     const last = this.manifest.incremental[this.manifest.incremental.length - 1];
     const info: AofFileInfo = {
       name: incrementalFileName(this.options.aofName, last.seq + 1),
@@ -227,6 +260,13 @@ export class AppendOnly implements TurnEnd {
         return;
       }
       this.manifest = manifest;
+      if (this.mode !== 'on') {
+        // Turned off meanwhile: the listed file stays empty, the log where it was stopped.
+        this.transport.native.closeFile(id);
+        switched('the append-only log was turned off');
+        return;
+      }
+      this.lastIncrSeq = info.seq;
       this.endTurn();
       const old = this.current;
       // The old file's last sync: its requests are durable once it completes, and it closes.
@@ -253,13 +293,25 @@ export class AppendOnly implements TurnEnd {
    */
   rewriteDone(baseName: string, baseSeq: number, done: (error: string | null) => void): void {
     const base: AofFileInfo = { name: baseName, seq: baseSeq, type: 'b' };
-    const current = this.current.info;
+    // On: the current file stays. Waiting: the temp file becomes the next incremental file (Redis
+    // renames temp-<name>.incr). Off: no incremental file; every file before becomes history.
+    const waiting = this.mode === 'waiting';
+    const file = this.current;
+    let listed: AofFileInfo[] = this.mode === 'on' ? [this.current.info] : [];
+    if (waiting) {
+      const renamed = this.listTempIncrement();
+      if (typeof renamed === 'string') {
+        done(renamed);
+        return;
+      }
+      listed = [renamed];
+    }
     const history = [
       ...(this.manifest.base === null ? [] : [this.manifest.base]),
       ...this.manifest.history,
-      ...this.manifest.incremental.filter((f) => f.seq !== current.seq),
+      ...this.manifest.incremental.filter((f) => !listed.some((l) => l.seq === f.seq)),
     ].map((f) => ({ ...f, type: 'h' as const }));
-    const manifest: AofManifest = { base, history, incremental: [current] };
+    const manifest: AofManifest = { base, history, incremental: listed };
     const olderAtDone = [...this.older];
     this.manifestFile.write(manifest, (error) => {
       if (error !== null) {
@@ -267,19 +319,28 @@ export class AppendOnly implements TurnEnd {
         return;
       }
       this.manifest = manifest;
+      if (listed.length > 0) this.lastIncrSeq = Math.max(this.lastIncrSeq, listed[0].seq);
+      if (waiting && this.mode === 'waiting' && this.current === file) {
+        // The manifest lists the file the writes since appendonly yes went to: they are durable now.
+        this.mode = 'on';
+        this.unlistedAfter = -1;
+        this.report(`The append-only log is on: ${listed[0].name}`);
+      }
       // The writes of the files before are all in the base now.
       for (const file of olderAtDone) file.covered = true;
       this.settle();
       const baseBytes = statSync(join(this.options.directory, baseName)).size;
-      this.otherFilesBytes = baseBytes;
-      this.baseSizeBytes = this.currentSizeBytes;
+      if (this.mode === 'on') {
+        this.otherFilesBytes = baseBytes;
+        this.baseSizeBytes = this.currentSizeBytes;
+      }
       // The rewrite is over once the history files are gone and the manifest without them is in place.
       let pending = history.length + 1;
       const oneDone = () => {
         if (--pending === 0) done(null);
       };
       for (const file of history) this.removeHistoryFileInBackground(file, oneDone);
-      const clean: AofManifest = { base, history: [], incremental: [current] };
+      const clean: AofManifest = { base, history: [], incremental: listed };
       this.manifestFile.write(clean, (cleanError) => {
         // The rewrite worked either way: history lines only name files to remove, which start-up does.
         if (cleanError !== null)
@@ -303,11 +364,139 @@ export class AppendOnly implements TurnEnd {
       if (file.retryTimer !== null) clearTimeout(file.retryTimer);
     }
     if (this.log.refusal !== null) return;
-    const seq = this.request(new Uint8Array(0), 0, FileSync.data);
+    const seq = this.current.id < 0 ? this.seq : this.request(new Uint8Array(0), 0, FileSync.data);
     const deadline = Date.now() + 5000;
     while (this.durableSeq < seq && this.log.refusal === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  /**
+   * With appendonly no at start-up: the manifest on disk (Redis reads it at start-up whatever
+   * appendonly says), which a rewrite with the log off, or a later appendonly yes, goes on from.
+   */
+  adopt(manifest: AofManifest | null): void {
+    if (manifest === null) return;
+    this.manifest = manifest;
+    for (const file of manifest.incremental) this.lastIncrSeq = Math.max(this.lastIncrSeq, file.seq);
+  }
+
+  /**
+   * appendonly yes at run time (Redis's startAppendOnly): the log waits for a rewrite, whose start
+   * (switchIncrement) opens the temp incremental file. An earlier write error is forgotten, as Redis.
+   */
+  waitForRewrite(): void {
+    if (this.mode !== 'off') return;
+    this.mode = 'waiting';
+    this.log.refusal = null;
+  }
+
+  /**
+   * appendonly no (Redis's stopAppendOnly): the turn's logged writes go out with a sync, the file
+   * closes once its requests completed, and nothing more is written. Under always, the replies of
+   * this turn wait for that sync. Writes to a temp file no manifest lists (the first rewrite had
+   * not ended) are given up with it, and its replies go: with the log off nothing is promised.
+   */
+  stop(): void {
+    if (this.mode === 'off') return;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    if (this.current.id >= 0) {
+      const writer = this.log.writer;
+      const bytes = writer.pendingBytes;
+      const seq = this.request(writer.pending(), bytes, FileSync.data);
+      writer.clear();
+      if (this.always) this.stopSeq = seq;
+      this.older.push(this.current);
+      if (this.mode === 'waiting') {
+        this.current.covered = true;
+        removeFile(join(this.options.directory, tempIncrementalName(this.options.aofName)));
+      }
+    }
+    for (const file of this.older) if (file.failing) file.covered = true; // never retried now
+    this.current = new LogFile(-1, this.current.info, 0, this.seq);
+    this.unlistedAfter = -1;
+    this.log.refusal = null;
+    this.mode = 'off';
+    this.loggedBytes = 0;
+    this.unsyncedBytes = 0;
+    this.settle();
+  }
+
+  /** endTurn with nothing logged: the sync of a stop made this turn, if any, is what replies wait for. */
+  private stoppedTurn(): number {
+    if (this.mode === 'off') this.log.writer.clear();
+    const seq = this.stopSeq;
+    this.stopSeq = 0;
+    return seq;
+  }
+
+  /**
+   * A rewrite starts while the log is not on. Off (BGREWRITEAOF with appendonly no): only the
+   * directory is made. Waiting: the writes from now on go to a new temp incremental file (a file
+   * of an earlier, failed try is left: the new base holds its writes), so that the snapshot
+   * starting in this turn and that file hold every write between them.
+   */
+  private switchUnlisted(switched: IncrementSwitch): void {
+    const dir = this.options.directory;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      switched(`Can't open or create append-only dir ${dir}: ${(error as Error).message}`);
+      return;
+    }
+    if (this.mode === 'off') {
+      switched(null);
+      return;
+    }
+    const name = tempIncrementalName(this.options.aofName);
+    const path = join(dir, name);
+    const previous = this.current;
+    if (previous.id >= 0) this.endTurn();
+    else this.log.writer.clear();
+    // A new file, not the old one truncated: the earlier try's queued writes still land in that one.
+    removeFile(path);
+    let file: LogFile | null = null;
+    let id: number;
+    try {
+      id = this.transport.openFile(path, FileMode.truncate, (tag, result) =>
+        this.fileDone(file!, tag, result),
+      );
+    } catch (error) {
+      switched(`Can't open the append-only file ${name}: ${(error as Error).message}`);
+      return;
+    }
+    file = new LogFile(id, { name, seq: 0, type: 'i' }, 0, this.seq);
+    if (previous.id >= 0) {
+      previous.covered = true;
+      this.older.push(previous);
+    }
+    if (this.unlistedAfter < 0) this.unlistedAfter = this.seq;
+    this.current = file;
+    this.otherFilesBytes = 0;
+    this.loggedBytes = 0;
+    this.unsyncedBytes = 0;
+    this.log.writer.startFile();
+    if (this.timer === null) this.startTimer();
+    if (previous.id < 0) this.attach();
+    this.report(`Creating AOF incr file ${name} on background rewrite`);
+    this.settle();
+    switched(null);
+  }
+
+  /** The temp incremental file renamed to the next incremental file's name (not yet in the manifest). */
+  private listTempIncrement(): AofFileInfo | string {
+    const seq = this.lastIncrSeq + 1;
+    const info: AofFileInfo = { name: incrementalFileName(this.options.aofName, seq), seq, type: 'i' };
+    const temp = tempIncrementalName(this.options.aofName);
+    try {
+      renameSync(join(this.options.directory, temp), join(this.options.directory, info.name));
+    } catch (error) {
+      return `Error trying to rename the temporary AOF incr file ${temp} into ${info.name}: ${(error as Error).message}`;
+    }
+    this.report(`Successfully renamed the temporary AOF incr file ${temp} into ${info.name}`);
+    this.current.info = info;
+    return info;
   }
 
   /** One request to the current file; returns its sequence number. */
@@ -405,6 +594,7 @@ export class AppendOnly implements TurnEnd {
       }
     }
     this.older.length = kept;
+    if (this.unlistedAfter >= 0 && durable > this.unlistedAfter) durable = this.unlistedAfter;
     this.updateRefusal();
     if (durable > this.durableSeq) this.durableSeq = durable;
   }

@@ -21,6 +21,7 @@ import { newServerInfo } from '../server-info.js';
 import { entryUnknown, type WriteGate } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
+import { AppendOnlySwitch, readManifest } from './append-only-switch.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
 import { fallbackFacts, fallbackMessage } from './fallback-message.js';
 import { log } from './log.js';
@@ -101,8 +102,8 @@ function serve(config: ServerConfig): void {
       dbFilename: config.dbFilename,
       autoAofRewritePercentage: config.autoAofRewritePercentage,
       autoAofRewriteMinBytes: config.autoAofRewriteMinBytes,
+      appendonly: config.appendonly,
       persistence: new Map([
-        ['appendonly', config.appendonly ? 'yes' : 'no'],
         ['appendfsync', config.appendfsync],
         ['appendfilename', config.appendfilename],
         ['appenddirname', config.appenddirname],
@@ -146,56 +147,57 @@ function serve(config: ServerConfig): void {
     resp.watches.touch(db, bytes, offset, length);
     resp.writeLog.keyWritten(db, bytes, offset, length, entryUnknown);
   };
-  let appendOnly: AppendOnly | null = null;
-  let rewrite: AofRewrite | null = null;
-  let appendLog: AppendLog | null = null;
+  // The log exists whether appendonly is on or not: CONFIG SET appendonly turns it on and off, and
+  // BGREWRITEAOF with it off writes a base and a manifest (as Redis 7.0).
+  const appendLog = new AppendLog((db) => databases.existing(db));
   // As Redis: a failed snapshot's refusal first, then the log's.
   const writeGate: WriteGate = {
     get refusal() {
-      return snapshots.refusal ?? appendLog?.refusal ?? null;
+      return snapshots.refusal ?? appendLog.refusal;
     },
   };
   resp.writeGate = writeGate;
   commands.writeGate = writeGate;
-  if (config.appendonly) {
-    appendLog = new AppendLog((db) => databases.existing(db));
-    resp.writeLog = appendLog;
-    commands.writeLog = appendLog;
-    appendOnly = new AppendOnly(
-      transport,
-      appendLog,
-      {
-        directory: join(config.dir, config.appenddirname),
-        aofName: config.appendfilename,
-        fsync: config.appendfsync,
-      },
-      log,
-    );
-    try {
-      appendOnly.open(manifest, databases);
-    } catch (error) {
-      log(`Cannot open the append-only log: ${(error as Error).message}. Exiting.`);
-      transport.native.destroy();
-      process.exit(1);
-    }
-    transport.turnEnd = appendOnly;
-    const status = appendOnly;
-    resp.aofStatus = () => status.status();
-    const aofDirectory = join(config.dir, config.appenddirname);
-    const running = new AofRewrite(
-      databases,
-      transport,
-      resp.settings,
-      appendOnly,
-      snapshots,
-      aofDirectory,
-      config.appendfilename,
-      log,
-    );
-    rewrite = running;
-    resp.rewrite = running;
-    snapshots.otherJob = () => running.inProgress;
+  const aofDirectory = join(config.dir, config.appenddirname);
+  const appendOnly = new AppendOnly(
+    transport,
+    appendLog,
+    { directory: aofDirectory, aofName: config.appendfilename, fsync: config.appendfsync },
+    log,
+  );
+  try {
+    if (config.appendonly) appendOnly.open(manifest, databases);
+    else appendOnly.adopt(readManifest(aofDirectory, config.appendfilename));
+  } catch (error) {
+    log(`Cannot open the append-only log: ${(error as Error).message}. Exiting.`);
+    transport.native.destroy();
+    process.exit(1);
   }
+  resp.aofStatus = () => appendOnly.status();
+  const rewrite = new AofRewrite(
+    databases,
+    transport,
+    resp.settings,
+    appendOnly,
+    snapshots,
+    aofDirectory,
+    config.appendfilename,
+    log,
+  );
+  resp.rewrite = rewrite;
+  snapshots.otherJob = () => rewrite.inProgress;
+  const logSwitch = new AppendOnlySwitch(
+    appendOnly,
+    appendLog,
+    rewrite,
+    resp,
+    commands,
+    transport,
+    config.appendfsync === 'always',
+    log,
+  );
+  resp.appendonlyChanged = (on) => logSwitch.set(on);
+  if (config.appendonly) logSwitch.attach();
   // FKVS writes to database 0 abort the transactions that watch their keys, as RESP writes do,
   // and go to the append-only log. The size test keeps touch() (which names the key) out of the
   // SET path V8 inlines while nobody watches.
@@ -249,7 +251,12 @@ function serve(config: ServerConfig): void {
     if (stopping) return;
     log(`${signal} received: closing connections and exiting`);
     // As Redis: a rewrite is given up; with save rules set, the dump is saved first; if that fails the server stays up.
-    rewrite?.shutdown();
+    if (logSwitch.writingInitialLog) {
+      // As Redis: the log's first base is not written yet; stopping now would leave no log.
+      log("Writing initial AOF, can't exit.");
+      return;
+    }
+    rewrite.shutdown();
     if (!snapshots.shutdown()) return;
     stopping = true;
     clearInterval(expiry);
@@ -259,7 +266,7 @@ function serve(config: ServerConfig): void {
     log(`transport counters: ${JSON.stringify(transport.native.counters())}`);
     // Stops listening first: the addon removes the unix socket file then, if it is still ours.
     // After the last replies, the log's last bytes are written and synced before the backend goes.
-    await transport.shutdown(shutdownTimeoutMs, appendOnly === null ? undefined : () => appendOnly!.close());
+    await transport.shutdown(shutdownTimeoutMs, () => appendOnly.close());
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

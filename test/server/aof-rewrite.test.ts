@@ -3,16 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kill, PipelinedWriter, readValues, startLogged } from '../support/aof-clients.js';
+import { acknowledged, kill, PipelinedWriter, readValues, startLogged } from '../support/aof-clients.js';
 import { seededRandom } from '../support/random.js';
-import {
-  assertRedisLoads,
-  requireRedisTools,
-  type StringContents,
-  tempDir,
-} from '../support/redis-server.js';
+import { assertRedisLoads, requireRedisTools, tempDir } from '../support/redis-server.js';
 import {
   assertSameModel,
+  contentsOf,
   fill,
   info,
   type Model,
@@ -37,22 +33,6 @@ async function startWithPipe(
   const socket = join(dir, 'resp.sock');
   const started = await startLogged(backendArgs, dir, fsync, ['--resp-unixsocket', socket, ...extra]);
   return { ...started, pipe: await Pipe.connect(socket), socket };
-}
-
-function contentsOf(model: Model): StringContents {
-  const contents: StringContents = new Map();
-  for (const [db, keys] of model) {
-    const map = new Map<string, { value: Buffer; deadlineMs: number }>();
-    for (const [key, both] of keys) {
-      const at = both.lastIndexOf('@');
-      map.set(key, {
-        value: Buffer.from(both.slice(0, at), 'latin1'),
-        deadlineMs: Number(both.slice(at + 1)),
-      });
-    }
-    contents.set(db, map);
-  }
-  return contents;
 }
 
 for (const [backend, backendArgs] of serverBackends) {
@@ -152,15 +132,7 @@ for (const [backend, backendArgs] of serverBackends) {
     );
     const second = await startWithPipe(backendArgs, dir, 'always');
     try {
-      const keys: string[] = [];
-      const expected: string[] = [];
-      for (const writer of writers) {
-        writer.ackedAtMs.forEach((at, n) => {
-          if (at < 0) return;
-          keys.push(`${writer.prefix}:${n}`);
-          expected.push(writer.valueOf(n));
-        });
-      }
+      const { keys, values: expected } = acknowledged(writers);
       assert.ok(keys.length > 0, 'the writers were acknowledged before the kill');
       const values = await readValues(second.respPort, keys);
       const missing = keys.filter((_k, i) => values[i] !== expected[i]);

@@ -115,6 +115,20 @@ export class PipelinedWriter {
   }
 }
 
+/** The keys the writers' servers acknowledged, and the value each was set to. */
+export function acknowledged(writers: readonly PipelinedWriter[]): { keys: string[]; values: string[] } {
+  const keys: string[] = [];
+  const values: string[] = [];
+  for (const writer of writers) {
+    writer.ackedAtMs.forEach((at, n) => {
+      if (at < 0) return;
+      keys.push(`${writer.prefix}:${n}`);
+      values.push(writer.valueOf(n));
+    });
+  }
+  return { keys, values };
+}
+
 /** A one-command-at-a-time RESP client over TCP for checks (KEYS, MGET, INFO). */
 export async function respCommands(port: number, commands: string[][]): Promise<string[]> {
   const socket = net.createConnection(port, '127.0.0.1');

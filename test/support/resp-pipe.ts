@@ -4,6 +4,7 @@ import { loadRdb } from '../../src/persistence/rdb-reader.js';
 import { FileSource, ReadWindow } from '../../src/persistence/read-window.js';
 import { MapStore } from './map-store.js';
 import type { SeededRandom } from './random.js';
+import type { StringContents } from './redis-server.js';
 import type { Recorded } from './redis-session.js';
 import { encodeRequest, parseReply } from './resp-client.js';
 
@@ -233,4 +234,21 @@ export async function readModel(pipe: Pipe, dbs: number): Promise<Model> {
     }
   }
   return model;
+}
+
+/** The model as redis-server's contents (assertRedisLoads). */
+export function contentsOf(model: Model): StringContents {
+  const contents: StringContents = new Map();
+  for (const [db, keys] of model) {
+    const map = new Map<string, { value: Buffer; deadlineMs: number }>();
+    for (const [key, both] of keys) {
+      const at = both.lastIndexOf('@');
+      map.set(key, {
+        value: Buffer.from(both.slice(0, at), 'latin1'),
+        deadlineMs: Number(both.slice(at + 1)),
+      });
+    }
+    contents.set(db, map);
+  }
+  return contents;
 }

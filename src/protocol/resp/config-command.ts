@@ -121,7 +121,16 @@ const parameters: readonly Parameter[] = [
     },
   },
   yesNoParameter('stop-writes-on-bgsave-error', 'stopWritesOnBgsaveError'),
-  startupValue('appendonly', 'no'),
+  {
+    name: 'appendonly',
+    get: (s) => (s.appendonly ? 'yes' : 'no'),
+    set(settings, value) {
+      const v = value.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return "argument must be 'yes' or 'no'";
+      settings.appendonly = v === 'yes';
+      return null;
+    },
+  },
   startupValue('appendfsync', 'everysec'),
   startupValue('appendfilename', 'appendonly.aof'),
   startupValue('appenddirname', 'appendonlydir'),
@@ -248,6 +257,18 @@ const set: Subcommand = {
         Object.assign(session.server.settings, saved);
         Object.assign(session.server.settings.eviction, savedEviction);
         out.error(`ERR CONFIG SET failed (possibly related to argument '${p.name}') - ${problem}`);
+        return;
+      }
+    }
+    const settings = session.server.settings;
+    if (settings.appendonly !== saved.appendonly) {
+      // Applied once every value is checked, as Redis's apply functions; a failure restores them all.
+      const changed = session.server.appendonlyChanged;
+      const problem = changed === null ? "can't set immutable config" : changed(settings.appendonly === true);
+      if (problem !== null) {
+        Object.assign(settings, saved);
+        Object.assign(settings.eviction, savedEviction);
+        out.error(`ERR CONFIG SET failed (possibly related to argument 'appendonly') - ${problem}`);
         return;
       }
     }

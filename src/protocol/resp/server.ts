@@ -48,6 +48,8 @@ export interface RespSettings {
   autoAofRewriteMinBytes: number;
   /** enable-protected-configs: who may CONFIG SET dir and dbfilename; set at start-up. */
   readonly enableProtectedConfigs: ProtectedAction;
+  /** appendonly: CONFIG SET changes it through RespServer.appendonlyChanged (absent: no). */
+  appendonly?: boolean;
   /** The append-only log's settings CONFIG GET reports (appendonly, appendfsync, dir, ...), set at start-up. */
   readonly persistence?: ReadonlyMap<string, string>;
 }
@@ -85,6 +87,8 @@ export class RespServer implements SessionFactory {
   writeGate: WriteGate = openWriteGate;
   /** BGREWRITEAOF and INFO's rewrite fields; null: no log to rewrite. */
   rewrite: RewriteControl | null = null;
+  /** CONFIG SET appendonly turns the log on or off: null, or why it could not; null: not set up. */
+  appendonlyChanged: ((on: boolean) => string | null) | null = null;
   /** What INFO persistence reports of that log; null: no log. */
   aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */

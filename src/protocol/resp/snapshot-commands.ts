@@ -118,9 +118,9 @@ export const snapshotCommands: readonly CommandEntry[] = [
     CommandRole.normal,
     (session, _args, out) => {
       const rewrite = session.server.rewrite;
-      // Redis rewrites even with appendonly no (a base and a manifest); fkvs rewrites a running log only.
-      if (rewrite === null)
-        return out.error('ERR the append-only log is off (appendonly no): nothing to rewrite');
+      // The server sets it up whatever appendonly says (with the log off it writes a base and a
+      // manifest, as Redis); only an in-process server without persistence has none.
+      if (rewrite === null) return out.error('ERR the append-only log is not set up on this server');
       const reply = rewrite.backgroundRewrite();
       if (reply.error) out.error(reply.text);
       else out.status(reply.text);
