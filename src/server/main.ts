@@ -18,7 +18,7 @@ import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
-import { entryUnknown, type WriteGate } from '../write-log.js';
+import { entryUnknown } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
 import { ConfigError, parseServerArgs, type ServerConfig } from './config.js';
@@ -27,6 +27,7 @@ import { log } from './log.js';
 import { MemoryRelease } from './memory-release.js';
 import { Snapshots } from './snapshots.js';
 import { loadAtStartup } from './startup-load.js';
+import { ServerWriteGate } from './write-gate.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
@@ -148,16 +149,12 @@ function serve(config: ServerConfig): void {
   let appendOnly: AppendOnly | null = null;
   let rewrite: AofRewrite | null = null;
   let appendLog: AppendLog | null = null;
-  // As Redis: a failed snapshot's refusal first, then the log's.
-  const writeGate: WriteGate = {
-    get refusal() {
-      return snapshots.refusal ?? appendLog?.refusal ?? null;
-    },
-  };
+  const writeGate = new ServerWriteGate(snapshots);
   resp.writeGate = writeGate;
   commands.writeGate = writeGate;
   if (config.appendonly) {
     appendLog = new AppendLog((db) => databases.existing(db));
+    writeGate.appendLog = appendLog;
     resp.writeLog = appendLog;
     commands.writeLog = appendLog;
     appendOnly = new AppendOnly(
