@@ -18,7 +18,7 @@ import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
 import { newServerInfo } from '../server-info.js';
-import { entryUnknown, type WriteGate } from '../write-log.js';
+import { entryUnknown } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
 import { AppendOnly } from './append-only.js';
 import { AppendOnlySwitch, readManifest } from './append-only-switch.js';
@@ -28,6 +28,7 @@ import { log } from './log.js';
 import { MemoryRelease } from './memory-release.js';
 import { Snapshots } from './snapshots.js';
 import { loadAtStartup } from './startup-load.js';
+import { ServerWriteGate } from './write-gate.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
 const daemonChildEnv = 'FKVS_DAEMON_CHILD';
@@ -151,11 +152,7 @@ function serve(config: ServerConfig): void {
   // BGREWRITEAOF with it off writes a base and a manifest (as Redis 7.0).
   const appendLog = new AppendLog((db) => databases.existing(db));
   // As Redis: a failed snapshot's refusal first, then the log's.
-  const writeGate: WriteGate = {
-    get refusal() {
-      return snapshots.refusal ?? appendLog.refusal;
-    },
-  };
+  const writeGate = new ServerWriteGate(snapshots, appendLog);
   resp.writeGate = writeGate;
   commands.writeGate = writeGate;
   const aofDirectory = join(config.dir, config.appenddirname);
