@@ -70,7 +70,13 @@ export function decimalStepIndex(bytes: Uint8Array, offset: number, end: number,
 }
 
 /** Applies the step decimalStepIndex found at `index` to the integer in bytes[offset, end). */
-export function applyDecimalStep(bytes: Uint8Array, offset: number, index: number, end: number, up: boolean): void {
+export function applyDecimalStep(
+  bytes: Uint8Array,
+  offset: number,
+  index: number,
+  end: number,
+  up: boolean,
+): void {
   if (up !== (bytes[offset] === minus)) {
     bytes[index]++;
     for (let i = index + 1; i < end; i++) bytes[i] = zero;

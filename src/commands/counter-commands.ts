@@ -78,7 +78,8 @@ function counter(name: string, operandIndex: number, subtract: boolean): RedisCo
         stored = db.valueBytes(handle);
         storedAt = db.valueOffset(handle);
         storedLength = db.valueLength(handle);
-        if (!parseRedisInteger(stored, storedAt, storedLength, current)) return out.error(RedisError.notInteger);
+        if (!parseRedisInteger(stored, storedAt, storedLength, current))
+          return out.error(RedisError.notInteger);
         if (operandIndex === 0 && storedLength <= maxSteppedBytes) {
           const index = decimalStepIndex(stored, storedAt, storedAt + storedLength, !subtract);
           if (index >= 0) {

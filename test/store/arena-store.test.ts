@@ -137,7 +137,7 @@ describe('ArenaStore', () => {
     // A key too long for the pages: the entry lives out of line, its value in the key's array.
     const longKey = 'k'.repeat(9000);
     const large = set(store, longKey, '7');
-    let changes = store.changes;
+    const changes = store.changes;
     const kept: string[] = [];
     store.beginSnapshot((handle) => {
       const o = store.valueOffset(handle);
@@ -147,7 +147,7 @@ describe('ArenaStore', () => {
     rewrite(h, '102');
     rewrite(large, '8');
     assert.deepEqual(kept.sort(), ['100', '7'], 'each image at the snapshot start, once');
-    assert.equal(store.changes, (changes += 3));
+    assert.equal(store.changes, changes + 3);
     while (!store.snapshotStep(100, () => {}));
     assert.equal(get(store, 'n'), '102');
     assert.equal(get(store, longKey), '8');
