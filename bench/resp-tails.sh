@@ -25,7 +25,7 @@ start() { # sink|fkvs|redis
   port=$(free_port)
   case $1 in
     sink) taskset -c 0 "$dir/sink" "$port" resp >"$dir/$1.log" 2>&1 & ;;
-    fkvs) taskset -c 0 node bin/fkvs-server --port "$(free_port)" --resp-port "$port" >"$dir/$1.log" 2>&1 & ;;
+    fkvs) taskset -c 0 node bin/fkvs-server --save '' --port "$(free_port)" --resp-port "$port" >"$dir/$1.log" 2>&1 & ;;
     redis) taskset -c 0 redis-server --port "$port" --save '' --appendonly no >"$dir/$1.log" 2>&1 & ;;
   esac
   pid=$!

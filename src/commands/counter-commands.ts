@@ -1,4 +1,5 @@
-import { formatSafeIntegerBefore } from '../decimal.js';
+import { copyBytes } from '../bytes.js';
+import { applyDecimalStep, decimalStepIndex, formatSafeIntegerBefore } from '../decimal.js';
 import { maxInt64DecimalBytes } from '../limits.js';
 import { Int64 } from './int64.js';
 import { addLongDoubles, formatLongDouble, type LongDouble, parseLongDouble } from './long-double.js';
@@ -14,6 +15,8 @@ import type { Arguments, CommandContext, RedisCommand } from './redis-command.js
 import type { ValueWriter } from './value-writer.js';
 
 const digits = new Uint8Array(maxInt64DecimalBytes);
+/** INCR and DECR step the stored digits of a value this long at most: 18 digits +-1 stay within int64 (2^63 has 19). */
+const maxSteppedBytes = 18;
 const int64MinValue = new Int64();
 int64MinValue.parse(new TextEncoder().encode(int64Min.toString()), 0, 20);
 
@@ -66,17 +69,36 @@ function counter(name: string, operandIndex: number, subtract: boolean): RedisCo
       const db = context.store;
       const handle = db.find(args.bytes, args.offsets[1], args.lengths[1]);
       const current = scratch.first;
+      let stored: Uint8Array = digits;
+      let storedAt = 0;
+      let storedLength = -1;
       if (handle < 0) {
         current.setSmall(0);
-      } else if (
-        !parseRedisInteger(db.valueBytes(handle), db.valueOffset(handle), db.valueLength(handle), current)
-      ) {
-        return out.error(RedisError.notInteger);
+      } else {
+        stored = db.valueBytes(handle);
+        storedAt = db.valueOffset(handle);
+        storedLength = db.valueLength(handle);
+        if (!parseRedisInteger(stored, storedAt, storedLength, current))
+          return out.error(RedisError.notInteger);
+        if (operandIndex === 0 && storedLength <= maxSteppedBytes) {
+          const index = decimalStepIndex(stored, storedAt, storedAt + storedLength, !subtract);
+          if (index >= 0) {
+            db.rewriteValue(handle);
+            applyDecimalStep(stored, storedAt, index, storedAt + storedLength, !subtract);
+            context.written(args.bytes, args.offsets[1], args.lengths[1], context.db, handle);
+            return out.integerDigits(stored, storedAt, storedLength);
+          }
+        }
       }
       if (!(subtract ? current.subtract(delta) : current.add(delta))) return out.error(RedisError.overflow);
       const start = current.isBig ? 0 : formatSafeIntegerBefore(current.small, digits, digits.length);
       const end = current.isBig ? current.format(digits, 0) : digits.length;
-      if (handle >= 0 && db.overwriteValue(handle, digits, start, end - start)) {
+      if (end - start === storedLength) {
+        // As many digits as before (all but one INCR in ten): written over the old ones, nothing else changes.
+        db.rewriteValue(handle);
+        copyBytes(digits, start, stored, storedAt, storedLength);
+        context.written(args.bytes, args.offsets[1], args.lengths[1], context.db, handle);
+      } else if (handle >= 0 && db.overwriteValue(handle, digits, start, end - start)) {
         context.written(args.bytes, args.offsets[1], args.lengths[1], context.db, handle);
       } else if (
         !replaceValue(context, args, digits, start, end - start, handle < 0 ? 0 : db.deadline(handle), out)

@@ -396,6 +396,11 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return true;
   }
 
+  rewriteValue(handle: number): void {
+    if (this.snapshotKeep !== null) this.keepForSnapshot(this.hashOf(handle), handle);
+    this.changes++;
+  }
+
   delete(key: Uint8Array, keyOffset: number, keyLength: number, knownHash = unknownHash): boolean {
     if (keyLength > maxKeyBytes) return false;
     const hash = this.keyHashOr(knownHash, key, keyOffset, keyLength);

@@ -110,6 +110,13 @@ export interface KeyValueStore {
    */
   overwriteValue(handle: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean;
 
+  /**
+   * The caller is about to write new bytes over the value of a live entry, the same number of
+   * them, where valueBytes/valueOffset say (INCR's digits when their count stays): a running
+   * snapshot keeps the entry's image first, and the write counts as a change.
+   */
+  rewriteValue(handle: number): void;
+
   /** Removes the key; true when it was there (expired or not). */
   delete(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): boolean;
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addLongDoubles, formatLongDouble, parseLongDouble } from '../../src/commands/long-double.js';
+import { seededRandom } from '../support/random.js';
 import { type Recorded, RedisSession } from '../support/redis-session.js';
 
 function expectReplies(s: RedisSession, rows: Array<[string[], Recorded]>): void {
@@ -66,6 +67,53 @@ describe('Redis counter commands', () => {
       [['GET', 'c'], '$0'],
       [['TTL', 'c'], 100],
     ]);
+  });
+
+  test('INCR and DECR step the stored digits: carries, borrows, signs, digit counts and int64 edges as BigInt arithmetic (seeded)', () => {
+    const random = seededRandom('counter step');
+    const s = new RedisSession();
+    const values =
+      '0 1 -1 9 -9 10 -10 11 -11 19 -19 99 -99 100 -100 109 -109 110 -110 1000 -1000 123999'.split(' ');
+    values.push(
+      '-123000',
+      '200',
+      '-200',
+      '9223372036854775806',
+      '9223372036854775807',
+      '-9223372036854775807',
+    );
+    values.push('-9223372036854775808');
+    // 19 nines are past int64 (string2ll refuses them); 10^18 is in it.
+    for (const digits of [17, 18, 19]) {
+      if (digits < 19) values.push('9'.repeat(digits), `-${'9'.repeat(digits)}`);
+      values.push(`1${'0'.repeat(digits - 1)}`, `-1${'0'.repeat(digits - 1)}`);
+    }
+    for (let i = 0; i < 300; i++) {
+      // Random digits ending in a run of nines or zeros, the cases that carry and borrow.
+      const run = random.int(4) === 0 ? '' : (random.int(2) === 0 ? '9' : '0').repeat(1 + random.int(5));
+      const head = random.digits(1 + random.int(13));
+      values.push(`${random.int(2) === 0 ? '-' : ''}${head}${run}`);
+    }
+    const int64Max = 2n ** 63n - 1n;
+    for (const value of values) {
+      for (const [command, step] of [
+        ['INCR', 1n],
+        ['DECR', -1n],
+      ] as const) {
+        assert.equal(s.run('SET', 'n', value, 'EX', '100'), '+OK');
+        const expected = BigInt(value) + step;
+        const reply = s.run(command, 'n');
+        const where = random.at(`${command} ${value}`);
+        if (expected > int64Max || expected < -int64Max - 1n) {
+          assert.equal(reply, '-ERR increment or decrement would overflow', where);
+          assert.equal(s.run('GET', 'n'), `$${value}`);
+        } else {
+          assert.equal(BigInt(reply as number | bigint), expected, where);
+          assert.equal(s.run('GET', 'n'), `$${expected}`, where);
+          assert.equal(s.run('TTL', 'n'), 100);
+        }
+      }
+    }
   });
 
   test('INCRBYFLOAT: Redis digits (x87 long double, %.17Lf trimmed), errors, deadline kept', () => {

@@ -127,6 +127,35 @@ describe('ArenaStore', () => {
     store.assertInvariants();
   });
 
+  test('rewriteValue: same-length bytes written over the value in place (change counted, deadline kept, snapshot image kept, out of line too)', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
+    const rewrite = (handle: number, text: string) => {
+      store.rewriteValue(handle);
+      store.valueBytes(handle).set(bytes(text), store.valueOffset(handle));
+    };
+    const h = set(store, 'n', '100', 5000);
+    // A key too long for the pages: the entry lives out of line, its value in the key's array.
+    const longKey = 'k'.repeat(9000);
+    const large = set(store, longKey, '7');
+    const changes = store.changes;
+    const kept: string[] = [];
+    store.beginSnapshot((handle) => {
+      const o = store.valueOffset(handle);
+      kept.push(Buffer.from(store.valueBytes(handle).subarray(o, o + store.valueLength(handle))).toString());
+    });
+    rewrite(h, '101');
+    rewrite(h, '102');
+    rewrite(large, '8');
+    assert.deepEqual(kept.sort(), ['100', '7'], 'each image at the snapshot start, once');
+    assert.equal(store.changes, changes + 3);
+    while (!store.snapshotStep(100, () => {}));
+    assert.equal(get(store, 'n'), '102');
+    assert.equal(get(store, longKey), '8');
+    assert.equal(store.find(bytes('n'), 0, 1), h, 'the same entry');
+    assert.equal(store.deadline(h), 5000);
+    store.assertInvariants();
+  });
+
   test('keys are binary-safe and compared by bytes, including the empty key', () => {
     const store = new ArenaStore({ maxMemoryBytes: 64 * 1024 * 1024 });
     const a = new Uint8Array([0, 255, 0]);

@@ -72,6 +72,9 @@ export class MapStore implements KeyValueStore {
     return true;
   }
 
+  /** The model keeps no snapshot images and counts no changes: the caller writes into the value's array. */
+  rewriteValue(_handle: number): void {}
+
   set(
     key: Uint8Array,
     keyOffset: number,
