@@ -31,7 +31,7 @@ export class Databases {
         peerFreeBytes: () => this.freeBytesBesides(index),
         peersGiveBack: (bytes) => this.giveBackBesides(index, bytes),
         eviction: evictor.settings,
-        evictOne: (nowMs) => evictor.evictOne(nowMs),
+        evict: (nowMs, count) => evictor.evict(nowMs, count),
       });
       this.stores[index] = store;
     }

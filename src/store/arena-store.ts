@@ -53,6 +53,13 @@ export const defaultPrefetchMinTableBytes = 2 * 1024 * 1024;
  * only when its live pages fit in pool pages elsewhere (docs/store.md, "Eviction").
  */
 const reclaimStepBytes = 16 * pageBytes;
+/**
+ * Keys a write refused for memory evicts before it tries again: the refused path (a failed
+ * look for room, the retry's second lookup) is then taken once per this many writes of new keys
+ * instead of once per write, and the cache holds at most this many keys fewer than it could
+ * (docs/store.md, "Eviction"). Each eviction still samples afresh, so the choice of keys is Redis's.
+ */
+export const evictionBatchKeys = 16;
 /** The sweep looks at the clock once per this many slots. */
 const expireClockCheckSlots = 1024;
 
@@ -90,10 +97,11 @@ export interface ArenaStoreOptions {
   /** The eviction policy and its parameters, shared by every database (CONFIG SET changes them). */
   eviction?: EvictionSettings;
   /**
-   * Evicts one key (of any database sharing maxMemoryBytes) under the eviction policy; false when
-   * there is none to evict (noeviction, or volatile-* with no key that has a deadline).
+   * Evicts up to `count` keys (of any database sharing maxMemoryBytes) under the eviction policy;
+   * how many it evicted: fewer when there are none left to evict (noeviction, or volatile-* with
+   * no key that has a deadline).
    */
-  evictOne?: (nowMs: number) => boolean;
+  evict?: (nowMs: number, count: number) => number;
   /** Free arena bytes of the other databases sharing maxMemoryBytes. */
   peerFreeBytes?: () => number;
   /**
@@ -117,7 +125,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   private readonly table: HashTable;
   private readonly expiry: ExpiryIndex;
   private readonly eviction: EvictionSettings;
-  private readonly evictOne: (nowMs: number) => boolean;
+  private readonly evict: (nowMs: number, count: number) => number;
   private readonly peerReservedBytes: () => number;
   private readonly peerFreeBytes: () => number;
   private readonly peersGiveBack: (bytes: number) => boolean;
@@ -163,7 +171,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     const peers = options.peerReservedBytes ?? (() => 0);
     this.peerReservedBytes = peers;
     this.eviction = options.eviction ?? defaultEvictionSettings();
-    this.evictOne = options.evictOne ?? (() => false);
+    this.evict = options.evict ?? (() => 0);
     this.peerFreeBytes = options.peerFreeBytes ?? (() => 0);
     this.peersGiveBack = options.peersGiveBack ?? (() => false);
     const mayReserve = (bytes: number) =>
@@ -537,7 +545,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   /**
    * Up to `want` eviction candidates at random: entries from a run of table slots, or (volatile)
-   * from the deadline index. Writes their addresses and hashes; returns how many.
+   * from the deadline index. Writes their addresses and hashes from index `at` on; returns how many.
    */
   sampleForEviction(
     volatile: boolean,
@@ -545,21 +553,22 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     random: number,
     addresses: Uint32Array,
     hashes: Int32Array,
+    at: number,
   ): number {
     if (!volatile) {
-      const n = this.table.sample(random, want, addresses, hashes);
+      const n = this.table.sample(random, want, addresses, hashes, at);
       if (n > 0 || this.table.count === 0) return n;
       // A sparse table whose sampled run was empty: any entry will do.
-      addresses[0] = this.table.addressNear(random);
-      hashes[0] = this.hashOf(addresses[0]);
+      addresses[at] = this.table.addressNear(random);
+      hashes[at] = this.hashOf(addresses[at]);
       return 1;
     }
     const expiry = this.expiry;
     const n = Math.min(want, expiry.count);
     for (let k = 0; k < n; k++) {
       const address = expiry.addresses[(random + k * 40503) % expiry.count];
-      addresses[k] = address;
-      hashes[k] = this.hashOf(address);
+      addresses[at + k] = address;
+      hashes[at + k] = this.hashOf(address);
     }
     return n;
   }
@@ -701,8 +710,8 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   /**
    * A write refused for memory (the store as it was): under an eviction policy, evicts and tries
-   * again, until it fits or no key is left to evict. Each round evicts at least one key, so this
-   * ends. Out of set's way: below maxmemory a write never comes here. During the retries
+   * again, until it fits or no key is left to evict: evictionBatchKeys keys first, then one a round.
+   * Each round evicts at least one key, so this ends. Out of set's way: below maxmemory a write never comes here. During the retries
    * indexMayEvict is true, so a table or deadline index growth and a class without room evict
    * too, and a refusal inside returns here instead of recursing.
    */
@@ -727,7 +736,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
         const evicted =
           entryBytes > maxInlineEntryBytes
             ? this.evictForBytes(freeBytes, keyLength + valueLength)
-            : this.evictOne(this.nowMs);
+            : this.evict(this.nowMs, freeBytes === entryBytes ? evictionBatchKeys : 1) > 0;
         if (!evicted) return result;
         result = this.set(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
         if (result !== StoreRefusal.outOfMemory) return result;
@@ -751,7 +760,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       this.bytesReserved() + this.peerReservedBytes() + pageBytes > this.maxMemoryBytes &&
       !arena.compactOnePage() &&
       !this.peersGiveBack(pageBytes) &&
-      this.evictOne(this.nowMs)
+      this.evict(this.nowMs, 1) > 0
     ) {
       evicted = true;
     }
@@ -767,7 +776,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
    */
   private evictForBytes(freeBytes: number, needBytes: number): boolean {
     while (this.freeArenaBytes + this.peerFreeBytes() < freeBytes) {
-      if (!this.evictOne(this.nowMs)) return false;
+      if (this.evict(this.nowMs, 1) === 0) return false;
     }
     this.peersGiveBack(needBytes);
     return true;

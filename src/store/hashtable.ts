@@ -212,13 +212,13 @@ export class HashTable {
   /**
    * Up to `want` entries from the slots after `start` (Redis's dictGetSomeKeys: a run of adjacent
    * slots, at most want x 10 of them; during a resize also the old table's), written to addresses
-   * and hashes; returns how many. Cheap, and the keys are random because their hashes are.
+   * and hashes from index `at` on; returns how many. Cheap, and the keys are random because their hashes are.
    */
-  sample(start: number, want: number, addresses: Uint32Array, hashes: Int32Array): number {
-    let n = sampleSlots(this.slots, this.mask, start, want, addresses, hashes, 0);
-    if (this.old !== null && n < want)
-      n = sampleSlots(this.old, this.oldMask, start, want, addresses, hashes, n);
-    return n;
+  sample(start: number, want: number, addresses: Uint32Array, hashes: Int32Array, at: number): number {
+    let n = sampleSlots(this.slots, this.mask, start, want, addresses, hashes, at, at + want);
+    if (this.old !== null && n < at + want)
+      n = sampleSlots(this.old, this.oldMask, start, want, addresses, hashes, n, at + want);
+    return n - at;
   }
 
   /** True when the slot of this hash holding this entry address is in the table. */
@@ -344,7 +344,7 @@ export function reverseBits(v: number): number {
   return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
-/** sample's walk over one table: entries from slot `start` on, from index n of the output arrays. */
+/** sample's walk over one table: entries from slot `start` on, into index n up to `end` of the output arrays. */
 function sampleSlots(
   t: Uint32Array,
   mask: number,
@@ -353,8 +353,9 @@ function sampleSlots(
   addresses: Uint32Array,
   hashes: Int32Array,
   n: number,
+  end: number,
 ): number {
-  for (let step = 0, i = start & mask; step < want * 10 && n < want; step++, i = (i + 1) & mask) {
+  for (let step = 0, i = start & mask; step < want * 10 && n < end; step++, i = (i + 1) & mask) {
     const address = t[2 * i + 1];
     if (address !== 0) {
       addresses[n] = address;
