@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { kill, PipelinedWriter, readValues, startLogged } from '../support/aof-clients.js';
+import { acknowledged, kill, PipelinedWriter, readValues, startLogged } from '../support/aof-clients.js';
 import { tempDir } from '../support/redis-server.js';
 import { serverBackends } from '../support/server-process.js';
 
@@ -21,15 +21,7 @@ async function load(port: number, round: string): Promise<PipelinedWriter[]> {
 
 /** Every write a client saw acknowledged is in the restarted server. */
 async function checkAcknowledged(port: number, writers: PipelinedWriter[]): Promise<number> {
-  const keys: string[] = [];
-  const expected: string[] = [];
-  for (const writer of writers) {
-    writer.ackedAtMs.forEach((at, n) => {
-      if (at < 0) return;
-      keys.push(`${writer.prefix}:${n}`);
-      expected.push(writer.valueOf(n));
-    });
-  }
+  const { keys, values: expected } = acknowledged(writers);
   const values = await readValues(port, keys);
   for (let i = 0; i < keys.length; i++) assert.equal(values[i], expected[i], `${keys[i]} was acknowledged`);
   return keys.length;

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { kill, PipelinedWriter, readValues, respCommands, startLogged } from '../support/aof-clients.js';
+import {
+  acknowledged,
+  kill,
+  PipelinedWriter,
+  readValues,
+  respCommands,
+  startLogged,
+} from '../support/aof-clients.js';
 import { tempDir } from '../support/redis-server.js';
 import { serverBackends } from '../support/server-process.js';
 
@@ -63,15 +70,7 @@ async function failAndRecover(
   }
   const again = await startLogged(backendArgs, dir, 'always');
   try {
-    const keys: string[] = [];
-    const values: string[] = [];
-    for (const writer of writers) {
-      writer.ackedAtMs.forEach((at, n) => {
-        if (at < 0) return;
-        keys.push(`${writer.prefix}:${n}`);
-        values.push(writer.valueOf(n));
-      });
-    }
+    const { keys, values } = acknowledged(writers);
     const got = await readValues(again.respPort, [...keys, 'after']);
     assert.deepEqual(got, [...values, 'room'], 'every acknowledged write is there');
   } finally {
