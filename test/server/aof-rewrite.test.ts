@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acknowledged, kill, PipelinedWriter, readValues, startLogged } from '../support/aof-clients.js';
+import {
+  acknowledged,
+  kill,
+  logDir,
+  manifestText,
+  PipelinedWriter,
+  readValues,
+  startLogged,
+} from '../support/aof-clients.js';
 import { seededRandom } from '../support/random.js';
 import { assertRedisLoads, requireRedisTools, tempDir } from '../support/redis-server.js';
 import {
@@ -19,8 +27,6 @@ import {
 } from '../support/resp-pipe.js';
 import { serverBackends } from '../support/server-process.js';
 
-const logDir = (dir: string) => join(dir, 'appendonlydir');
-const manifestText = (dir: string) => readFileSync(join(logDir(dir), 'appendonly.aof.manifest'), 'latin1');
 const tempBase = (dir: string, pid: number | undefined) => join(dir, `temp-rewriteaof-bg-${pid}.aof`);
 
 /** fkvs with the log in dir, the Redis front on a unix socket there (for Pipe) and on TCP (for the writers). */

@@ -3,7 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acknowledged, kill, PipelinedWriter, readValues } from '../support/aof-clients.js';
+import {
+  acknowledged,
+  kill,
+  logDir,
+  manifestText,
+  PipelinedWriter,
+  readValues,
+  startLogged,
+} from '../support/aof-clients.js';
 import { seededRandom } from '../support/random.js';
 import {
   assertRedisLoads,
@@ -23,10 +31,8 @@ import {
   readModel,
   waitFor,
 } from '../support/resp-pipe.js';
-import { freePort, serverBackends, startServer } from '../support/server-process.js';
+import { serverBackends } from '../support/server-process.js';
 
-const logDir = (dir: string) => join(dir, 'appendonlydir');
-const manifestText = (dir: string) => readFileSync(join(logDir(dir), 'appendonly.aof.manifest'), 'latin1');
 const listing = (dir: string) => (existsSync(logDir(dir)) ? readdirSync(logDir(dir)).sort() : []);
 
 /** fkvs in dir, appendonly as asked, the Redis front on a unix socket there (Pipe) and on TCP (writers). */
@@ -37,20 +43,14 @@ async function startFkvs(
   fsync = 'everysec',
 ) {
   const socket = join(dir, 'resp.sock');
-  const respPort = await freePort();
-  const server = await startServer([
-    ...backendArgs,
-    '--appendonly',
-    appendonly,
-    '--appendfsync',
-    fsync,
-    '--dir',
+  const { server, respPort } = await startLogged(
+    backendArgs,
     dir,
-    '--resp-port',
-    String(respPort),
-    '--resp-unixsocket',
-    socket,
-  ]);
+    fsync,
+    ['--resp-unixsocket', socket],
+    [],
+    appendonly,
+  );
   return { server, respPort, socket, pipe: await Pipe.connect(socket) };
 }
 

@@ -1,20 +1,28 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { freePort, type RunningServer, startServer } from './server-process.js';
 
-/** Starts fkvs-server with the append-only log in dir, the Redis front on a free port. */
+/** The append-only log's directory and its manifest's text, under a server's dir. */
+export const logDir = (dir: string) => join(dir, 'appendonlydir');
+export const manifestText = (dir: string) =>
+  readFileSync(join(logDir(dir), 'appendonly.aof.manifest'), 'latin1');
+
+/** Starts fkvs-server with the append-only log in dir (appendonly as asked), the Redis front on a free port. */
 export async function startLogged(
   backendArgs: readonly string[],
   dir: string,
   fsync: string,
   extra: string[] = [],
   wrapper: string[] = [],
+  appendonly = 'yes',
 ): Promise<{ server: RunningServer; respPort: number }> {
   const respPort = await freePort();
   const server = await startServer(
     [
       ...backendArgs,
       '--appendonly',
-      'yes',
+      appendonly,
       '--appendfsync',
       fsync,
       '--dir',
