@@ -105,8 +105,7 @@ export class AppendOnlySwitch {
     this.log(
       "fkvs needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.",
     );
-    this.rewrite.cancel();
-    this.stop();
+    this.stop(); // gives up the rewrite too
     return 'Unable to turn on AOF. Check server logs.';
   }
 
