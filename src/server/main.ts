@@ -28,6 +28,7 @@ import { log } from './log.js';
 import { MemoryRelease } from './memory-release.js';
 import { Snapshots } from './snapshots.js';
 import { loadAtStartup } from './startup-load.js';
+import { raiseInliningBudget } from './v8-inlining.js';
 import { ServerWriteGate } from './write-gate.js';
 
 /** Set in a daemonized child so it does not daemonize again. */
@@ -62,6 +63,7 @@ function main(argv: string[]): void {
 }
 
 function serve(config: ServerConfig): void {
+  raiseInliningBudget();
   if (config.showLogo) {
     if (existsSync('logo.txt')) process.stdout.write(readFileSync('logo.txt', 'utf8'));
     else log('show-logo: logo.txt not found in the working directory');

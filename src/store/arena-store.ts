@@ -275,9 +275,35 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   ): number {
     if (keyLength > maxKeyBytes) return StoreRefusal.keyTooLarge;
     if (valueLength > this.maxValueBytes) return StoreRefusal.valueTooLarge;
+    const address = this.locate(knownHash, key, keyOffset, keyLength);
+    // Most writes: a key without a deadline keeps none and its value's size class, no snapshot walks.
+    if (
+      address !== 0 &&
+      deadlineMs === 0 &&
+      this.snapshotKeep === null &&
+      this.arena.overwriteUndated(address, value, valueOffset, valueLength)
+    ) {
+      this.arena.setAccess(address, this.touchedAccess(address));
+      this.changes++;
+      return address;
+    }
+    return this.setLocated(address, key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs);
+  }
+
+  /** set() for every other case, after locate() found the key at `address` (0: not there). */
+  private setLocated(
+    located: number,
+    key: Uint8Array,
+    keyOffset: number,
+    keyLength: number,
+    value: Uint8Array,
+    valueOffset: number,
+    valueLength: number,
+    deadlineMs: number,
+  ): number {
     const arena = this.arena;
     const table = this.table;
-    let address = this.locate(knownHash, key, keyOffset, keyLength);
+    let address = located;
     const hash = this.locatedHash;
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     const large = entryBytes > maxInlineEntryBytes;

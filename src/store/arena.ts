@@ -528,6 +528,26 @@ export class Arena {
     );
   }
 
+  /**
+   * Replaces the value of an in-line entry without a deadline in place, when the new size keeps
+   * the entry's class; false, with nothing written, otherwise. One look at the header for all of
+   * it: the path of most overwrites.
+   */
+  overwriteUndated(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
+    const bytes = this.chunks[address >>> unitShift];
+    const o = (address & slotMask) << 3;
+    const keyLength = bytes[o] | (bytes[o + 1] << 8);
+    const entryBytes = entryHeaderBytes + keyLength + valueLength;
+    if (keyLength === largeKeyMarker || entryBytes > maxInlineEntryBytes) return false;
+    const oldEntryBytes = entryHeaderBytes + keyLength + (bytes[o + 2] | (bytes[o + 3] << 8));
+    if (classOfUnits[(oldEntryBytes + 7) >> 3] !== classOfUnits[(entryBytes + 7) >> 3]) return false;
+    if ((this.readU32(address, 4) & expirySlotMask) !== 0) return false;
+    bytes[o + 2] = valueLength;
+    bytes[o + 3] = valueLength >>> 8;
+    this.copyIn(value, valueOffset, address, o + entryHeaderBytes + keyLength, valueLength);
+    return true;
+  }
+
   /** True when the entry's key equals bytes[offset, offset + length). */
   keyEquals(address: number, key: Uint8Array, offset: number, length: number): boolean {
     const bytes = this.chunks[address >>> unitShift];
