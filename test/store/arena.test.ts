@@ -181,3 +181,36 @@ test('an out-of-line entry keeps key and value in its own array, counted until r
   assert.equal(arena.bytesReserved, 0);
   arena.assertInvariants();
 });
+
+test('overwriteUndated: in place while the class holds and no deadline slot is set; otherwise false, nothing written', () => {
+  const arena = new Arena(() => true, noMoves);
+  const key = new Uint8Array([1, 2, 3, 4]);
+  const c = sizeClassOf(entryHeaderBytes + 4 + 10);
+  const address = arena.allocate(c);
+  arena.write(address, key, 0, 4, new Uint8Array(10).fill(7), 0, 10, 0, 0);
+  const valueOf = (a: number) =>
+    [
+      ...arena.valueBytes(a).subarray(arena.valueOffset(a), arena.valueOffset(a) + arena.valueLength(a)),
+    ].join();
+  assert.equal(arena.overwriteUndated(address, new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9, 9, 9]), 0, 10), true);
+  assert.equal(valueOf(address), '9,9,9,9,9,9,9,9,9,9');
+  assert.equal(
+    arena.overwriteUndated(address, new Uint8Array([5]), 0, 1),
+    sizeClassOf(entryHeaderBytes + 5) === c,
+  );
+  const other = new Uint8Array(classSizes[c] + 1).fill(3);
+  const before = valueOf(address);
+  assert.equal(arena.overwriteUndated(address, other, 0, other.length), false, 'another class');
+  assert.equal(valueOf(address), before);
+  const tooLarge = new Uint8Array(maxInlineEntryBytes).fill(4);
+  assert.equal(arena.overwriteUndated(address, tooLarge, 0, tooLarge.length), false, 'out of line');
+  assert.equal(valueOf(address), before);
+  arena.setExpirySlot(address, 5);
+  assert.equal(arena.overwriteUndated(address, new Uint8Array([8]), 0, 1), false, 'a deadline slot');
+  assert.equal(valueOf(address), before);
+  const large = arena.allocate(largeStubClass);
+  const id = arena.newLarge(4, 20000);
+  arena.writeLarge(large, id, key, 0, 4, new Uint8Array(20000), 0, 20000, 0, 0);
+  assert.equal(arena.overwriteUndated(large, new Uint8Array(20000), 0, 20000), false, 'an out-of-line entry');
+  arena.assertInvariants();
+});
