@@ -188,26 +188,26 @@ test('overwriteUndated: in place while the class holds and no deadline slot is s
   const c = sizeClassOf(entryHeaderBytes + 4 + 10);
   const address = arena.allocate(c);
   arena.write(address, key, 0, 4, new Uint8Array(10).fill(7), 0, 10, 0, 0);
-  const valueOf = (a: number) =>
+  const valueText = (a: number) =>
     [
       ...arena.valueBytes(a).subarray(arena.valueOffset(a), arena.valueOffset(a) + arena.valueLength(a)),
     ].join();
   assert.equal(arena.overwriteUndated(address, new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9, 9, 9]), 0, 10), true);
-  assert.equal(valueOf(address), '9,9,9,9,9,9,9,9,9,9');
+  assert.equal(valueText(address), '9,9,9,9,9,9,9,9,9,9');
   assert.equal(
     arena.overwriteUndated(address, new Uint8Array([5]), 0, 1),
     sizeClassOf(entryHeaderBytes + 5) === c,
   );
   const other = new Uint8Array(classSizes[c] + 1).fill(3);
-  const before = valueOf(address);
+  const before = valueText(address);
   assert.equal(arena.overwriteUndated(address, other, 0, other.length), false, 'another class');
-  assert.equal(valueOf(address), before);
+  assert.equal(valueText(address), before);
   const tooLarge = new Uint8Array(maxInlineEntryBytes).fill(4);
   assert.equal(arena.overwriteUndated(address, tooLarge, 0, tooLarge.length), false, 'out of line');
-  assert.equal(valueOf(address), before);
+  assert.equal(valueText(address), before);
   arena.setExpirySlot(address, 5);
   assert.equal(arena.overwriteUndated(address, new Uint8Array([8]), 0, 1), false, 'a deadline slot');
-  assert.equal(valueOf(address), before);
+  assert.equal(valueText(address), before);
   const large = arena.allocate(largeStubClass);
   const id = arena.newLarge(4, 20000);
   arena.writeLarge(large, id, key, 0, 4, new Uint8Array(20000), 0, 20000, 0, 0);
