@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "fkvs_native",
-      "sources": ["native/addon.cc", "native/epoll_backend.cc", "native/sockets.cc"],
+      "sources": ["native/addon.cc", "native/epoll_backend.cc", "native/huge_pages.cc", "native/sockets.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backend.h"
+#include "huge_pages.h"
 #include "limits.h"
 
 namespace fkvs {
@@ -512,6 +513,7 @@ class Transport : public Napi::ObjectWrap<Transport> {
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("Transport", Transport::Define(env));
+  RegisterHugePages(env, exports);
 #ifdef FKVS_HAVE_LIBURING
   exports.Set("hasIoUring", Napi::Boolean::New(env, true));
 #else

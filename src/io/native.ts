@@ -165,6 +165,11 @@ interface Addon {
   ) => NativeTransport;
   /** False when liburing was missing at build time. */
   hasIoUring: boolean;
+  /**
+   * madvise(MADV_HUGEPAGE) over the whole pages of the buffer's memory; the bytes advised (0 when
+   * refused). For memory not yet touched: the kernel then backs it with 2 MiB pages where it can.
+   */
+  adviseHugePages(buffer: ArrayBuffer): number;
 }
 
 const require = createRequire(import.meta.url);

@@ -35,6 +35,7 @@ import { keyHashDropBits, xxh32 } from './hash.js';
 import { HashTable, reverseBits } from './hashtable.js';
 import {
   type KeyValueStore,
+  type MemoryAdvice,
   type SnapshotSource,
   StoreRefusal,
   type StoreStats,
@@ -109,6 +110,8 @@ export interface ArenaStoreOptions {
    * when they cannot. Eviction picks keys of any database: room it makes elsewhere comes back so.
    */
   peersGiveBack?: (bytes: number) => boolean;
+  /** Advice on the memory of new arena chunks and tables (the server's: huge pages). */
+  adviseMemory?: MemoryAdvice;
 }
 
 /**
@@ -181,8 +184,9 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     // keys are evicted and arena chunks given back to make room for them (reclaimForIndex).
     const mayReserveIndex = (bytes: number) =>
       mayReserve(bytes) || (this.indexMayEvict && this.reclaimForIndex(bytes));
-    this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to));
-    this.table = new HashTable(this.arena, mayReserveIndex);
+    const advise = options.adviseMemory;
+    this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to), advise);
+    this.table = new HashTable(this.arena, mayReserveIndex, undefined, advise);
     this.expiry = new ExpiryIndex(mayReserveIndex);
   }
 

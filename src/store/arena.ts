@@ -1,4 +1,5 @@
 import { copyBytes, copyToView, wordCopyMinBytes } from '../bytes.js';
+import type { MemoryAdvice } from './store-api.js';
 
 /**
  * Entry memory. Small entries live in size-class pages carved from chunks (large Uint8Arrays);
@@ -159,6 +160,7 @@ export class Arena {
   constructor(
     private readonly mayReserve: (bytes: number) => boolean,
     private readonly relocate: (from: number, to: number) => void,
+    private readonly adviseMemory: MemoryAdvice = () => {},
   ) {}
 
   /** Page chunks plus out-of-line arrays. */
@@ -653,6 +655,7 @@ export class Arena {
     const slot = this.freeChunkSlots.length > 0 ? this.freeChunkSlots.pop()! : this.chunks.length;
     if (slot >= maxChunks) return false;
     const chunk = new Uint8Array(size);
+    this.adviseMemory(chunk.buffer);
     if (slot === this.chunks.length) {
       this.chunks.push(chunk);
       this.chunkViews.push(new DataView(chunk.buffer));

@@ -1,4 +1,5 @@
 import type { Arena } from './arena.js';
+import type { MemoryAdvice } from './store-api.js';
 
 /** Grow when an insert would take the table past this load. */
 export const maxLoadFactor = 0.75;
@@ -43,6 +44,7 @@ export class HashTable {
     private readonly arena: Arena,
     private readonly mayReserve: (bytes: number) => boolean,
     initialSlots: number = initialTableSlots,
+    private readonly adviseMemory: MemoryAdvice = () => {},
   ) {
     this.slots = new Uint32Array(initialSlots * 2);
     this.mask = initialSlots - 1;
@@ -283,7 +285,9 @@ export class HashTable {
     this.oldMask = this.mask;
     this.migrateFrom = from;
     this.migrated = 0;
-    this.slots = new Uint32Array(old.length * 2);
+    const slots = new Uint32Array(old.length * 2);
+    this.adviseMemory(slots.buffer);
+    this.slots = slots;
     this.mask = this.mask * 2 + 1;
     // Step at once, before the write that started the resize inserts into the old table: a key
     // whose probe wraps round the end of the round then lands in a migrated slot (moved with the

@@ -170,3 +170,9 @@ export interface SnapshotSource {
   /** Walks about `count` more keys, visit(handle) for each one not kept; true when the walk is done. */
   snapshotStep(count: number, visit: (handle: number) => void): boolean;
 }
+
+/**
+ * Called with each large buffer the store takes from the system (an arena chunk, the table), before
+ * it is first touched: the server asks the kernel for huge pages there (native adviseHugePages).
+ */
+export type MemoryAdvice = (buffer: ArrayBuffer) => void;

@@ -324,3 +324,22 @@ describe('ArenaStore scan', () => {
     assert.deepEqual(keys, ['b']);
   });
 });
+
+test('adviseMemory sees each arena chunk and each grown table before they are used', () => {
+  const advised: ArrayBuffer[] = [];
+  const store = new ArenaStore({ adviseMemory: (buffer) => advised.push(buffer) });
+  const key = new Uint8Array(16);
+  const value = new Uint8Array(100);
+  const keys = 200_000; // ~25 MB of entries: several chunks, and the table grows past its first size
+  for (let i = 0; i < keys; i++) {
+    new DataView(key.buffer).setUint32(0, i);
+    assert.ok(store.set(key, 0, 16, value, 0, 100, 0) > 0);
+  }
+  const chunks = advised.filter((b) => b.byteLength === chunkBytes).length;
+  assert.ok(chunks >= Math.floor((keys * 128) / chunkBytes), `${chunks} chunks advised`);
+  assert.ok(
+    advised.some((b) => b.byteLength !== chunkBytes),
+    'a grown table advised too',
+  );
+  assert.equal(new Set(advised).size, advised.length, 'each buffer once');
+});
