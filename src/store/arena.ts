@@ -531,9 +531,8 @@ export class Arena {
   }
 
   /**
-   * Replaces the value of an in-line entry without a deadline in place, when the new size keeps
-   * the entry's class; false, with nothing written, otherwise. One look at the header for all of
-   * it: the path of most overwrites.
+   * Replaces the value of an in-line entry without a deadline in place (writeValue), when the new
+   * size keeps the entry's class; false, with nothing written, otherwise: the path of most overwrites.
    */
   overwriteUndated(address: number, value: Uint8Array, valueOffset: number, valueLength: number): boolean {
     const bytes = this.chunks[address >>> unitShift];
@@ -542,11 +541,9 @@ export class Arena {
     const entryBytes = entryHeaderBytes + keyLength + valueLength;
     if (keyLength === largeKeyMarker || entryBytes > maxInlineEntryBytes) return false;
     const oldEntryBytes = entryHeaderBytes + keyLength + (bytes[o + 2] | (bytes[o + 3] << 8));
-    if (classOfUnits[(oldEntryBytes + 7) >> 3] !== classOfUnits[(entryBytes + 7) >> 3]) return false;
-    if ((this.readU32(address, 4) & expirySlotMask) !== 0) return false;
-    bytes[o + 2] = valueLength;
-    bytes[o + 3] = valueLength >>> 8;
-    this.copyIn(value, valueOffset, address, o + entryHeaderBytes + keyLength, valueLength);
+    if (sizeClassOf(oldEntryBytes) !== sizeClassOf(entryBytes) || this.expirySlot(address) !== 0)
+      return false;
+    this.writeValue(address, value, valueOffset, valueLength);
     return true;
   }
 
