@@ -14,7 +14,7 @@ export function tempRdbPath(dir: string): string {
  * SAVE: every database into <dir>/<fileName> at once, blocking the loop as Redis's SAVE does.
  * Written to the temp file, fsynced, renamed over the dump, and the directory fsynced: a crash at
  * any point leaves the previous dump whole. Returns the keys and bytes written; throws the
- * system's error (the temp file removed).
+ * system's error (the temp file removed, also when the rename failed).
  */
 export function saveRdbSync(
   dir: string,
@@ -37,7 +37,12 @@ export function saveRdbSync(
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, join(dir, fileName));
+  try {
+    renameSync(temp, join(dir, fileName));
+  } catch (error) {
+    unlinkSync(temp); // as Redis's rdbSave: a temp file that could not become the dump goes
+    throw error;
+  }
   syncDirectory(dir);
   return { keys, bytes: writer.bytesWritten };
 }

@@ -18,6 +18,7 @@ import { AppendLog } from '../persistence/append-log.js';
 import { Dispatcher } from '../protocol/fkvs/dispatcher.js';
 import { FkvsSessionFactory } from '../protocol/fkvs/session.js';
 import { RespServer } from '../protocol/resp/server.js';
+import type { ShutdownOptions } from '../protocol/resp/shutdown-command.js';
 import { newServerInfo } from '../server-info.js';
 import { entryUnknown } from '../write-log.js';
 import { AofRewrite } from './aof-rewrite.js';
@@ -249,18 +250,7 @@ function serve(config: ServerConfig): void {
   const memory = new MemoryRelease(info, () => transport.native.releaseMemory());
   const memoryCheck = setInterval(() => memory.check(), memoryReleaseCheckMs);
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    log(`${signal} received: closing connections and exiting`);
-    // As Redis: a rewrite is given up; with save rules set, the dump is saved first; if that fails the server stays up.
-    if (logSwitch.writingInitialLog) {
-      // As Redis: the log's first base is not written yet; stopping now would leave no log.
-      log("Writing initial AOF, can't exit.");
-      return;
-    }
-    rewrite.shutdown();
-    if (!snapshots.shutdown()) return;
-    stopping = true;
+  const exit = async () => {
     clearInterval(expiry);
     if (idleCheck !== null) clearInterval(idleCheck);
     clearInterval(memoryCheck);
@@ -271,8 +261,34 @@ function serve(config: ServerConfig): void {
     await transport.shutdown(shutdownTimeoutMs, () => appendOnly.close());
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  /** Stops as Redis's prepareForShutdown; false when the server stays up (the reason logged). */
+  const stop = (reason: string, options: ShutdownOptions): boolean => {
+    if (stopping) return true;
+    log(reason);
+    // As Redis: a rewrite is given up; the dump is saved first (with save rules set, or SHUTDOWN
+    // SAVE); if that fails the server stays up, unless forced.
+    if (logSwitch.writingInitialLog) {
+      // As Redis: the log's first base is not written yet; stopping now would leave no log.
+      if (!options.force) {
+        log("Writing initial AOF, can't exit.");
+        log('Errors trying to shut down the server. Check the logs for more information.');
+        return false;
+      }
+      log('Writing initial AOF. Exit anyway.');
+    }
+    rewrite.shutdown();
+    if (!snapshots.shutdown(options)) {
+      log('Errors trying to shut down the server. Check the logs for more information.');
+      return false;
+    }
+    stopping = true;
+    void exit();
+    return true;
+  };
+  const bySignal = { save: 'rules', force: false } as const;
+  process.on('SIGINT', () => stop('SIGINT received: closing connections and exiting', bySignal));
+  process.on('SIGTERM', () => stop('SIGTERM received: closing connections and exiting', bySignal));
+  resp.shutdown = (options) => stop('User requested shutdown...', options);
   if (config.unixSocket === null && !isLoopback(config.bind)) {
     log(
       `WARNING: bind ${config.bind} is not a loopback address and FKVS has no authentication: ` +

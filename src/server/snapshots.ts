@@ -4,6 +4,7 @@ import type { Transport } from '../io/transport.js';
 import { bgsaveRetryDelayMs, saveRulesCheckMs } from '../limits.js';
 import { saveRdbSync, tempRdbPath } from '../persistence/rdb-save.js';
 import type { RespSettings } from '../protocol/resp/server.js';
+import type { ShutdownOptions } from '../protocol/resp/shutdown-command.js';
 import {
   type JobReply,
   jobError,
@@ -139,11 +140,11 @@ export class Snapshots implements SnapshotControl {
   }
 
   /**
-   * Before the process exits (SIGTERM, SIGINT): a background save is abandoned (its temp file
-   * removed), then, with save rules set, the dump is saved, as Redis does. False when that save
-   * failed: Redis then refuses to exit.
+   * Before the process exits (SIGTERM, SIGINT, SHUTDOWN): a background save is abandoned (its temp
+   * file removed), then the dump is saved when save rules are set (or SHUTDOWN SAVE), as Redis
+   * does. False when that save failed and the stop is not forced: Redis then refuses to exit.
    */
-  shutdown(): boolean {
+  shutdown(options: ShutdownOptions): boolean {
     const r = this.running;
     if (r !== null) {
       this.log('There is a background save in progress: abandoning it');
@@ -151,11 +152,15 @@ export class Snapshots implements SnapshotControl {
       r.job.abandon();
     }
     this.running = null;
-    if (this.settings.saveRules.length > 0) {
+    const save = options.save === 'save' || (options.save === 'rules' && this.settings.saveRules.length > 0);
+    if (save) {
       this.log('Saving the final RDB snapshot before exiting.');
       if (this.save() !== null) {
-        this.log("Error trying to save the DB, can't exit.");
-        return false;
+        if (!options.force) {
+          this.log("Error trying to save the DB, can't exit.");
+          return false;
+        }
+        this.log('Error trying to save the DB. Exit anyway.');
       }
     }
     clearInterval(this.rules);

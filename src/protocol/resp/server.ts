@@ -12,6 +12,7 @@ import { LookAhead } from './look-ahead.js';
 import type { ProtectedAction } from './protected-action.js';
 import { RespWriter } from './reply-writer.js';
 import { RespSession } from './session.js';
+import { type ShutdownOptions, shutdownCommand } from './shutdown-command.js';
 import {
   type RewriteControl,
   type SaveRule,
@@ -89,6 +90,11 @@ export class RespServer implements SessionFactory {
   rewrite: RewriteControl | null = null;
   /** CONFIG SET appendonly turns the log on or off: null, or why it could not; null: not set up. */
   appendonlyChanged: ((on: boolean) => string | null) | null = null;
+  /**
+   * SHUTDOWN: stops the server as SIGTERM does, with the command's options; false when it stays up
+   * (the reason logged). null: not set up (in-process tests).
+   */
+  shutdown: ((options: ShutdownOptions) => boolean) | null = null;
   /** What INFO persistence reports of that log; null: no log. */
   aofStatus: (() => AofStatus) | null = null;
   /** The highest used_memory INFO reported. */
@@ -115,6 +121,7 @@ export class RespServer implements SessionFactory {
     this.table = new CommandTable([
       ...connectionCommands,
       ...snapshotCommands,
+      shutdownCommand,
       ...dataCommands.map(dataEntry),
     ]);
     this.lookAhead = new LookAhead(this.table);

@@ -146,7 +146,7 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     this.server.writeLog.keyWritten(db, bytes, offset, length, entry);
   }
 
-  /** One parsed command: look-up, arity, authentication, MULTI queueing, then its handler. */
+  /** One parsed command: look-up, arity, authentication, MULTI's refusals and queueing, then its handler. */
   onCommand(args: Arguments): number {
     const server = this.server;
     const out = server.writer;
@@ -166,6 +166,9 @@ export class RespSession implements ProtocolSession, CommandContext, Watcher {
     } else if (!this.authenticated && entry.role !== CommandRole.noAuth) {
       this.multiFailed = this.inMulti;
       out.error('NOAUTH Authentication required.');
+    } else if (this.inMulti && entry.flags.includes('no_multi')) {
+      this.multiFailed = true; // SAVE, SHUTDOWN: as Redis's processCommand
+      out.error('ERR Command not allowed inside a transaction');
     } else if (
       server.writeGate.refusal !== null &&
       (entry.flags.includes('write') || entry.name === 'ping') // PING too: Redis's processCommand
