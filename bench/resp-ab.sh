@@ -17,20 +17,19 @@ shift $(($# < 4 ? $# : 4))
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(set:16 get:16 incr:16 set:128 get:128 incr:128 set:128:r)
 cd "$(dirname "$0")/.."
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+source bench/free-ports.sh
 dir=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
-declare -A port pid
+declare -A port pid fkvs_port
+read -r port[A] fkvs_port[A] port[B] fkvs_port[B] port[redis] < <(free_ports 5)
 for server in A B; do
   checkout=$([ "$server" = A ] && echo "$a" || echo "$b")
-  port[$server]=$(free_port)
-  taskset -c 0 node "$checkout/bin/fkvs-server" --save '' --port "$(free_port)" --resp-port "${port[$server]}" \
+  taskset -c 0 node "$checkout/bin/fkvs-server" --save '' --port "${fkvs_port[$server]}" --resp-port "${port[$server]}" \
     --maxmemory 2gb >"$dir/$server.log" 2>&1 &
   pid[$server]=$!
   pids+=($!)
 done
-port[redis]=$(free_port)
 taskset -c 0 redis-server --port "${port[redis]}" --save '' --appendonly no --protected-mode no >"$dir/redis.log" 2>&1 &
 pid[redis]=$!
 pids+=($!)

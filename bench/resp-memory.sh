@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 keys=${1:-10000000}
 keyValueBytes=$((32 + 5))
 settleSeconds=1
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+source bench/free-ports.sh
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
@@ -18,8 +18,7 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 echo "wire,keys,rss_before_mib,rss_after_mib,bytes_per_key_beyond_key_and_value"
 for wire in fkvs resp; do
-  fkvs_port=$(free_port)
-  resp_port=$(free_port)
+  read -r fkvs_port resp_port < <(free_ports 2)
   taskset -c 0 node bin/fkvs-server --port "$fkvs_port" --resp-port "$resp_port" --maxmemory 4gb >"$dir/log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q 'allocator: ' "$dir/log" && break; sleep 0.1; done

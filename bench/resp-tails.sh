@@ -14,7 +14,7 @@ seconds=${2:-20}
 calibration=${3:-5000}
 runs=${4:-1}
 requests=$((rate * seconds))
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+source bench/free-ports.sh
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
@@ -22,10 +22,10 @@ cc -O2 -o "$dir/sink" bench/sink.c
 
 # Starts one peer on core 0 and waits until it answers; sets pid and port.
 start() { # sink|fkvs|redis
-  port=$(free_port)
+  read -r port fkvs_port < <(free_ports 2)
   case $1 in
     sink) taskset -c 0 "$dir/sink" "$port" resp >"$dir/$1.log" 2>&1 & ;;
-    fkvs) taskset -c 0 node bin/fkvs-server --save '' --port "$(free_port)" --resp-port "$port" >"$dir/$1.log" 2>&1 & ;;
+    fkvs) taskset -c 0 node bin/fkvs-server --save '' --port "$fkvs_port" --resp-port "$port" >"$dir/$1.log" 2>&1 & ;;
     redis) taskset -c 0 redis-server --port "$port" --save '' --appendonly no >"$dir/$1.log" 2>&1 & ;;
   esac
   pid=$!

@@ -24,10 +24,18 @@ export function requireRedisTools(): void {
   }
 }
 
+/** Directories tempDir made, removed by one exit listener (one each would pass Node's 10-listener warning). */
+const tempDirs: string[] = [];
+
 /** A fresh directory under the system's temp directory, removed when the test process exits. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `fkvs-${prefix}-`));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.length === 0) {
+    process.once('exit', () => {
+      for (const made of tempDirs) rmSync(made, { recursive: true, force: true });
+    });
+  }
+  tempDirs.push(dir);
   return dir;
 }
 
