@@ -197,17 +197,27 @@ const get: Subcommand = {
   arity: -3,
   flags: ['admin', 'noscript', 'loading', 'stale'],
   run(session, args, out) {
-    const matched = new Set<Parameter>();
+    // Each parameter once, under the name it was first matched by: as Redis 7.0's configGetCommand,
+    // a name without glob characters is looked up and answered as the client spelled it
+    // ("CONFIG GET DIR" answers "DIR"), a pattern answers parameters' own names. Case is ignored.
+    const matched = new Map<Parameter, string>();
     for (let i = 2; i < args.count; i++) {
-      // CONFIG GET ignores case: both sides in lower case.
-      const pattern = Buffer.from(argumentText(args, i).toLowerCase(), 'latin1');
+      const text = argumentText(args, i);
+      if (!/[[*?]/.test(text)) {
+        const p = byName.get(text.toLowerCase());
+        if (p !== undefined && !matched.has(p)) matched.set(p, text);
+        continue;
+      }
+      const pattern = Buffer.from(text.toLowerCase(), 'latin1');
       for (const p of parameters) {
-        if (globMatch(pattern, 0, pattern.length, p.nameBytes!, 0, p.nameBytes!.length)) matched.add(p);
+        if (matched.has(p)) continue;
+        if (globMatch(pattern, 0, pattern.length, p.nameBytes!, 0, p.nameBytes!.length))
+          matched.set(p, p.name);
       }
     }
     out.map(matched.size);
-    for (const p of matched) {
-      out.bulkText(p.name);
+    for (const [p, name] of matched) {
+      out.bulkText(name);
       out.bulkText(p.get(session.server.settings, session.server.databases.count));
     }
   },

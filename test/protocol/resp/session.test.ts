@@ -308,6 +308,16 @@ test('CONFIG GET globs and SET of the keys fkvs has', () => {
   const c = new RespHarness().connect();
   assert.equal(c.send(cmd('CONFIG', 'GET', 'databases')), '*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n');
   assert.equal(c.send(cmd('CONFIG', 'GET', 'nosuch')), '*0\r\n');
+  // As redis-server 7.0.15 answered: an exact name as spelled, each parameter once, case ignored.
+  assert.equal(
+    c.send(cmd('CONFIG', 'GET', 'DATABASES', 'Databases', 'databases*')),
+    '*2\r\n$9\r\nDATABASES\r\n$2\r\n16\r\n',
+  );
+  assert.equal(
+    c.send(cmd('CONFIG', 'GET', 'databases*', 'DATABASES')),
+    '*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n',
+  );
+  assert.equal(c.send(cmd('CONFIG', 'GET', 'DATA*')), '*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n');
   assert.equal(
     c.send(cmd('CONFIG', 'GET', 'maxmemory*', 'appendonly')),
     '*8\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n' +
