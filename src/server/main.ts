@@ -267,20 +267,20 @@ function serve(config: ServerConfig): void {
     log(reason);
     // As Redis: a rewrite is given up; the dump is saved first (with save rules set, or SHUTDOWN
     // SAVE); if that fails the server stays up, unless forced.
+    const refused = () => {
+      log('Errors trying to shut down the server. Check the logs for more information.');
+      return false;
+    };
     if (logSwitch.writingInitialLog) {
       // As Redis: the log's first base is not written yet; stopping now would leave no log.
       if (!options.force) {
         log("Writing initial AOF, can't exit.");
-        log('Errors trying to shut down the server. Check the logs for more information.');
-        return false;
+        return refused();
       }
       log('Writing initial AOF. Exit anyway.');
     }
     rewrite.shutdown();
-    if (!snapshots.shutdown(options)) {
-      log('Errors trying to shut down the server. Check the logs for more information.');
-      return false;
-    }
+    if (!snapshots.shutdown(options)) return refused();
     stopping = true;
     void exit();
     return true;

@@ -12,7 +12,7 @@ export interface ShutdownOptions {
 }
 
 /** Redis 7.0's reply when the server stays up (the reason is in its log). */
-export const shutdownRefused = 'ERR Errors trying to SHUTDOWN. Check logs.';
+const shutdownRefused = 'ERR Errors trying to SHUTDOWN. Check logs.';
 
 /**
  * SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0: the server stops as on SIGTERM
