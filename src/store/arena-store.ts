@@ -32,7 +32,7 @@ import {
 } from './arena.js';
 import { ExpiryIndex } from './expiry.js';
 import { keyHashDropBits, xxh32 } from './hash.js';
-import { HashTable, reverseBits } from './hashtable.js';
+import { HashTable, initialTableSlots, reverseBits } from './hashtable.js';
 import {
   type KeyValueStore,
   type MemoryAdvice,
@@ -186,7 +186,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       mayReserve(bytes) || (this.indexMayEvict && this.reclaimForIndex(bytes));
     const advise = options.adviseMemory;
     this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to), advise);
-    this.table = new HashTable(this.arena, mayReserveIndex, undefined, advise);
+    this.table = new HashTable(this.arena, mayReserveIndex, initialTableSlots, advise);
     this.expiry = new ExpiryIndex(mayReserveIndex);
   }
 
