@@ -1,6 +1,7 @@
 // Store microbenchmarks (mitata), one process per data set so that one set's garbage does not
 // land in another's timings:
 //   node dist/bench/store.bench.js hash      XXH32 (ours, JS) vs xxhash-wasm h32Raw by key length
+//   node dist/bench/store.bench.js refused   SET of a new key refused at maxmemory (noeviction)
 //   node dist/bench/store.bench.js <n>       GET hit/miss, SET overwrite, SET new key, DEL at n keys,
 //                                            each beside a Map<string, Buffer> fed the same keys; GET
 //                                            hit and SET new key also with keys prefetched in batches
@@ -9,6 +10,7 @@
 // "label: value unit"; bench/repeat.ts runs it several times and prints medians (`npm run bench:store`).
 import { bench, do_not_optimize, run } from 'mitata';
 import xxhash from 'xxhash-wasm';
+import { Databases } from '../src/commands/databases.js';
 import { maxPrefetchKeys } from '../src/limits.js';
 import { ArenaStore } from '../src/store/arena-store.js';
 import { xxh32 } from '../src/store/hash.js';
@@ -60,6 +62,25 @@ if (what === 'hash') {
       ns.get(`hash ${length} B | xxh32 (ours, JS)`),
     );
   }
+} else if (what === 'refused') {
+  // A SET of a new key refused at maxmemory under noeviction (what a client retrying into a full
+  // server costs the loop), with one database holding the data and with two sharing maxmemory.
+  const maxMemoryBytes = 256 * 1024 * 1024;
+  const value = Buffer.alloc(100, 0x76);
+  const fresh = makeKeys(1, 999_999_999_999);
+  for (const count of [1, 2]) {
+    const databases = new Databases({ maxMemoryBytes });
+    const keys = makeKeys(1);
+    for (let i = 0; ; i++) {
+      keys.write(String(i).padStart(12, '0'), 4, 'latin1');
+      if (databases.get(i % count).set(keys, 0, keyBytes, value, 0, value.length, 0) < 0) break;
+    }
+    const first = databases.get(0);
+    bench(`SET refused at maxmemory, ${count} database(s) | ArenaStore`, () =>
+      do_not_optimize(first.set(fresh, 0, keyBytes, value, 0, value.length, 0)),
+    );
+  }
+  await measure();
 } else {
   const n = Number(what);
   const keys = makeKeys(n);

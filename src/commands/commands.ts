@@ -129,7 +129,7 @@ export class Commands {
     if (handle < 0) return reply.failed(Failure.noSuchKey);
     const deadline = parseDeadline(r.bytes, r.offsets[1], r.lengths[1], store.nowMs, this.operand);
     if (deadline < 0) return reply.failed(Failure.syntax);
-    if (!store.setDeadline(handle, deadline)) return reply.failed(Failure.outOfMemory);
+    if (store.setDeadline(handle, deadline) < 0) return reply.failed(Failure.outOfMemory);
     this.written(r.bytes, r.offsets[0], r.lengths[0], entryUnknown);
     return reply.expireSet();
   }

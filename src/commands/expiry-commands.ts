@@ -57,7 +57,7 @@ function expire(name: string, unitMs: number, relative: boolean): RedisCommand {
       if ((conditions & Condition.gt) !== 0 && (current === 0 || deadline <= current)) return out.integer(0);
       if ((conditions & Condition.lt) !== 0 && current !== 0 && deadline >= current) return out.integer(0);
       if (deadline <= context.nowMs) db.delete(b, keyOffset, keyLength);
-      else if (!db.setDeadline(handle, deadline)) return out.error(RedisError.outOfMemory);
+      else if (db.setDeadline(handle, deadline) < 0) return out.error(RedisError.outOfMemory);
       context.written(b, keyOffset, keyLength, context.db);
       out.integer(1);
     },

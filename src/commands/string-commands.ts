@@ -287,8 +287,9 @@ const getex: RedisCommand = {
       replyValue(db, handle, out);
       db.delete(b, keyOffset, keyLength);
     } else if ((flags & anyExpire) !== 0) {
-      if (!db.setDeadline(handle, deadline)) return out.error(RedisError.outOfMemory);
-      replyValue(db, handle, out);
+      const moved = db.setDeadline(handle, deadline); // the entry may move
+      if (moved < 0) return out.error(RedisError.outOfMemory);
+      replyValue(db, moved, out);
     } else {
       replyValue(db, handle, out);
       if ((flags & Option.persist) === 0 || db.deadline(handle) === 0) return;

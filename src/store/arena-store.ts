@@ -134,8 +134,15 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   private readonly peersGiveBack: (bytes: number) => boolean;
   /** While true (inside set), a table or deadline index that may not grow evicts keys to make room. */
   private indexMayEvict = false;
-  /** Times reclaimForIndex evicted keys: a caller holding an address across an index growth compares it. */
+  /**
+   * Times reclaimForIndex gave chunks back or evicted keys (entries moved or went): a caller
+   * holding an address across an index growth compares it.
+   */
   private reclaims = 0;
+  /** The entry changeDeadline holds while the deadline index grows: kept current by relocate (0: none). */
+  private heldAddress = 0;
+  /** While true (inside giveBack), this store's own reservations do not ask the other databases. */
+  private givingBack = false;
   /** xorshift32 state of the LFU counter's coin (never 0). */
   private coin = 0x9e3779b9 | 0;
   /** Starts as a double so the field keeps one representation (Date.now() values are not small integers). */
@@ -169,21 +176,24 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     this.maxValueBytes = options.maxValueBytes ?? maxValueBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
-    // Memory the pages cannot serve (an out-of-line value, table growth) may take back chunks that
-    // emptied altogether.
     const peers = options.peerReservedBytes ?? (() => 0);
     this.peerReservedBytes = peers;
     this.eviction = options.eviction ?? defaultEvictionSettings();
     this.evict = options.evict ?? (() => 0);
     this.peerFreeBytes = options.peerFreeBytes ?? (() => 0);
     this.peersGiveBack = options.peersGiveBack ?? (() => false);
+    const fits = (bytes: number) => this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes;
+    // Memory past maxmemory may come from chunks given back: this arena's that emptied altogether,
+    // else the other databases' (emptied or drained: keys deleted there leave room for writes
+    // here). Not while this store is itself giving back for another: that would ask it again.
     const mayReserve = (bytes: number) =>
-      this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes ||
-      (this.arena.releaseEmptyChunks() > 0 && this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes);
-    // The table and deadline index grow in large steps; under an eviction policy, inside a write,
-    // keys are evicted and arena chunks given back to make room for them (reclaimForIndex).
-    const mayReserveIndex = (bytes: number) =>
-      mayReserve(bytes) || (this.indexMayEvict && this.reclaimForIndex(bytes));
+      fits(bytes) ||
+      (this.arena.releaseEmptyChunks() > 0 && fits(bytes)) ||
+      (!this.givingBack && this.peersGiveBack(bytes));
+    // The table and deadline index grow in large steps, which the pages cannot serve: this arena's
+    // chunks are drained and given back for them, and under an eviction policy, inside a write,
+    // keys are evicted too (reclaimForIndex).
+    const mayReserveIndex = (bytes: number) => mayReserve(bytes) || this.reclaimForIndex(bytes);
     const advise = options.adviseMemory;
     this.arena = new Arena(mayReserve, (from, to) => this.relocate(from, to), advise);
     this.table = new HashTable(this.arena, mayReserveIndex, initialTableSlots, advise);
@@ -455,11 +465,12 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return slot === 0 ? 0 : this.expiry.deadline(slot);
   }
 
-  setDeadline(handle: number, deadlineMs: number): boolean {
+  setDeadline(handle: number, deadlineMs: number): number {
     if (this.snapshotKeep !== null) this.keepForSnapshot(this.hashOf(handle), handle);
-    if (!this.applyDeadline(handle, deadlineMs)) return false;
+    const address = this.applyDeadline(handle, deadlineMs);
+    if (address === 0) return StoreRefusal.outOfMemory;
     this.changes++;
-    return true;
+    return address;
   }
 
   /**
@@ -504,24 +515,33 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     return false;
   }
 
-  /** Sets or clears a deadline without the snapshot's keeping or the change count (set() did both). */
-  private applyDeadline(handle: number, deadlineMs: number): boolean {
+  /**
+   * Sets or clears a deadline without the snapshot's keeping or the change count (set() did both).
+   * Returns the entry's address afterwards, 0 when memory for a new deadline was refused.
+   */
+  private applyDeadline(handle: number, deadlineMs: number): number {
     const slot = this.arena.expirySlot(handle);
     // A key without a deadline stays without one (most SETs): the rest out of line, for V8 to inline this.
-    return (deadlineMs === 0 && slot === 0) || this.changeDeadline(handle, slot, deadlineMs);
+    return deadlineMs === 0 && slot === 0 ? handle : this.changeDeadline(handle, slot, deadlineMs);
   }
 
-  private changeDeadline(handle: number, slot: number, deadlineMs: number): boolean {
+  private changeDeadline(handle: number, slot: number, deadlineMs: number): number {
     if (deadlineMs === 0) {
       this.removeExpirySlot(handle, slot);
     } else if (slot !== 0) {
       this.expiry.setDeadline(slot, deadlineMs);
-    } else if (this.expiry.reserveOne()) {
-      this.arena.setExpirySlot(handle, this.expiry.add(handle, deadlineMs));
     } else {
-      return false;
+      // Growing the deadline index may move entries (chunks given back): relocate follows this one.
+      // (set() reserved its slot before: no growth there.)
+      this.heldAddress = handle;
+      const reserved = this.expiry.reserveOne();
+      const address = this.heldAddress;
+      this.heldAddress = 0;
+      if (!reserved) return 0;
+      this.arena.setExpirySlot(address, this.expiry.add(address, deadlineMs));
+      return address;
     }
-    return true;
+    return handle;
   }
 
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
@@ -639,7 +659,12 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
    * here. False when that falls short.
    */
   giveBack(bytes: number): boolean {
-    return this.arena.reserveOutsidePages(bytes);
+    this.givingBack = true;
+    try {
+      return this.arena.reserveOutsidePages(bytes);
+    } finally {
+      this.givingBack = false;
+    }
   }
 
   /** The handle's access word (OBJECT FREQ and IDLETIME; reading it is not an access). */
@@ -813,15 +838,18 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
   }
 
   /**
-   * Room for `bytes` more of table or deadline index, inside a write under an eviction policy:
-   * evicts until that much is free in the arenas, then a step more per try, until compaction and
-   * draining give chunks back (bounded: each try needs a step more free, or the keys run out).
+   * Room for `bytes` more of table or deadline index: compaction and draining give this arena's
+   * chunks back; inside a write under an eviction policy, keys are evicted until that much is free
+   * in the arenas, then a step more per try, until they do (bounded: each try needs a step more
+   * free, or the keys run out).
    */
   private reclaimForIndex(bytes: number): boolean {
     this.reclaims++; // giving chunks back moves entries, and eviction removes them
+    if (this.arena.reserveOutsidePages(bytes)) return true;
+    if (!this.indexMayEvict) return false;
     for (let freeBytes = bytes; ; freeBytes += reclaimStepBytes) {
-      if (this.arena.reserveOutsidePages(bytes)) return true;
       if (!this.evictForBytes(freeBytes, bytes)) return this.arena.reserveOutsidePages(bytes);
+      if (this.arena.reserveOutsidePages(bytes)) return true;
     }
   }
 
@@ -903,6 +931,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   /** Compaction moved an entry: the table slot and deadline slot follow it. */
   private relocate(from: number, to: number): void {
+    if (from === this.heldAddress) this.heldAddress = to;
     this.table.replace(this.hashOf(to), from, to);
     const slot = this.arena.expirySlot(to);
     if (slot !== 0) this.expiry.setAddress(slot, to);

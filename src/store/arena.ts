@@ -144,6 +144,14 @@ export class Arena {
    * holds the same live entry (ArenaStore's recent key relies on it).
    */
   generation = 0;
+  /**
+   * generation and pageBytesReserved when reserveOutsidePages last found nothing more to give back
+   * (no empty or drainable chunk, no class to compact): until an entry is released or moved or a
+   * chunk comes or goes, that still holds, and a refused write asking again costs no walk of the
+   * chunks.
+   */
+  private exhaustedGeneration = -1;
+  private exhaustedPageBytes = -1;
 
   /** Out-of-line entries by id (emptyChunk when the id is free). */
   private readonly large: Uint8Array[] = [];
@@ -324,6 +332,7 @@ export class Arena {
    * cannot serve: out-of-line arrays, table growth); returns how many.
    */
   releaseEmptyChunks(): number {
+    if (this.poolPages === 0 || this.exhausted()) return 0;
     let released = 0;
     for (let chunk = 1; chunk < this.chunks.length; chunk++) {
       const pages = this.chunkPages[chunk];
@@ -344,12 +353,22 @@ export class Arena {
    */
   reserveOutsidePages(bytes: number): boolean {
     while (!this.mayReserve(bytes)) {
+      if (this.exhausted()) return false;
       if (this.releaseEmptyChunks() > 0) continue;
       const chunk = this.drainableChunk();
-      if (chunk > 0) this.drainChunk(chunk);
-      else if (!this.compactOnePage()) return false;
+      if (chunk > 0) {
+        this.drainChunk(chunk);
+      } else if (!this.compactOnePage()) {
+        this.exhaustedGeneration = this.generation;
+        this.exhaustedPageBytes = this.pageBytesReserved;
+        return false;
+      }
     }
     return true;
+  }
+
+  private exhausted(): boolean {
+    return this.generation === this.exhaustedGeneration && this.pageBytesReserved === this.exhaustedPageBytes;
   }
 
   /** The chunk with the most pool pages whose other pages fit in the pool's pages elsewhere; 0: none. */

@@ -121,8 +121,12 @@ export interface KeyValueStore {
   delete(key: Uint8Array, keyOffset: number, keyLength: number, hash?: number): boolean;
 
   deadline(handle: number): number;
-  /** Sets or clears (0) the deadline; false, with nothing changed, when memory for a new deadline is refused. */
-  setDeadline(handle: number, deadlineMs: number): boolean;
+  /**
+   * Sets or clears (0) the deadline. Returns the entry's handle afterwards (a new deadline may grow
+   * the deadline index, which may move entries), or StoreRefusal.outOfMemory, with nothing
+   * changed, when memory for it is refused.
+   */
+  setDeadline(handle: number, deadlineMs: number): number;
 
   /**
    * Calls visit for every live key (by nowMs), deleting expired keys met on the way (KEYS). visit must not

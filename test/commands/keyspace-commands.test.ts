@@ -195,4 +195,42 @@ describe('Databases', () => {
     // The arena may pass maxmemory by its stated margin (docs/store.md), once, not once per database.
     assert.ok(databases.reservedBytes() <= 48 * 1024 * 1024 + first.fragmentationMarginBytes);
   });
+
+  // Under noeviction: what a delete frees in one database is there for writes to another, whether
+  // its pages empty (all keys go) or only thin out (two of three go, at random: chunks are drained).
+  for (const [what, keep] of [
+    ['every key', () => false],
+    ['two keys of three', (i: number) => i % 3 === 0],
+  ] as const) {
+    test(`${what} deleted in database 1 leaves room for writes to database 0 (noeviction)`, () => {
+      const maxMemoryBytes = 32 * 1024 * 1024;
+      const databases = new Databases({ maxMemoryBytes, hashSeed: 1 });
+      const key = (i: number) => new TextEncoder().encode(`key:${i}`);
+      const fill = (index: number, valueBytes: number) => {
+        const store = databases.get(index);
+        const value = new Uint8Array(valueBytes);
+        for (let i = 0; ; i++) {
+          if (store.set(key(i), 0, key(i).length, value, 0, valueBytes, 0) < 0) return i;
+        }
+      };
+      const second = databases.get(1);
+      const inSecond = fill(1, 1000);
+      for (let i = 0; i < inSecond; i++) if (!keep(i)) assert.ok(second.delete(key(i), 0, key(i).length));
+      const first = databases.get(0);
+      const inFirst = fill(0, 100);
+      const used = first.stats().bytesUsed + second.stats().bytesUsed;
+      console.log(
+        `${what}: ${inSecond} 1000-byte values in database 1, then ${inFirst} 100-byte values in 0`,
+      );
+      // Refused only within each arena's margin, and a chunk of pool pages database 1 could not drain.
+      const margins = first.fragmentationMarginBytes + second.fragmentationMarginBytes + 4 * 1024 * 1024;
+      assert.ok(
+        used + first.indexBytes + second.indexBytes + margins > maxMemoryBytes,
+        `refused with ${used} of ${maxMemoryBytes} used`,
+      );
+      assert.ok(databases.reservedBytes() <= maxMemoryBytes);
+      first.assertInvariants();
+      second.assertInvariants();
+    });
+  }
 });

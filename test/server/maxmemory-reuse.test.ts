@@ -11,7 +11,8 @@ import {
 } from '../../src/store/arena.js';
 import { req } from '../support/fkvs.js';
 import { seededRandom } from '../support/random.js';
-import { type RunningServer, withServer } from '../support/server-process.js';
+import { RespClient } from '../support/resp-client.js';
+import { freePort, type RunningServer, withServer } from '../support/server-process.js';
 
 /** Requests per write: the replies of one batch are read before the next is sent. */
 const batchRequests = 2000;
@@ -104,6 +105,51 @@ test('--maxmemory 64mb: after 1 KB values fill it and are deleted, 100-byte valu
     assert.ok(big > 50_000, `${big} 1 KB values`);
     assert.ok(small >= 0.9 * fresh, `${small} of ${fresh}`);
     c.end();
+  });
+});
+
+test('--maxmemory 32mb, noeviction: keys deleted in database 1 over RESP leave room for database 0', async () => {
+  const oom = "-OOM command not allowed when used memory > 'maxmemory'.";
+  /** SETs prefix0, prefix1, ... in the selected database until one is refused; how many were stored. */
+  const fill = async (resp: RespClient, prefix: string, valueBytes: number): Promise<number> => {
+    const value = 'v'.repeat(valueBytes);
+    for (let first = 0; ; first += batchRequests) {
+      const argvs = Array.from({ length: batchRequests }, (_, i) => ['SET', `${prefix}${first + i}`, value]);
+      const replies = await resp.pipeline(argvs);
+      const refused = replies.findIndex((r) => r !== '+OK');
+      if (refused >= 0) {
+        assert.equal(replies[refused], oom);
+        return first + refused;
+      }
+    }
+  };
+  /** Runs fn with a RESP connection to a fresh server. */
+  const withResp = async (fn: (resp: RespClient) => Promise<void>) => {
+    const respPort = await freePort();
+    await withServer(['--maxmemory', '32mb', '--resp-port', String(respPort)], async () => {
+      const resp = await RespClient.connect({ port: respPort, host: '127.0.0.1' });
+      await fn(resp);
+      resp.close();
+    });
+  };
+  let fresh = 0;
+  await withResp(async (resp) => {
+    fresh = await fill(resp, 's', 100);
+  });
+  await withResp(async (resp) => {
+    assert.equal((await resp.command(['SELECT', '1'])).value, '+OK');
+    const big = await fill(resp, 'b', 1000);
+    for (let first = 0; first < big; first += batchRequests) {
+      const keys = Array.from({ length: Math.min(batchRequests, big - first) }, (_, i) => `b${first + i}`);
+      assert.equal((await resp.command(['DEL', ...keys])).value, keys.length);
+    }
+    assert.equal((await resp.command(['SELECT', '0'])).value, '+OK');
+    const small = await fill(resp, 's', 100);
+    console.log(
+      `database 1: ${big} 1000-byte values, deleted; then database 0: ${small} 100-byte values; on a fresh server: ${fresh}`,
+    );
+    assert.ok(big > 25_000, `${big} 1000-byte values`);
+    assert.ok(small >= 0.9 * fresh, `${small} of ${fresh}`);
   });
 });
 

@@ -148,6 +148,83 @@ describe('ArenaStore memory', () => {
     assert.ok(refusals > 0, 'the churn reached the limit');
   });
 
+  test('at maxmemory, a table growth takes chunks back from pages that deletes thinned out', () => {
+    const seeded = seededRandom('table growth');
+    const maxMemoryBytes = 32 * mib;
+    const store = new ArenaStore({ maxMemoryBytes, hashSeed: seeded.seed & 0x3fffffff });
+    const big = fill(store, 1000);
+    // Two keys of three go, at random: no page empties, so no chunk is free to give back as it is.
+    for (let i = 0; i < big; i++) if (seeded.float() < 2 / 3) store.delete(key(i), 0, key(i).length);
+    const tableBytes = store.indexBytes;
+    const small = fill(store, 100, big);
+    const stats = store.stats();
+    console.log(
+      `table growth: ${big} 1000-byte values, ${stats.keys} keys after 100-byte ones, table ${tableBytes} -> ${store.indexBytes} bytes (seed ${seeded.seed})`,
+    );
+    assert.ok(
+      store.indexBytes >= 2 * tableBytes,
+      `the table grew (${tableBytes} -> ${store.indexBytes} bytes)`,
+    );
+    const k = key(big + small);
+    assert.ok(
+      stats.bytesUsed + store.indexBytes + bytesNeeded(k.length, 100) + store.fragmentationMarginBytes >
+        maxMemoryBytes,
+      `refused with ${stats.bytesUsed} of ${maxMemoryBytes} used (seed ${seeded.seed})`,
+    );
+    store.assertInvariants();
+  });
+
+  test('at maxmemory, a deadline that grows the index from thinned pages follows its entry as it moves', () => {
+    const store = new ArenaStore({ maxMemoryBytes: 32 * mib, hashSeed: 1 });
+    const n = fill(store, 100);
+    // Keys by page (a handle is an address in 8-byte units; a page is 64 KiB), 40 kept on each.
+    const pages = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const page = Math.floor(store.find(key(i), 0, key(i).length) / ((64 * 1024) / 8));
+      const onPage = pages.get(page) ?? [];
+      if (onPage.length < 40) onPage.push(i);
+      else store.delete(key(i), 0, key(i).length);
+      pages.set(page, onPage);
+    }
+    // Deadlines page by page; just before each growth of the index (its count at a power of two),
+    // the next page is thinned to one key and that key gets the deadline: its page is the sparsest,
+    // the one compaction empties first when the growth needs chunks given back.
+    const lists = [...pages.values()];
+    const given: number[] = [];
+    let growths = 0;
+    let moved = 0;
+    const give = (i: number) => {
+      const handle = store.find(key(i), 0, key(i).length);
+      const after = store.setDeadline(handle, 1e15 + i);
+      assert.ok(after >= 0, `key ${i}: deadline refused`);
+      assert.equal(after, store.find(key(i), 0, key(i).length), `key ${i}: the handle returned is the key's`);
+      if (after !== handle) moved++;
+      given.push(i);
+    };
+    // Pages from the front give their keys deadlines; pages from the back are thinned to loners.
+    let back = lists.length - 1;
+    for (let p = 0; p < back; p++) {
+      for (const i of lists[p]) {
+        const count = given.length;
+        if (count >= 1024 && (count & (count - 1)) === 0 && back > p) {
+          const [loner, ...rest] = lists[back];
+          for (const j of rest) store.delete(key(j), 0, key(j).length);
+          lists[back--] = [loner];
+          give(loner);
+          growths++;
+        }
+        give(i);
+      }
+    }
+    for (const i of given)
+      assert.equal(store.deadline(store.find(key(i), 0, key(i).length)), 1e15 + i, `key ${i}`);
+    console.log(
+      `deadline growth: ${given.length} deadlines, ${growths} growths, ${moved} held entries moved`,
+    );
+    assert.ok(moved > 0, 'a growth moved the entry it was for');
+    store.assertInvariants();
+  });
+
   describe('values stored out of line', () => {
     const seeded = seededRandom('large values');
     const random = () => seeded.float();

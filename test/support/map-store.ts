@@ -116,9 +116,9 @@ export class MapStore implements KeyValueStore {
     return this.entries[handle].deadline;
   }
 
-  setDeadline(handle: number, deadlineMs: number): boolean {
+  setDeadline(handle: number, deadlineMs: number): number {
     this.entries[handle].deadline = deadlineMs;
-    return true;
+    return handle;
   }
 
   forEachKey(visit: (bytes: Uint8Array, offset: number, length: number) => boolean): void {
