@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { endsWithTests } from '../support/child-processes.js';
 import { rep, req } from '../support/fkvs.js';
 import { awaitInfoNumber, infoNumber } from '../support/info.js';
 import {
@@ -63,9 +64,9 @@ async function injected(backend: string, syscall: string, errno: string, when?: 
       process.stdout.write(JSON.stringify(steps) + '\\n');
       process.exit(0);
     });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = endsWithTests(
+    spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   let output = '';
   child.stdout.on('data', (d) => {
     output += d;
@@ -85,9 +86,11 @@ async function injected(backend: string, syscall: string, errno: string, when?: 
  */
 async function attachStrace(pid: number, syscall: string, errno: string, when?: string) {
   const inject = `inject=${syscall}:error=${errno}${when === undefined ? '' : `:when=${when}`}`;
-  const strace = spawn('strace', ['-p', String(pid), '-e', `trace=${syscall}`, '-e', inject], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const strace = endsWithTests(
+    spawn('strace', ['-p', String(pid), '-e', `trace=${syscall}`, '-e', inject], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   let log = '';
   strace.stderr.on('data', (d) => {
     log += d;

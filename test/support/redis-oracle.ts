@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { endsWithTests } from './child-processes.js';
 import { RespClient } from './resp-client.js';
 import { freePort } from './server-process.js';
 
@@ -14,10 +15,14 @@ export function hasRedisServer(): boolean {
 /** Starts redis-server on a free loopback port, no persistence; resolves once it answers PING. */
 export async function startRedisServer(): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn(
-    redisServerPath,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
+  const child = endsWithTests(
+    spawn(
+      redisServerPath,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    ),
   );
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const started = Date.now();

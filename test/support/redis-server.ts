@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { endsWithTests } from './child-processes.js';
 import { stopProcess } from './stop-process.js';
 
 /** How long a test waits for redis-server to say it is ready. */
@@ -59,10 +60,12 @@ export class RedisServer {
 
   static async start(dir: string, args: string[] = []): Promise<RedisServer> {
     const socketPath = join(dir, 'redis.sock');
-    const child = spawn(
-      'redis-server',
-      ['--port', '0', '--unixsocket', socketPath, '--dir', dir, '--save', '', '--daemonize', 'no', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const child = endsWithTests(
+      spawn(
+        'redis-server',
+        ['--port', '0', '--unixsocket', socketPath, '--dir', dir, '--save', '', '--daemonize', 'no', ...args],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
     );
     let log = '';
     child.stdout.on('data', (d) => {

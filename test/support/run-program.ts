@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { endsWithTests } from './child-processes.js';
 import type { RunningServer } from './server-process.js';
 
 export interface ProgramRun {
@@ -20,7 +21,7 @@ export interface RunOptions {
 export function runProgram(command: string, args: string[], options: RunOptions = {}): Promise<ProgramRun> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
+    const child = endsWithTests(spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

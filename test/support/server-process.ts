@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendServerArgs, testedBackends } from './backends.js';
+import { endsWithTests } from './child-processes.js';
 import { stopProcess } from './stop-process.js';
 import { scaledMs } from './time-scale.js';
 
@@ -61,10 +62,12 @@ export async function startServer(
   // Redis's default save rules would leave a dump.rdb in the working directory at each stop: off unless asked for.
   if (!args.includes('--save')) args = [...args, '--save', ''];
   const command = [...wrapper, process.execPath, 'bin/fkvs-server', ...args];
-  const child = spawn(command[0], command.slice(1), {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = endsWithTests(
+    spawn(command[0], command.slice(1), {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   child.stdout.on('data', (d) => {
     output += d;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { endsWithTests } from './child-processes.js';
 
 /** A process's resident set size, from /proc. */
 export function rssBytes(pid: number): number {
@@ -19,12 +20,10 @@ export async function startSlowReaders(
   timeoutMs: number,
 ): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./slow-readers.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [script, '127.0.0.1', String(port), String(count), request.toString('hex')],
-    {
+  const child = endsWithTests(
+    spawn(process.execPath, [script, '127.0.0.1', String(port), String(count), request.toString('hex')], {
       stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     let output = '';
