@@ -137,8 +137,12 @@ export function acknowledged(writers: readonly PipelinedWriter[]): { keys: strin
   return { keys, values };
 }
 
-/** A one-command-at-a-time RESP client over TCP for checks (KEYS, MGET, INFO). */
-export async function respCommands(port: number, commands: string[][]): Promise<string[]> {
+/** A one-command-at-a-time RESP client over TCP for checks (KEYS, MGET, INFO); each reply must come within replyTimeoutMs. */
+export async function respCommands(
+  port: number,
+  commands: string[][],
+  replyTimeoutMs = 10_000,
+): Promise<string[]> {
   const socket = net.createConnection(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -164,7 +168,7 @@ export async function respCommands(port: number, commands: string[][]): Promise<
           break;
         }
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no reply to ${command[0]}`)), 10_000);
+          const timer = setTimeout(() => reject(new Error(`no reply to ${command[0]}`)), replyTimeoutMs);
           waiters.push(() => {
             clearTimeout(timer);
             resolve();
