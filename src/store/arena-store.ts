@@ -176,19 +176,17 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     this.maxValueBytes = options.maxValueBytes ?? maxValueBytes;
     // 30 bits, so the seed too is a small integer and passing it never boxes (see xxh32).
     this.seed = options.hashSeed ?? randomBytes(4).readUInt32LE(0) >>> 2;
-    const peers = options.peerReservedBytes ?? (() => 0);
-    this.peerReservedBytes = peers;
+    this.peerReservedBytes = options.peerReservedBytes ?? (() => 0);
     this.eviction = options.eviction ?? defaultEvictionSettings();
     this.evict = options.evict ?? (() => 0);
     this.peerFreeBytes = options.peerFreeBytes ?? (() => 0);
     this.peersGiveBack = options.peersGiveBack ?? (() => false);
-    const fits = (bytes: number) => this.bytesReserved() + peers() + bytes <= this.maxMemoryBytes;
     // Memory past maxmemory may come from chunks given back: this arena's that emptied altogether,
     // else the other databases' (emptied or drained: keys deleted there leave room for writes
     // here). Not while this store is itself giving back for another: that would ask it again.
     const mayReserve = (bytes: number) =>
-      fits(bytes) ||
-      (this.arena.releaseEmptyChunks() > 0 && fits(bytes)) ||
+      this.fits(bytes) ||
+      (this.arena.releaseEmptyChunks() > 0 && this.fits(bytes)) ||
       (!this.givingBack && this.peersGiveBack(bytes));
     // The table and deadline index grow in large steps, which the pages cannot serve: this arena's
     // chunks are drained and given back for them, and under an eviction policy, inside a write,
@@ -790,7 +788,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
       for (let freeBytes = entryBytes; ; freeBytes += reclaimStepBytes) {
         const evicted =
           entryBytes > maxInlineEntryBytes
-            ? this.evictForBytes(freeBytes, keyLength + valueLength)
+            ? this.evictForBytes(freeBytes)
             : this.evict(this.nowMs, freeBytes === entryBytes ? evictionBatchKeys : 1) > 0;
         if (!evicted) return result;
         result = this.set(key, keyOffset, keyLength, value, valueOffset, valueLength, deadlineMs, hash);
@@ -812,7 +810,7 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     let evicted = false;
     while (
       !arena.ready(c) &&
-      this.bytesReserved() + this.peerReservedBytes() + pageBytes > this.maxMemoryBytes &&
+      !this.fits(pageBytes) &&
       !arena.compactOnePage() &&
       !this.peersGiveBack(pageBytes) &&
       this.evict(this.nowMs, 1) > 0
@@ -824,16 +822,15 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
 
   /**
    * Evicts until the free arena bytes of all databases add up to `freeBytes` (eviction takes keys
-   * of any database), then has the other databases give chunks back until `needBytes` fit: before
-   * this arena takes chunks back for an out-of-line array or a table growth. Counting only this
-   * arena's free bytes would evict every other database's keys, which free nothing here. False
-   * when the keys ran out first.
+   * of any database): before this arena takes chunks back for an out-of-line array or a table
+   * growth, which asks the other databases to give theirs back first (mayReserve). Counting only
+   * this arena's free bytes would evict every other database's keys, which free nothing here.
+   * False when the keys ran out first.
    */
-  private evictForBytes(freeBytes: number, needBytes: number): boolean {
+  private evictForBytes(freeBytes: number): boolean {
     while (this.freeArenaBytes + this.peerFreeBytes() < freeBytes) {
       if (this.evict(this.nowMs, 1) === 0) return false;
     }
-    this.peersGiveBack(needBytes);
     return true;
   }
 
@@ -848,9 +845,14 @@ export class ArenaStore implements KeyValueStore, SnapshotSource {
     if (this.arena.reserveOutsidePages(bytes)) return true;
     if (!this.indexMayEvict) return false;
     for (let freeBytes = bytes; ; freeBytes += reclaimStepBytes) {
-      if (!this.evictForBytes(freeBytes, bytes)) return this.arena.reserveOutsidePages(bytes);
+      if (!this.evictForBytes(freeBytes)) return this.arena.reserveOutsidePages(bytes);
       if (this.arena.reserveOutsidePages(bytes)) return true;
     }
+  }
+
+  /** True when `bytes` more, with what every database reserves, stay within maxMemoryBytes. */
+  private fits(bytes: number): boolean {
+    return this.bytesReserved() + this.peerReservedBytes() + bytes <= this.maxMemoryBytes;
   }
 
   private bytesReserved(): number {
