@@ -22,15 +22,20 @@ async function waitFor(done: () => Promise<boolean>, what: string, timeoutMs = 1
   }
 }
 
+/** aof_last_write_status, from INFO on a new connection; its reply must come within replyTimeoutMs. */
+async function lastWriteStatus(port: number, replyTimeoutMs = 10_000): Promise<string> {
+  const [info] = await respCommands(port, [['INFO', 'persistence']], replyTimeoutMs);
+  return /aof_last_write_status:(\w+)/.exec(info)?.[1] ?? 'none';
+}
+
 /**
- * aof_last_write_status, or 'held': an INFO that came in the same turn as writes whose log then
- * failed is held with their replies until the log works again (under always no reply shows a
- * write a crash can lose), so it is asked again on a new connection.
+ * lastWriteStatus while the log is failing, or 'held': an INFO that came in the same turn as writes
+ * whose log then failed is held with their replies until the log works again (under always no
+ * reply shows a write a crash can lose), so after a second it is asked again on a new connection.
  */
-async function lastWriteStatus(port: number): Promise<string> {
+async function lastWriteStatusOrHeld(port: number): Promise<string> {
   try {
-    const [info] = await respCommands(port, [['INFO', 'persistence']], 1000);
-    return /aof_last_write_status:(\w+)/.exec(info)?.[1] ?? 'none';
+    return await lastWriteStatus(port, 1000);
   } catch (error) {
     if (error instanceof Error && error.message === 'no reply to INFO') return 'held';
     throw error;
@@ -53,7 +58,7 @@ async function failAndRecover(
   const writers: PipelinedWriter[] = [];
   try {
     for (let c = 0; c < 4; c++) writers.push(new PipelinedWriter(respPort, `c${c}`, 4, 1000));
-    await waitFor(async () => (await lastWriteStatus(respPort)) === 'err', 'the log to fail');
+    await waitFor(async () => (await lastWriteStatusOrHeld(respPort)) === 'err', 'the log to fail');
     const [refused, read] = await respCommands(respPort, [
       ['SET', 'during', 'fault'],
       ['GET', 'c0:0'],
